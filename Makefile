@@ -1,0 +1,98 @@
+# The one entry point for contributors and CI. `make help` lists the targets.
+# Quick start (README.md): `make dist` then `make test`.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BAML_CLI := $(VENV)/bin/baml-cli
+MATURIN := $(VENV)/bin/maturin
+STAMPS := .stamps
+TEST_VENV := .cache/test-venv
+TS := packages/typescript
+CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
+# Crates whose test harness cannot link outside their host runtime (Python/Node).
+CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
+
+.PHONY: help setup generate build dist test test-rust test-baml test-python test-node test-repo lint fmt check-generated ready clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+setup: $(STAMPS)/venv $(STAMPS)/protoc $(STAMPS)/npm ## Install the toolchain: .venv, protoc, node_modules
+
+$(STAMPS)/venv: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+# protoc is needed to build the `baml` crate used by the generated Rust SDK.
+$(STAMPS)/protoc:
+	@if ! command -v protoc >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq protobuf-compiler >/dev/null; \
+	fi
+	@protoc --version
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/npm: $(TS)/package.json $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+generate: setup ## Regenerate every SDK and the contracts-core registry from baml_src/
+	$(BAML_CLI) generate --from baml_src 2>&1 | grep -v '^\s*$$' | tail -n 2
+	$(CONTRACTS) gen
+
+build: generate ## Build the wheel, sdist and npm tarball into dist/
+	rm -rf dist && mkdir -p dist
+	cargo build --workspace --exclude py-binding --exclude node-binding
+	cd packages/python && ../../$(MATURIN) build --release --out ../../dist --quiet
+	cd packages/python && ../../$(MATURIN) sdist --out ../../dist
+	cd $(TS) && npm run --silent build && npm pack --silent --pack-destination ../../dist >/dev/null
+	@ls -1 dist
+
+dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
+
+test: test-rust test-baml test-repo test-python test-node ## Run every test (Quick start line 2)
+
+test-rust: generate ## cargo tests, doctests and the shared vectors
+	cargo test $(CARGO_TEST_FLAGS)
+
+test-baml: setup ## baml-cli test against the offline stub LLM
+	$(PY) tools/baml_test_offline.py
+
+test-repo: setup ## Repository checks: pins, workflows, event bindings, artifacts
+	$(PY) -m pytest tests/repo -q
+
+# The Python tests run against the built wheel installed in a fresh venv, not the source tree.
+test-python: setup ## pytest against the installed wheel
+	@ls dist/coach_app_baml_client-*-abi3-*.whl >/dev/null 2>&1 || { echo "no wheel in dist/: run 'make dist' first" >&2; exit 1; }
+	rm -rf $(TEST_VENV) && $(PYTHON) -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl pytest==9.2.0
+	cd packages/python && COACH_REPO_ROOT=$(CURDIR) ../../$(TEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+
+test-node: setup ## node:test against the packed npm tarball
+	cd $(TS) && npm test
+
+lint: generate ## fmt, clippy -D warnings, ruff, tsc --noEmit
+	cargo fmt --all --check
+	cargo clippy $(CARGO_TEST_FLAGS) --all-targets -- -D warnings
+	cargo clippy -p py-binding -p node-binding -- -D warnings
+	$(VENV)/bin/ruff check packages/python tools tests
+	$(VENV)/bin/ruff format --check packages/python tools tests
+	cd $(TS) && npm run --silent typecheck
+
+fmt: setup ## Format Rust and Python sources
+	cargo fmt --all
+	$(VENV)/bin/ruff format packages/python tools tests
+
+check-generated: setup ## Fail when generation is not deterministic or touches tracked files
+	tools/check_generated.sh
+
+ready: dist lint test check-generated ## Everything CI runs
+
+clean: ## Remove build outputs (keeps .venv and node_modules)
+	rm -rf dist target .cache $(TS)/lib $(TS)/native

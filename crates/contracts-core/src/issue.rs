@@ -1,0 +1,140 @@
+//! The one error model shared by Rust, Python and Node:
+//! `{path (JSON Pointer), code, message}`.
+
+use std::fmt;
+
+/// Why an envelope is invalid. The string form ([`IssueCode::as_str`]) is the
+/// stable wire code every binding exposes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IssueCode {
+    /// The input is not valid JSON (or not UTF-8).
+    InvalidJson,
+    /// The envelope (or a class value) is not a JSON object.
+    NotAnObject,
+    /// A required field is absent.
+    MissingField,
+    /// A field the contract does not declare (producer mode only).
+    UnknownField,
+    /// A value of the wrong JSON type.
+    WrongType,
+    /// A string that is not one of the enum's values.
+    InvalidEnumValue,
+    /// A value different from the literal the contract requires.
+    InvalidLiteral,
+    /// `type` is not a known event type.
+    UnknownEventType,
+    /// A string that is not an RFC 3339 date-time with offset.
+    InvalidTimestamp,
+    /// A string that is not a calendar date `YYYY-MM-DD`.
+    InvalidDate,
+    /// A string that is not a UUID.
+    InvalidUuid,
+    /// `contracts_version` is not one this validator accepts in this mode.
+    UnsupportedVersion,
+    /// Nesting deeper than the configured limit.
+    TooDeep,
+    /// Input larger than the configured limit.
+    TooLarge,
+}
+
+impl IssueCode {
+    /// Every code, in documentation order.
+    pub const ALL: [IssueCode; 14] = [
+        Self::InvalidJson,
+        Self::NotAnObject,
+        Self::MissingField,
+        Self::UnknownField,
+        Self::WrongType,
+        Self::InvalidEnumValue,
+        Self::InvalidLiteral,
+        Self::UnknownEventType,
+        Self::InvalidTimestamp,
+        Self::InvalidDate,
+        Self::InvalidUuid,
+        Self::UnsupportedVersion,
+        Self::TooDeep,
+        Self::TooLarge,
+    ];
+
+    /// The stable `snake_case` code, e.g. `"missing_field"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidJson => "invalid_json",
+            Self::NotAnObject => "not_an_object",
+            Self::MissingField => "missing_field",
+            Self::UnknownField => "unknown_field",
+            Self::WrongType => "wrong_type",
+            Self::InvalidEnumValue => "invalid_enum_value",
+            Self::InvalidLiteral => "invalid_literal",
+            Self::UnknownEventType => "unknown_event_type",
+            Self::InvalidTimestamp => "invalid_timestamp",
+            Self::InvalidDate => "invalid_date",
+            Self::InvalidUuid => "invalid_uuid",
+            Self::UnsupportedVersion => "unsupported_version",
+            Self::TooDeep => "too_deep",
+            Self::TooLarge => "too_large",
+        }
+    }
+}
+
+impl fmt::Display for IssueCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem in an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationIssue {
+    /// RFC 6901 JSON Pointer to the offending value (`""` is the whole input).
+    pub path: String,
+    /// What kind of problem.
+    pub code: IssueCode,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for ValidationIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() {
+            "(root)"
+        } else {
+            &self.path
+        };
+        write!(f, "{path}: {} ({})", self.message, self.code)
+    }
+}
+
+/// Every issue found in one envelope (never empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationErrors {
+    /// The issues, in document order.
+    pub issues: Vec<ValidationIssue>,
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid envelope: {} issue(s)", self.issues.len())?;
+        for issue in &self.issues {
+            write!(f, "\n  {issue}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Appends `token` to a JSON Pointer, escaping `~` and `/` (RFC 6901).
+pub(crate) fn push_pointer(path: &str, token: &str) -> String {
+    let mut out = String::with_capacity(path.len() + token.len() + 1);
+    out.push_str(path);
+    out.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            _ => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,125 @@
+//! Validation of the coach-app real-time event envelopes.
+//!
+//! Every real-time message is an envelope `{type, contracts_version, payload,
+//! meta}`; the backend validates each one before broadcasting it. The types
+//! come from `baml_src/` through a generated registry (see
+//! `crates/contracts-compiler`); this crate holds all validation logic, and
+//! the Python and Node bindings only delegate to it.
+//!
+//! ```
+//! use contracts_core::{envelope_issues, make_envelope, validate_envelope, MetaOverrides, ValidateOptions};
+//!
+//! let options = ValidateOptions::default();
+//! assert!(validate_envelope(b"[]", &options).is_err());
+//! let issues = envelope_issues(br#"{"type": 1}"#, &options);
+//! assert_eq!(issues[0].path, "/type");
+//! assert_eq!(issues[0].code.as_str(), "wrong_type");
+//! # let _ = (make_envelope, MetaOverrides::default());
+//! ```
+
+mod issue;
+#[allow(missing_docs, clippy::unreadable_literal)]
+mod registry {
+    include!("generated/registry.rs");
+}
+pub mod schema;
+mod validate;
+
+pub use issue::{IssueCode, ValidationErrors, ValidationIssue};
+pub use validate::{
+    envelope_issues, is_valid_envelope, validate_envelope, value_issues, Mode, ValidateOptions,
+};
+
+use serde_json::{Map, Value};
+
+/// The version of the contracts this build was generated from; every
+/// envelope a producer emits carries it as `contracts_version`.
+pub const CONTRACTS_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The version of the contracts this build was generated from.
+///
+/// ```
+/// assert_eq!(contracts_core::contracts_version(), contracts_core::CONTRACTS_VERSION);
+/// ```
+pub fn contracts_version() -> &'static str {
+    CONTRACTS_VERSION
+}
+
+/// Every event type (`EventType` values), in declaration order.
+///
+/// ```
+/// assert!(contracts_core::event_types().len() >= 15);
+/// ```
+pub fn event_types() -> impl ExactSizeIterator<Item = &'static str> {
+    registry::EVENTS.iter().map(|e| e.event_type)
+}
+
+/// The payload class name bound to `event_type`, if it is a known event type.
+pub fn payload_class(event_type: &str) -> Option<&'static str> {
+    validate::event(event_type).map(|e| registry::CLASSES[e.payload_class].name)
+}
+
+/// Optional `meta` fields for [`make_envelope`]; `event_id` and `timestamp`
+/// are filled in when not given.
+#[derive(Debug, Clone, Default)]
+pub struct MetaOverrides {
+    /// Defaults to a new UUIDv7.
+    pub event_id: Option<String>,
+    /// Defaults to the current UTC time, RFC 3339.
+    pub timestamp: Option<String>,
+    /// Ties the event to the request or workflow that caused it.
+    pub correlation_id: Option<String>,
+    /// The user or service that caused the event.
+    pub actor_id: Option<String>,
+    /// The inbound request id.
+    pub request_id: Option<String>,
+}
+
+/// Builds an envelope for `event_type` around `payload`, fills `event_id`
+/// (UUIDv7), `timestamp` (UTC now) and `contracts_version`, and validates the
+/// result in producer mode.
+///
+/// ```
+/// use contracts_core::{make_envelope, MetaOverrides};
+/// let err = make_envelope("NOT_AN_EVENT", serde_json::json!({}), MetaOverrides::default()).unwrap_err();
+/// assert_eq!(err.issues[0].code.as_str(), "unknown_event_type");
+/// ```
+pub fn make_envelope(
+    event_type: &str,
+    payload: Value,
+    meta: MetaOverrides,
+) -> Result<Value, ValidationErrors> {
+    let mut meta_object = Map::new();
+    let event_id = meta
+        .event_id
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let timestamp = meta
+        .timestamp
+        .unwrap_or_else(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    meta_object.insert("event_id".into(), Value::String(event_id));
+    meta_object.insert("timestamp".into(), Value::String(timestamp));
+    for (key, value) in [
+        ("correlation_id", meta.correlation_id),
+        ("actor_id", meta.actor_id),
+        ("request_id", meta.request_id),
+    ] {
+        if let Some(v) = value {
+            meta_object.insert(key.into(), Value::String(v));
+        }
+    }
+    let mut envelope = Map::new();
+    envelope.insert("type".into(), Value::String(event_type.to_string()));
+    envelope.insert(
+        "contracts_version".into(),
+        Value::String(CONTRACTS_VERSION.into()),
+    );
+    envelope.insert("payload".into(), payload);
+    envelope.insert("meta".into(), Value::Object(meta_object));
+    let envelope = Value::Object(envelope);
+    let issues = value_issues(&envelope, &ValidateOptions::default());
+    if issues.is_empty() {
+        Ok(envelope)
+    } else {
+        Err(ValidationErrors { issues })
+    }
+}

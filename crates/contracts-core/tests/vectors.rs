@@ -1,0 +1,207 @@
+//! Runs the shared conformance corpus in `testdata/vectors/*.json` against
+//! the core validator. The same files are run by the Python and Node test
+//! suites, so every binding gives the same verdicts and (path, code) pairs.
+//!
+//! Each vector is one JSON file:
+//! `{description, mode, target_version?, input | input_text, expect: {valid, issues: [{path, code}]}}`.
+//! The literal `{{CONTRACTS_VERSION}}` anywhere in the file is replaced by
+//! [`contracts_core::CONTRACTS_VERSION`] before the file is parsed.
+
+use contracts_core::{envelope_issues, IssueCode, Mode, ValidateOptions};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+const PLACEHOLDER: &str = "{{CONTRACTS_VERSION}}";
+const MIN_VECTORS: usize = 50;
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors")
+}
+
+fn vector_files() -> Vec<PathBuf> {
+    let dir = corpus_dir();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// One parsed vector, ready to run.
+struct Vector {
+    options: ValidateOptions,
+    input: Vec<u8>,
+    expect_valid: bool,
+    expect_issues: Vec<(String, String)>,
+}
+
+fn parse_vector(raw: &str) -> Result<Vector, String> {
+    let text = raw.replace(PLACEHOLDER, contracts_core::CONTRACTS_VERSION);
+    let doc: Value =
+        serde_json::from_str(&text).map_err(|e| format!("vector file is not valid JSON: {e}"))?;
+    let obj = doc
+        .as_object()
+        .ok_or("vector file must hold a JSON object")?;
+    for key in obj.keys() {
+        if ![
+            "description",
+            "mode",
+            "target_version",
+            "input",
+            "input_text",
+            "expect",
+        ]
+        .contains(&key.as_str())
+        {
+            return Err(format!("unknown vector key `{key}`"));
+        }
+    }
+    match obj.get("description") {
+        Some(Value::String(s)) if !s.trim().is_empty() => {}
+        _ => return Err("`description` must be a non-empty string".into()),
+    }
+    let mode: Mode = obj
+        .get("mode")
+        .and_then(Value::as_str)
+        .ok_or("`mode` must be \"producer\" or \"consumer\"")?
+        .parse()?;
+    let mut options = ValidateOptions::with_mode(mode);
+    match obj.get("target_version") {
+        None => {}
+        Some(Value::String(v)) => options.target_version = Some(v.clone()),
+        Some(_) => return Err("`target_version` must be a string".into()),
+    }
+    let input = match (obj.get("input"), obj.get("input_text")) {
+        (Some(value), None) => serde_json::to_vec(value).map_err(|e| e.to_string())?,
+        (None, Some(Value::String(s))) => s.as_bytes().to_vec(),
+        (None, Some(_)) => return Err("`input_text` must be a string".into()),
+        _ => return Err("exactly one of `input` and `input_text` is required".into()),
+    };
+    let expect = obj
+        .get("expect")
+        .and_then(Value::as_object)
+        .ok_or("`expect` must be an object")?;
+    let expect_valid = expect
+        .get("valid")
+        .and_then(Value::as_bool)
+        .ok_or("`expect.valid` must be a boolean")?;
+    let mut expect_issues = Vec::new();
+    for item in expect
+        .get("issues")
+        .and_then(Value::as_array)
+        .ok_or("`expect.issues` must be an array")?
+    {
+        let path = item
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or("each expected issue needs a string `path`")?;
+        let code = item
+            .get("code")
+            .and_then(Value::as_str)
+            .ok_or("each expected issue needs a string `code`")?;
+        if !IssueCode::ALL.iter().any(|c| c.as_str() == code) {
+            return Err(format!("expected issue has unknown code {code:?}"));
+        }
+        expect_issues.push((path.to_string(), code.to_string()));
+    }
+    if expect_valid != expect_issues.is_empty() {
+        return Err("`expect.valid` must be true exactly when `expect.issues` is empty".into());
+    }
+    expect_issues.sort();
+    Ok(Vector {
+        options,
+        input,
+        expect_valid,
+        expect_issues,
+    })
+}
+
+#[test]
+fn conformance_vectors() {
+    let files = vector_files();
+    let mut failures = String::new();
+    let mut failed = 0usize;
+    let mut codes_seen: BTreeSet<String> = BTreeSet::new();
+
+    for file in &files {
+        let name = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let raw = match std::fs::read_to_string(file) {
+            Ok(raw) => raw,
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(failures, "\n--- {name}: cannot read: {e}");
+                continue;
+            }
+        };
+        let vector = match parse_vector(&raw) {
+            Ok(v) => v,
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(failures, "\n--- {name}: malformed vector: {e}");
+                continue;
+            }
+        };
+        for (_, code) in &vector.expect_issues {
+            codes_seen.insert(code.clone());
+        }
+        let actual = envelope_issues(&vector.input, &vector.options);
+        let mut actual_pairs: Vec<(String, String)> = actual
+            .iter()
+            .map(|i| (i.path.clone(), i.code.as_str().to_string()))
+            .collect();
+        actual_pairs.sort();
+        if actual.is_empty() != vector.expect_valid || actual_pairs != vector.expect_issues {
+            failed += 1;
+            let _ = writeln!(failures, "\n--- {name}");
+            let _ = writeln!(
+                failures,
+                "  expected: valid={} issues={:?}",
+                vector.expect_valid, vector.expect_issues
+            );
+            let _ = writeln!(failures, "  actual:   valid={} issues:", actual.is_empty());
+            for issue in &actual {
+                let _ = writeln!(
+                    failures,
+                    "    {:?} {} — {}",
+                    issue.path, issue.code, issue.message
+                );
+            }
+        }
+    }
+
+    let mut problems = Vec::new();
+    if files.len() < MIN_VECTORS {
+        problems.push(format!(
+            "the corpus {} holds {} vectors; at least {MIN_VECTORS} are required",
+            corpus_dir().display(),
+            files.len()
+        ));
+    }
+    let uncovered: Vec<&str> = IssueCode::ALL
+        .iter()
+        .filter(|c| **c != IssueCode::TooLarge)
+        .map(|c| c.as_str())
+        .filter(|c| !codes_seen.contains(*c))
+        .collect();
+    if !uncovered.is_empty() {
+        problems.push(format!(
+            "no vector expects these issue codes: {}",
+            uncovered.join(", ")
+        ));
+    }
+    if failed > 0 {
+        problems.push(format!(
+            "{failed} of {} vectors failed:{failures}",
+            files.len()
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

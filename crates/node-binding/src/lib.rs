@@ -1,0 +1,211 @@
+//! The napi-rs binding of `contracts-core` loaded by
+//! `@coach-app/coach-app-baml-client/validate`.
+//!
+//! Every export converts its JavaScript arguments, calls the core and maps
+//! the result; no validation logic lives here. Issues use the one error model
+//! shared by Rust, Python and Node: `{path, code, message}`.
+//!
+//! Errors: invalid *arguments* (an unknown `mode`, `maxIssues: 0`, a payload
+//! that is not JSON text) throw a JavaScript `Error` whose `code` is
+//! `InvalidArg`. An invalid *envelope* never throws: `envelopeIssues` returns
+//! the issues, and `makeEnvelope` returns `{envelope: null, issues}`.
+
+use contracts_core::{
+    MetaOverrides, Mode, ValidateOptions as CoreOptions, ValidationIssue as CoreIssue,
+};
+use napi::bindgen_prelude::{Either, Uint8Array};
+use napi::{Error, Result, Status};
+use napi_derive::napi;
+
+/// One problem found in an envelope.
+#[napi(object)]
+pub struct ValidationIssue {
+    /// JSON Pointer (RFC 6901) to the offending value; `""` is the whole input.
+    pub path: String,
+    /// Stable snake_case code, e.g. `"missing_field"`.
+    pub code: String,
+    /// Human-readable explanation, including how to fix it.
+    pub message: String,
+}
+
+impl From<CoreIssue> for ValidationIssue {
+    fn from(issue: CoreIssue) -> Self {
+        Self {
+            path: issue.path,
+            code: issue.code.as_str().to_owned(),
+            message: issue.message,
+        }
+    }
+}
+
+/// Options of `envelopeIssues` and `isValidEnvelope`; every field is optional.
+#[napi(object)]
+pub struct ValidateOptions {
+    /// `"producer"` (strict, the default) or `"consumer"` (tolerant).
+    #[napi(ts_type = "'producer' | 'consumer'")]
+    pub mode: Option<String>,
+    /// Producer mode: the `contracts_version` the envelope must carry instead
+    /// of this package's version.
+    pub target_version: Option<String>,
+    /// Stop after this many issues (default 100, at least 1).
+    pub max_issues: Option<u32>,
+    /// Maximum nesting depth of objects and arrays (default 128).
+    pub max_depth: Option<u32>,
+    /// Maximum input size in bytes (default 16 MiB).
+    pub max_bytes: Option<u32>,
+}
+
+/// Optional `meta` fields of `makeEnvelope`; `eventId` (UUIDv7) and
+/// `timestamp` (UTC now) are filled in when absent.
+#[napi(object)]
+pub struct MetaOverridesInput {
+    /// `meta.event_id`.
+    pub event_id: Option<String>,
+    /// `meta.timestamp` (RFC 3339).
+    pub timestamp: Option<String>,
+    /// `meta.correlation_id`.
+    pub correlation_id: Option<String>,
+    /// `meta.actor_id`.
+    pub actor_id: Option<String>,
+    /// `meta.request_id`.
+    pub request_id: Option<String>,
+}
+
+/// What `makeEnvelope` returns: the envelope as JSON text and no issues, or
+/// `envelope: null` and the issues that made it invalid.
+#[napi(object)]
+pub struct MadeEnvelope {
+    /// The envelope as JSON text, or `null` when it is invalid.
+    pub envelope: Option<String>,
+    /// Empty when `envelope` is set.
+    pub issues: Vec<ValidationIssue>,
+}
+
+fn invalid_arg(message: String) -> Error {
+    Error::new(Status::InvalidArg, message)
+}
+
+fn to_usize(name: &str, value: Option<u32>, min: u32) -> Result<Option<usize>> {
+    match value {
+        Some(v) if v < min => Err(invalid_arg(format!(
+            "{name} must be at least {min}, got {v}"
+        ))),
+        Some(v) => Ok(Some(v as usize)),
+        None => Ok(None),
+    }
+}
+
+fn core_options(options: Option<ValidateOptions>) -> Result<CoreOptions> {
+    let Some(options) = options else {
+        return Ok(CoreOptions::default());
+    };
+    let mode = match options.mode.as_deref() {
+        None => Mode::default(),
+        Some(mode) => mode.parse::<Mode>().map_err(invalid_arg)?,
+    };
+    let mut core = CoreOptions::with_mode(mode);
+    core.target_version = options.target_version;
+    if let Some(v) = to_usize("maxIssues", options.max_issues, 1)? {
+        core.max_issues = v;
+    }
+    if let Some(v) = to_usize("maxDepth", options.max_depth, 1)? {
+        core.max_depth = v;
+    }
+    if let Some(v) = to_usize("maxBytes", options.max_bytes, 0)? {
+        core.max_bytes = v;
+    }
+    Ok(core)
+}
+
+fn input_bytes(input: &Either<String, Uint8Array>) -> &[u8] {
+    match input {
+        Either::A(text) => text.as_bytes(),
+        Either::B(bytes) => bytes,
+    }
+}
+
+/// The contracts version this addon was built from (the `contracts_version`
+/// every envelope a producer emits carries).
+#[napi]
+pub fn contracts_version() -> String {
+    contracts_core::CONTRACTS_VERSION.to_owned()
+}
+
+/// Every event type (the `EventType` enum values), in declaration order.
+#[napi]
+pub fn event_types() -> Vec<String> {
+    contracts_core::event_types().map(str::to_owned).collect()
+}
+
+/// The payload class bound to `eventType`, or `null` for an unknown type.
+#[napi]
+pub fn payload_class(event_type: String) -> Option<String> {
+    contracts_core::payload_class(&event_type).map(str::to_owned)
+}
+
+/// Every issue in `input` (one JSON envelope as text or UTF-8 bytes); an
+/// empty array means valid. Throws only for invalid `options`.
+#[napi]
+pub fn envelope_issues(
+    input: Either<String, Uint8Array>,
+    options: Option<ValidateOptions>,
+) -> Result<Vec<ValidationIssue>> {
+    let options = core_options(options)?;
+    Ok(
+        contracts_core::envelope_issues(input_bytes(&input), &options)
+            .into_iter()
+            .map(ValidationIssue::from)
+            .collect(),
+    )
+}
+
+/// True when `input` is a valid envelope. Throws only for invalid `options`.
+#[napi]
+pub fn is_valid_envelope(
+    input: Either<String, Uint8Array>,
+    options: Option<ValidateOptions>,
+) -> Result<bool> {
+    let mut options = core_options(options)?;
+    options.max_issues = 1;
+    Ok(contracts_core::is_valid_envelope(
+        input_bytes(&input),
+        &options,
+    ))
+}
+
+/// Builds an envelope of `eventType` around the payload given as JSON text,
+/// fills `meta.event_id`, `meta.timestamp` and `contracts_version`, and
+/// validates it in producer mode. Returns `{envelope: <JSON text>, issues: []}`
+/// or `{envelope: null, issues}`; throws only when `payloadJson` is not JSON.
+#[napi]
+pub fn make_envelope(
+    event_type: String,
+    payload_json: String,
+    meta: Option<MetaOverridesInput>,
+) -> Result<MadeEnvelope> {
+    let payload: serde_json::Value = serde_json::from_str(&payload_json)
+        .map_err(|e| invalid_arg(format!("payloadJson is not valid JSON: {e}")))?;
+    let meta = meta.map_or_else(MetaOverrides::default, |m| MetaOverrides {
+        event_id: m.event_id,
+        timestamp: m.timestamp,
+        correlation_id: m.correlation_id,
+        actor_id: m.actor_id,
+        request_id: m.request_id,
+    });
+    Ok(
+        match contracts_core::make_envelope(&event_type, payload, meta) {
+            Ok(envelope) => MadeEnvelope {
+                envelope: Some(envelope.to_string()),
+                issues: Vec::new(),
+            },
+            Err(errors) => MadeEnvelope {
+                envelope: None,
+                issues: errors
+                    .issues
+                    .into_iter()
+                    .map(ValidationIssue::from)
+                    .collect(),
+            },
+        },
+    )
+}

@@ -1,0 +1,180 @@
+//! `coach_app_baml_client._native`: the PyO3 binding of contracts-core.
+//!
+//! Every function converts its arguments, calls the core and maps the result;
+//! the exception and issue classes are defined in Python
+//! (`coach_app_baml_client._errors`) so users can import and subclass them.
+
+use contracts_core::{MetaOverrides, Mode, ValidateOptions, ValidationIssue};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString};
+
+/// Inputs at or above this size are validated with the GIL released, so
+/// other Python threads run meanwhile; below it, releasing costs more than it saves.
+const RELEASE_GIL_BYTES: usize = 4096;
+
+fn options(
+    mode: &str,
+    target_version: Option<String>,
+    max_issues: Option<usize>,
+) -> PyResult<ValidateOptions> {
+    let mode: Mode = mode.parse().map_err(PyValueError::new_err)?;
+    let mut options = ValidateOptions::with_mode(mode);
+    options.target_version = target_version;
+    if let Some(max) = max_issues {
+        options.max_issues = max;
+    }
+    Ok(options)
+}
+
+/// Borrows the bytes of a `bytes` or `str` argument.
+fn input_bytes<'a>(data: &'a Bound<'_, PyAny>) -> PyResult<&'a [u8]> {
+    if let Ok(bytes) = data.downcast::<PyBytes>() {
+        Ok(bytes.as_bytes())
+    } else if let Ok(text) = data.downcast::<PyString>() {
+        Ok(text.to_str()?.as_bytes())
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "expected bytes or str holding one JSON envelope, got {}",
+            data.get_type().name()?
+        )))
+    }
+}
+
+fn issues(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    options: &ValidateOptions,
+) -> PyResult<Vec<ValidationIssue>> {
+    let bytes = input_bytes(data)?;
+    Ok(if bytes.len() >= RELEASE_GIL_BYTES {
+        py.allow_threads(|| contracts_core::envelope_issues(bytes, options))
+    } else {
+        contracts_core::envelope_issues(bytes, options)
+    })
+}
+
+fn to_python_issues<'py>(
+    py: Python<'py>,
+    issues: &[ValidationIssue],
+) -> PyResult<Bound<'py, PyList>> {
+    let issue_class = py
+        .import("coach_app_baml_client._errors")?
+        .getattr("ValidationIssue")?;
+    let items = issues
+        .iter()
+        .map(|i| issue_class.call1((i.path.as_str(), i.code.as_str(), i.message.as_str())))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, items)
+}
+
+fn raise(py: Python<'_>, issues: &[ValidationIssue]) -> PyErr {
+    let raised = (|| {
+        let error_class = py
+            .import("coach_app_baml_client._errors")?
+            .getattr("EnvelopeValidationError")?;
+        Ok::<_, PyErr>(PyErr::from_value(
+            error_class.call1((to_python_issues(py, issues)?,))?,
+        ))
+    })();
+    raised.unwrap_or_else(|e| e)
+}
+
+/// The contracts version this module was built from.
+#[pyfunction]
+fn contracts_version() -> &'static str {
+    contracts_core::CONTRACTS_VERSION
+}
+
+/// Every event type, in declaration order.
+#[pyfunction]
+fn event_types() -> Vec<&'static str> {
+    contracts_core::event_types().collect()
+}
+
+/// Every issue in `data` (bytes or str) as `ValidationIssue` objects.
+#[pyfunction]
+#[pyo3(signature = (data, mode = "producer", target_version = None, max_issues = None))]
+fn envelope_issues<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    mode: &str,
+    target_version: Option<String>,
+    max_issues: Option<usize>,
+) -> PyResult<Bound<'py, PyList>> {
+    let options = options(mode, target_version, max_issues)?;
+    to_python_issues(py, &issues(py, data, &options)?)
+}
+
+/// Raises `EnvelopeValidationError` listing every issue when `data` is invalid.
+#[pyfunction]
+#[pyo3(signature = (data, mode = "producer", target_version = None, max_issues = None))]
+fn validate_envelope(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    mode: &str,
+    target_version: Option<String>,
+    max_issues: Option<usize>,
+) -> PyResult<()> {
+    let options = options(mode, target_version, max_issues)?;
+    let found = issues(py, data, &options)?;
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(raise(py, &found))
+    }
+}
+
+/// True when `data` is a valid envelope.
+#[pyfunction]
+#[pyo3(signature = (data, mode = "producer", target_version = None))]
+fn is_valid_envelope(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    mode: &str,
+    target_version: Option<String>,
+) -> PyResult<bool> {
+    let options = options(mode, target_version, Some(1))?;
+    Ok(issues(py, data, &options)?.is_empty())
+}
+
+/// Builds and validates an envelope; `payload_json` is the payload as JSON
+/// text. Returns the envelope as JSON text.
+#[pyfunction]
+#[pyo3(signature = (event_type, payload_json, *, event_id = None, timestamp = None, correlation_id = None, actor_id = None, request_id = None))]
+#[allow(clippy::too_many_arguments)]
+fn make_envelope(
+    py: Python<'_>,
+    event_type: &str,
+    payload_json: &Bound<'_, PyAny>,
+    event_id: Option<String>,
+    timestamp: Option<String>,
+    correlation_id: Option<String>,
+    actor_id: Option<String>,
+    request_id: Option<String>,
+) -> PyResult<String> {
+    let payload: serde_json::Value = serde_json::from_slice(input_bytes(payload_json)?)
+        .map_err(|e| PyValueError::new_err(format!("payload is not valid JSON: {e}")))?;
+    let meta = MetaOverrides {
+        event_id,
+        timestamp,
+        correlation_id,
+        actor_id,
+        request_id,
+    };
+    contracts_core::make_envelope(event_type, payload, meta)
+        .map(|envelope| envelope.to_string())
+        .map_err(|e| raise(py, &e.issues))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("CONTRACTS_VERSION", contracts_core::CONTRACTS_VERSION)?;
+    m.add_function(wrap_pyfunction!(contracts_version, m)?)?;
+    m.add_function(wrap_pyfunction!(event_types, m)?)?;
+    m.add_function(wrap_pyfunction!(envelope_issues, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(is_valid_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(make_envelope, m)?)?;
+    Ok(())
+}

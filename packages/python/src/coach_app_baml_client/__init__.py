@@ -1,0 +1,154 @@
+"""Coach-app boundary contracts for Python.
+
+- ``coach_app_baml_client.baml_client``: the BAML-generated Pydantic models
+  (``baml_client.types``) and the shared BAML functions.
+- This module: fast native validation of real-time event envelopes, the same
+  validator (and the same error codes and JSON pointers) as the Node package.
+
+>>> from coach_app_baml_client import is_valid_envelope
+>>> is_valid_envelope(b'{"type": "NOT_AN_EVENT"}')
+False
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Literal
+
+from . import _native
+from ._errors import EnvelopeValidationError, ValidationIssue
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, TypeAdapter
+
+    from .envelopes import EventEnvelope
+
+__all__ = [
+    "CONTRACTS_VERSION",
+    "EVENT_TYPES",
+    "EnvelopeValidationError",
+    "EventEnvelope",
+    "Mode",
+    "ValidationIssue",
+    "envelope_adapter",
+    "envelope_issues",
+    "envelope_json",
+    "is_valid_envelope",
+    "make_envelope",
+    "validate_envelope",
+]
+
+Mode = Literal["producer", "consumer"]
+"""``producer``: strict, what the backend must emit. ``consumer``: tolerant, what a client accepts."""
+
+CONTRACTS_VERSION: str = _native.CONTRACTS_VERSION
+"""The contracts version of this package; producers stamp it on every envelope."""
+
+EVENT_TYPES: list[str] = _native.event_types()
+"""Every ``EventType`` value, in declaration order."""
+
+
+def _wire(envelope: object) -> bytes | str:
+    """The JSON text of ``envelope`` (bytes, str, dict or a Pydantic model)."""
+    if isinstance(envelope, (bytes, str)):
+        return envelope
+    if isinstance(envelope, (bytearray, memoryview)):
+        return bytes(envelope)
+    if isinstance(envelope, dict):
+        return json.dumps(envelope, ensure_ascii=False, allow_nan=False).encode()
+    model_dump_json = getattr(envelope, "model_dump_json", None)
+    if callable(model_dump_json):
+        return str(model_dump_json())
+    raise TypeError(
+        "expected an envelope as bytes, str, dict or a generated Pydantic envelope model, "
+        f"got {type(envelope).__name__}"
+    )
+
+
+def validate_envelope(
+    envelope: object, *, mode: Mode = "producer", target_version: str | None = None
+) -> None:
+    """Raise :class:`EnvelopeValidationError` listing every issue unless ``envelope`` is valid.
+
+    Call it before every broadcast (``mode="producer"``, the default).
+
+    >>> try:
+    ...     validate_envelope({"type": "SESSION_STARTED"})
+    ... except EnvelopeValidationError as err:
+    ...     print(sorted(i.path for i in err.issues))
+    ['/contracts_version', '/meta', '/payload']
+    """
+    _native.validate_envelope(_wire(envelope), mode, target_version)
+
+
+def is_valid_envelope(
+    envelope: object, *, mode: Mode = "producer", target_version: str | None = None
+) -> bool:
+    """True when ``envelope`` is valid; the cheapest check."""
+    return _native.is_valid_envelope(_wire(envelope), mode, target_version)
+
+
+def envelope_issues(
+    envelope: object, *, mode: Mode = "producer", target_version: str | None = None
+) -> list[ValidationIssue]:
+    """Every issue in ``envelope`` (empty when valid)."""
+    return _native.envelope_issues(_wire(envelope), mode, target_version)
+
+
+def envelope_json(
+    event_type: str,
+    payload: object,
+    *,
+    correlation_id: str | None = None,
+    actor_id: str | None = None,
+    request_id: str | None = None,
+) -> bytes:
+    """Like :func:`make_envelope`, but returns the JSON bytes ready to send."""
+    return _native.make_envelope(
+        event_type,
+        _wire(payload),
+        correlation_id=correlation_id,
+        actor_id=actor_id,
+        request_id=request_id,
+    ).encode()
+
+
+def make_envelope(
+    event_type: str,
+    payload: object,
+    *,
+    correlation_id: str | None = None,
+    actor_id: str | None = None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """Build a validated envelope around ``payload`` (a dict or Pydantic model).
+
+    Fills ``meta.event_id`` (UUIDv7), ``meta.timestamp`` (UTC now) and
+    ``contracts_version``; raises :class:`EnvelopeValidationError` when the
+    result is invalid.
+    """
+    result: dict[str, Any] = json.loads(
+        envelope_json(
+            event_type,
+            payload,
+            correlation_id=correlation_id,
+            actor_id=actor_id,
+            request_id=request_id,
+        )
+    )
+    return result
+
+
+def __getattr__(name: str) -> object:
+    # The Pydantic union imports the generated models (and baml_py); load it
+    # only when asked so that validation alone stays cheap to import.
+    if name in ("EventEnvelope", "envelope_adapter"):
+        from . import envelopes
+
+        return getattr(envelopes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    envelope_adapter: TypeAdapter[EventEnvelope]
+    _ = BaseModel

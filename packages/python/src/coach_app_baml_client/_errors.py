@@ -1,0 +1,47 @@
+"""Exceptions and issue records raised by the native validator.
+
+They are defined in Python (and raised from Rust) so applications can import,
+catch, subclass and type-check them like any other Python class.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["EnvelopeValidationError", "ValidationIssue"]
+
+
+class ValidationIssue(NamedTuple):
+    """One problem in an envelope.
+
+    >>> ValidationIssue("/payload/title", "missing_field", "missing required field `title`")
+    ValidationIssue(path='/payload/title', code='missing_field', message='missing required field `title`')
+    """
+
+    path: str
+    """RFC 6901 JSON Pointer to the offending value (``""`` is the whole envelope)."""
+    code: str
+    """A stable code such as ``missing_field``; the same in Rust, Python and Node."""
+    message: str
+    """What is wrong and how to fix it."""
+
+    def __str__(self) -> str:
+        return f"{self.path or '(root)'}: {self.message} ({self.code})"
+
+
+class EnvelopeValidationError(ValueError):
+    """An envelope failed validation; ``.issues`` lists every problem.
+
+    >>> err = EnvelopeValidationError([ValidationIssue("/type", "missing_field", "missing `type`")])
+    >>> print(err)
+    invalid envelope: 1 issue(s)
+      /type: missing `type` (missing_field)
+    """
+
+    issues: list[ValidationIssue]
+
+    def __init__(self, issues: list[ValidationIssue]) -> None:
+        self.issues = list(issues)
+        lines = [f"invalid envelope: {len(self.issues)} issue(s)"]
+        lines += [f"  {issue}" for issue in self.issues]
+        super().__init__("\n".join(lines))

@@ -1,0 +1,35 @@
+# Type stubs for the private native module built from crates/py-binding.
+# Checked against the compiled module by `stubtest` in the test suite.
+from typing import Final
+
+from ._errors import ValidationIssue
+
+CONTRACTS_VERSION: Final[str]
+
+def contracts_version() -> str: ...
+def event_types() -> list[str]: ...
+def envelope_issues(
+    data: bytes | str,
+    mode: str = "producer",
+    target_version: str | None = None,
+    max_issues: int | None = None,
+) -> list[ValidationIssue]: ...
+def validate_envelope(
+    data: bytes | str,
+    mode: str = "producer",
+    target_version: str | None = None,
+    max_issues: int | None = None,
+) -> None: ...
+def is_valid_envelope(
+    data: bytes | str, mode: str = "producer", target_version: str | None = None
+) -> bool: ...
+def make_envelope(
+    event_type: str,
+    payload_json: bytes | str,
+    *,
+    event_id: str | None = None,
+    timestamp: str | None = None,
+    correlation_id: str | None = None,
+    actor_id: str | None = None,
+    request_id: str | None = None,
+) -> str: ...

@@ -1,0 +1,93 @@
+// Envelope validation backed by contracts-core (Rust) through the napi-rs
+// addon in ../native: importing this module loads the addon. Every function
+// converts its input and delegates; no validation logic lives here.
+import * as native from "../native/index.js";
+import { EnvelopeValidationError } from "./contracts.js";
+import type { EnvelopeOf, MetaOverrides, ValidateOptions, ValidationIssue } from "./contracts.js";
+import type { EventEnvelope, EventType } from "./baml_client/types.js";
+import { CONTRACTS_VERSION } from "./generated/constants.js";
+
+export { EnvelopeValidationError };
+export type { MetaOverrides, Mode, ValidateOptions, ValidationIssue } from "./contracts.js";
+
+if (native.contractsVersion() !== CONTRACTS_VERSION) {
+  throw new Error(
+    `native addon built from contracts ${native.contractsVersion()} but this package is ${CONTRACTS_VERSION}: rebuild it (npm run build)`,
+  );
+}
+
+/** An envelope to validate: JSON text, UTF-8 bytes (`Buffer`/`Uint8Array`), or an already parsed value. */
+export type EnvelopeInput = string | Uint8Array | object;
+
+/** The result of `validateEnvelope`. */
+export type ValidationResult = { ok: true; envelope: EventEnvelope } | { ok: false; issues: ValidationIssue[] };
+
+const BOM = "\uFEFF";
+const decoder = new TextDecoder("utf-8");
+
+function toNative(input: EnvelopeInput): string | Uint8Array {
+  if (typeof input === "string" || input instanceof Uint8Array) return input;
+  const text: string | undefined = JSON.stringify(input);
+  if (text === undefined) throw new TypeError("the envelope is not JSON-serialisable");
+  return text;
+}
+
+function parse(input: string | Uint8Array): EventEnvelope {
+  const text = typeof input === "string" ? input : decoder.decode(input);
+  return JSON.parse(text.startsWith(BOM) ? text.slice(1) : text) as EventEnvelope;
+}
+
+/** Every issue in `input`; an empty array means valid. Throws a `TypeError`/`Error` only for bad arguments (e.g. an unknown `mode`). */
+export function envelopeIssues(input: EnvelopeInput, options?: ValidateOptions): ValidationIssue[] {
+  return native.envelopeIssues(toNative(input), options);
+}
+
+/** Validates `input`; on success returns the envelope (parsed when given as text or bytes). */
+export function validateEnvelope(input: EnvelopeInput, options?: ValidateOptions): ValidationResult {
+  const data = toNative(input);
+  const issues = native.envelopeIssues(data, options);
+  if (issues.length > 0) return { ok: false, issues };
+  const envelope = typeof input === "string" || input instanceof Uint8Array ? parse(input) : (input as EventEnvelope);
+  return { ok: true, envelope };
+}
+
+/** True when `input` is a valid envelope (narrows parsed values to `EventEnvelope`). */
+export function isValidEnvelope(input: string | Uint8Array, options?: ValidateOptions): boolean;
+export function isValidEnvelope(input: object, options?: ValidateOptions): input is EventEnvelope;
+export function isValidEnvelope(input: EnvelopeInput, options?: ValidateOptions): boolean {
+  return native.isValidEnvelope(toNative(input), options);
+}
+
+/** Returns the valid envelope or throws `EnvelopeValidationError` (with `.issues`). */
+export function assertValidEnvelope(input: EnvelopeInput, options?: ValidateOptions): EventEnvelope {
+  const result = validateEnvelope(input, options);
+  if (!result.ok) throw new EnvelopeValidationError(result.issues);
+  return result.envelope;
+}
+
+/**
+ * Builds an envelope of `eventType` around `payload`: fills `contracts_version`,
+ * `meta.event_id` (UUIDv7) and `meta.timestamp` (now) unless given in `meta`,
+ * and validates it in producer mode. Throws `EnvelopeValidationError` when invalid.
+ */
+export function makeEnvelope<T extends EventType | `${EventType}`>(
+  eventType: T,
+  payload: EnvelopeOf<T>["payload"],
+  meta?: MetaOverrides,
+): EnvelopeOf<T> {
+  const payloadJson: string | undefined = JSON.stringify(payload);
+  if (payloadJson === undefined) throw new TypeError("the payload is not JSON-serialisable");
+  const made = native.makeEnvelope(eventType, payloadJson, meta);
+  if (made.envelope == null) throw new EnvelopeValidationError(made.issues);
+  return JSON.parse(made.envelope) as EnvelopeOf<T>;
+}
+
+/** The payload class bound to `eventType` (e.g. `"CoachingSession"`), or `null` when unknown. */
+export function payloadClass(eventType: string): string | null {
+  return native.payloadClass(eventType);
+}
+
+/** The contracts version the native addon was built from (equals `CONTRACTS_VERSION`). */
+export function nativeContractsVersion(): string {
+  return native.contractsVersion();
+}

@@ -1,0 +1,86 @@
+// Shared set-up of the package tests: find (or make) the tarball, install it
+// into a fresh temporary project, and run node/tsc there. The tests only ever
+// use the *installed* package, never ../lib directly.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const PKG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const REPO_DIR = resolve(PKG_DIR, "..", "..");
+export const PKG = JSON.parse(readFileSync(join(PKG_DIR, "package.json"), "utf8"));
+export const NAME = PKG.name;
+export const VECTORS_DIR = join(REPO_DIR, "testdata", "vectors");
+const TSC = join(PKG_DIR, "node_modules", "typescript", "bin", "tsc");
+const NPM_QUIET = ["--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", "--loglevel=error"];
+
+/** `npm pack` file name of this package: @scope/name@1.2.3 -> scope-name-1.2.3.tgz */
+export const TARBALL_NAME = `${NAME.replace(/^@/, "").replace("/", "-")}-${PKG.version}.tgz`;
+
+function run(cmd, args, cwd) {
+  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/**
+ * The tarball under test: $COACH_APP_NPM_TARBALL, else dist/<name>-<version>.tgz
+ * (what `npm pack --pack-destination ../../dist` wrote), else a fresh `npm pack`
+ * of the built package into `scratch`.
+ */
+export function findTarball(scratch) {
+  const fromEnv = process.env.COACH_APP_NPM_TARBALL;
+  if (fromEnv) return { tarball: resolve(fromEnv), source: "COACH_APP_NPM_TARBALL" };
+  const inDist = join(REPO_DIR, "dist", TARBALL_NAME);
+  if (existsSync(inDist)) return { tarball: inDist, source: "dist/" };
+  const out = run("npm", ["pack", "--pack-destination", scratch, "--json", "--loglevel=error"], PKG_DIR);
+  return { tarball: join(scratch, JSON.parse(out)[0].filename), source: "npm pack (no tarball in dist/)" };
+}
+
+/** A temporary ESM project with the tarball installed; `dispose()` removes it. */
+export function makeProject() {
+  const dir = mkdtempSync(join(tmpdir(), "coach-app-npm-test-"));
+  const { tarball, source } = findTarball(dir);
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "consumer", version: "0.0.0", private: true, type: "module" }, null, 2),
+  );
+  run("npm", ["install", tarball, ...NPM_QUIET], dir);
+  // Re-exports resolved from inside the project, so the tests go through the
+  // installed package's real `exports` map with ESM resolution.
+  writeFileSync(join(dir, "root.mjs"), `export * from ${JSON.stringify(NAME)};\n`);
+  writeFileSync(join(dir, "validate.mjs"), `export * from ${JSON.stringify(`${NAME}/validate`)};\n`);
+  return {
+    dir,
+    tarball,
+    source,
+    import: (file) => import(pathToFileURL(join(dir, file)).href),
+    /** Runs `node args…` in the project; returns {status, stdout, stderr}. */
+    node: (args) => spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8" }),
+    /** Runs the package's own TypeScript compiler in the project. */
+    tsc: (args) => spawnSync(process.execPath, [TSC, ...args], { cwd: dir, encoding: "utf8" }),
+    write: (file, text) => writeFileSync(join(dir, file), text),
+    read: (file) => readFileSync(join(dir, file), "utf8"),
+    dispose: () => {
+      if (!process.env.KEEP_TEST_PROJECT) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every vector of testdata/vectors with `{{CONTRACTS_VERSION}}` substituted. */
+export function loadVectors(version) {
+  if (!existsSync(VECTORS_DIR)) return [];
+  return readdirSync(VECTORS_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((file) => {
+      const raw = readFileSync(join(VECTORS_DIR, file), "utf8");
+      const vector = JSON.parse(raw);
+      const sub = (s) => s.replaceAll("{{CONTRACTS_VERSION}}", version);
+      if (typeof vector.input_text === "string") vector.input_text = sub(vector.input_text);
+      if ("input" in vector) vector.input = JSON.parse(sub(JSON.stringify(vector.input)));
+      return { file, ...vector };
+    });
+}
+
+/** Sorted `path code` strings: compares issue lists as multisets of (path, code). */
+export const issueKeys = (issues) => issues.map((i) => `${i.path} ${i.code}`).sort();

@@ -1,0 +1,94 @@
+"""The artifacts in dist/ carry what users need (checked by content, not by eye).
+
+maturin drops gitignored files unless `[tool.maturin] include` lists them, and
+`npm pack` honours .gitignore unless package.json sets `files`: generated code
+is gitignored, so these tests catch a package shipped without it.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "dist"
+
+
+def _one(pattern: str) -> Path:
+    found = sorted(DIST.glob(pattern))
+    assert len(found) == 1, (
+        f"expected exactly one {pattern} in dist/ (run `make dist`), found {found}"
+    )
+    return found[0]
+
+
+def _workspace_version() -> str:
+    import tomllib
+
+    return str(
+        tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["package"][
+            "version"
+        ]
+    )
+
+
+def test_wheel_is_abi3_and_carries_the_generated_client_and_native_module() -> None:
+    wheel = _one("coach_app_baml_client-*-abi3-*.whl")
+    assert f"-{_workspace_version()}-" in wheel.name
+    names = set(zipfile.ZipFile(wheel).namelist())
+    pkg = "coach_app_baml_client/"
+    for required in [
+        "__init__.py",
+        "_errors.py",
+        "_native.pyi",
+        "envelopes.py",
+        "py.typed",
+        "baml_client/__init__.py",
+        "baml_client/types.py",
+        "baml_client/sync_client.py",
+        "baml_client/inlinedbaml.py",
+    ]:
+        assert pkg + required in names, f"{pkg + required} missing from {wheel.name}"
+    assert any(
+        n.startswith(pkg + "_native.") and n.endswith((".so", ".pyd")) for n in names
+    )
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_sdist_builds_without_baml_cli() -> None:
+    sdist = _one("coach_app_baml_client-*.tar.gz")
+    names = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
+    for required in [
+        "pyproject.toml",
+        "src/coach_app_baml_client/baml_client/types.py",
+        "crates/contracts-core/src/generated/registry.rs",
+        "crates/py-binding/src/lib.rs",
+    ]:
+        assert required in names, f"{required} missing from {sdist.name}"
+
+
+def test_npm_tarball_carries_js_types_client_and_addon() -> None:
+    tgz = _one("*coach-app-baml-client-*.tgz")
+    assert f"-{_workspace_version()}.tgz" in tgz.name
+    names = set(tarfile.open(tgz).getnames())
+    for required in [
+        "package/package.json",
+        "package/lib/index.js",
+        "package/lib/index.d.ts",
+        "package/lib/validate.js",
+    ]:
+        assert required in names, f"{required} missing from {tgz.name}"
+    assert any("/baml_client/" in n and n.endswith(".js") for n in names), (
+        "compiled baml_client missing"
+    )
+    assert any(n.endswith(".node") for n in names), "native addon missing"
+
+
+@pytest.mark.parametrize("pattern", ["*.whl", "*.tar.gz", "*.tgz"])
+def test_no_stale_artifacts(pattern: str) -> None:
+    version = _workspace_version()
+    stale = [p.name for p in DIST.glob(pattern) if version not in p.name]
+    assert not stale, f"dist/ holds artifacts of another version: {stale}"
