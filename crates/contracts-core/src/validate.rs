@@ -182,6 +182,22 @@ fn describe(ty: &Ty) -> String {
     }
 }
 
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase hex, the one form producers emit.
+fn is_canonical_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
+/// `YYYY-MM-DD` with exactly these digits, and a real calendar date.
+fn is_iso_date(s: &str) -> bool {
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    shape && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+}
+
 /// Parses `MAJOR.MINOR.PATCH` (pre-release/build suffixes ignored).
 fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
     let core = v.split(['-', '+']).next()?;
@@ -369,17 +385,17 @@ impl Walker<'_> {
                 }
             }
             (Ty::Uuid, Value::String(s)) => {
-                if uuid::Uuid::try_parse(s).is_err() {
-                    self.push(path, IssueCode::InvalidUuid, format!("{s:?} is not a UUID (expected e.g. \"0192f0c1-7a52-7cc3-8d1e-2b6f4f0e9a10\")"));
+                if !is_canonical_uuid(s) {
+                    self.push(path, IssueCode::InvalidUuid, format!("{s:?} is not a UUID in canonical form (expected lowercase 8-4-4-4-12 hex, e.g. \"0192f0c1-7a52-7cc3-8d1e-2b6f4f0e9a10\")"));
                 }
             }
             (Ty::Timestamp, Value::String(s)) => {
-                if chrono::DateTime::parse_from_rfc3339(s).is_err() {
+                if !matches!(s.as_bytes().get(10), Some(b'T' | b't')) || chrono::DateTime::parse_from_rfc3339(s).is_err() {
                     self.push(path, IssueCode::InvalidTimestamp, format!("{s:?} is not an RFC 3339 date-time with offset (expected e.g. \"2026-11-25T10:00:00Z\")"));
                 }
             }
             (Ty::Date, Value::String(s)) => {
-                if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err() || s.len() != 10 {
+                if !is_iso_date(s) {
                     self.push(path, IssueCode::InvalidDate, format!("{s:?} is not a calendar date (expected YYYY-MM-DD, e.g. \"2026-11-25\")"));
                 }
             }
