@@ -1,4 +1,4 @@
-//! The `contracts` CLI on the real baml_src and on deliberately broken trees.
+//! The `contracts` CLI on the real `baml_src` and on deliberately broken trees.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,7 +40,10 @@ fn check_on_the_real_contracts_prints_counts() {
     let [classes, enums, _aliases, functions, events] = counts[..] else {
         panic!("unexpected summary: {stdout}")
     };
-    assert!(classes >= 25 && enums >= 8 && functions >= 2 && events >= 15, "{stdout}");
+    assert!(
+        classes >= 25 && enums >= 8 && functions >= 2 && events >= 15,
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -55,10 +58,19 @@ fn ir_lists_the_four_top_level_arrays() {
 
 #[test]
 fn syntax_errors_point_at_file_line_col() {
-    let dir = tree("syntax", &[("types/a.baml", "class A {\n  ok string\n  bad map<string int>\n}\n")]);
+    let dir = tree(
+        "syntax",
+        &[(
+            "types/a.baml",
+            "class A {\n  ok string\n  bad map<string int>\n}\n",
+        )],
+    );
     let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("types/a.baml:3:18: error: expected `,`"), "{stderr}");
+    assert!(
+        stderr.contains("types/a.baml:3:18: error: expected `,`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -66,12 +78,17 @@ fn unknown_type_references_are_reported() {
     let dir = tree("unknown", &[("a.baml", "class A {\n  b Missing[]\n}\n")]);
     let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("a.baml:2:3: error: unknown type `Missing`"), "{stderr}");
+    assert!(
+        stderr.contains("a.baml:2:3: error: unknown type `Missing`"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn an_event_type_with_two_envelopes_fails_the_lint_but_not_the_parser() {
-    let envelope = |name: &str| format!("class {name} {{\n  type \"A_HAPPENED\"\n  contracts_version string\n  payload Dto\n  meta EventMeta\n}}\n");
+    let envelope = |name: &str| {
+        format!("class {name} {{\n  type \"A_HAPPENED\"\n  contracts_version string\n  payload Dto\n  meta EventMeta\n}}\n")
+    };
     let text = format!(
         "{EVENTS}{}{}type EventEnvelope = AHappenedEvent | AlsoAHappenedEvent\n",
         envelope("AHappenedEvent"),
@@ -80,17 +97,29 @@ fn an_event_type_with_two_envelopes_fails_the_lint_but_not_the_parser() {
     let dir = tree("twice", &[("events.baml", &text)]);
     let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("events.baml:2:3: error: event type A_HAPPENED has 2 envelope classes"), "{stderr}");
+    assert!(
+        stderr.contains("events.baml:2:3: error: event type A_HAPPENED has 2 envelope classes"),
+        "{stderr}"
+    );
     let (code, _, stderr) = contracts(&["check", "--no-lint", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
 }
 
 #[test]
 fn an_event_type_without_envelope_is_reported() {
-    let dir = tree("none", &[("events.baml", &format!("{EVENTS}type EventEnvelope = Dto\n"))]);
+    let dir = tree(
+        "none",
+        &[(
+            "events.baml",
+            &format!("{EVENTS}type EventEnvelope = Dto\n"),
+        )],
+    );
     let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("event type A_HAPPENED has no envelope class"), "{stderr}");
+    assert!(
+        stderr.contains("event type A_HAPPENED has no envelope class"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -194,7 +194,13 @@ fn is_canonical_uuid(s: &str) -> bool {
 /// `YYYY-MM-DD` with exactly these digits, and a real calendar date.
 fn is_iso_date(s: &str) -> bool {
     let shape = s.len() == 10
-        && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     shape && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
@@ -390,7 +396,9 @@ impl Walker<'_> {
                 }
             }
             (Ty::Timestamp, Value::String(s)) => {
-                if !matches!(s.as_bytes().get(10), Some(b'T' | b't')) || chrono::DateTime::parse_from_rfc3339(s).is_err() {
+                if !matches!(s.as_bytes().get(10), Some(b'T' | b't'))
+                    || chrono::DateTime::parse_from_rfc3339(s).is_err()
+                {
                     self.push(path, IssueCode::InvalidTimestamp, format!("{s:?} is not an RFC 3339 date-time with offset (expected e.g. \"2026-11-25T10:00:00Z\")"));
                 }
             }

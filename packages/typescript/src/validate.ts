@@ -1,7 +1,7 @@
 // Envelope validation backed by contracts-core (Rust) through the napi-rs
 // addon in ../native: importing this module loads the addon. Every function
 // converts its input and delegates; no validation logic lives here.
-import * as native from "../native/index.js";
+import * as native from "#native";
 import { EnvelopeValidationError } from "./contracts.js";
 import type { EnvelopeOf, MetaOverrides, ValidateOptions, ValidationIssue } from "./contracts.js";
 import type { EventEnvelope, EventType } from "./baml_client/types.js";

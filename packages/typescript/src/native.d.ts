@@ -1,0 +1,46 @@
+// Declarations of the napi-rs addon (crates/node-binding), imported as
+// "#native" (package.json "imports" -> native/index.js, the loader that
+// `napi build` generates). Written by hand so that type-checking does not need
+// the native build; `npm test` checks them against the generated
+// native/index.d.ts in both directions.
+
+export interface ValidationIssue {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface ValidateOptions {
+  mode?: "producer" | "consumer";
+  targetVersion?: string;
+  maxIssues?: number;
+  maxDepth?: number;
+  maxBytes?: number;
+}
+
+export interface MetaOverridesInput {
+  eventId?: string;
+  timestamp?: string;
+  correlationId?: string;
+  actorId?: string;
+  requestId?: string;
+}
+
+export interface MadeEnvelope {
+  envelope?: string;
+  issues: Array<ValidationIssue>;
+}
+
+export declare function contractsVersion(): string;
+export declare function eventTypes(): Array<string>;
+export declare function payloadClass(eventType: string): string | null;
+export declare function envelopeIssues(
+  input: string | Uint8Array,
+  options?: ValidateOptions | undefined | null,
+): Array<ValidationIssue>;
+export declare function isValidEnvelope(input: string | Uint8Array, options?: ValidateOptions | undefined | null): boolean;
+export declare function makeEnvelope(
+  eventType: string,
+  payloadJson: string,
+  meta?: MetaOverridesInput | undefined | null,
+): MadeEnvelope;
