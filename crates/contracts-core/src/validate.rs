@@ -219,7 +219,7 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn full(&self) -> bool {
-        self.issues.len() >= self.options.max_issues
+        self.issues.len() >= self.options.max_issues.max(1)
     }
 
     fn push(&mut self, path: String, code: IssueCode, message: String) {
