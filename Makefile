@@ -56,7 +56,7 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
 
-test: test-rust test-baml test-repo test-python test-node ## Run every test (Quick start line 2)
+test: test-rust test-baml test-repo test-python test-node lint ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## cargo tests, doctests and the shared vectors
 	cargo test $(CARGO_TEST_FLAGS)

@@ -22,13 +22,12 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(os.environ.get("COACH_REPO_ROOT") or Path(__file__).resolve().parent.parent)
-STUB = ROOT / "tools" / "stub_llm.py"
+sys.path.insert(0, str(ROOT / "tools"))
+import stub_llm  # noqa: E402
+
 SUMMARY_RE = re.compile(r"Test run completed,\s*(\d+)\s+tests?\s*\(([^)]*)\)")
 
 
@@ -49,67 +48,13 @@ def find_baml_cli() -> str:
     )
 
 
-def start_stub() -> tuple[subprocess.Popen, int]:
+def start_stub() -> tuple[subprocess.Popen[str], int]:
     data_dir = os.environ.get("STUB_LLM_DATA_DIR") or str(ROOT / "testdata" / "llm")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(STUB),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data-dir",
-            data_dir,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=None,  # stub request log goes straight to our stderr
-        text=True,
-    )
-    port_holder: list[int] = []
-
-    def read_port() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("LISTENING "):
-                port_holder.append(int(line.split()[1]))
-                break
-
-    reader = threading.Thread(target=read_port, daemon=True)
-    reader.start()
-    reader.join(timeout=15)
-    if not port_holder:
-        proc.kill()
-        proc.wait()
-        sys.exit(
-            "baml_test_offline: stub LLM did not start (no LISTENING line within 15s)"
-        )
-    port = port_holder[0]
-    # Health check (loopback only; never routed through a proxy).
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with opener.open(f"http://127.0.0.1:{port}/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            stop_stub(proc)
-            sys.exit("baml_test_offline: stub LLM /health did not answer")
-        time.sleep(0.1)
-    return proc, port
-
-
-def stop_stub(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    try:
+        # The stub's request log goes straight to our stderr.
+        return stub_llm.spawn(Path(data_dir))
+    except RuntimeError as err:
+        sys.exit(f"baml_test_offline: {err}")
 
 
 def main(argv: list[str]) -> int:
@@ -139,7 +84,7 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(res.stdout)
         sys.stdout.flush()
     finally:
-        stop_stub(proc)
+        stub_llm.stop(proc)
 
     if "--list" in argv:
         return res.returncode

@@ -35,6 +35,8 @@ Prints ``LISTENING <port>`` on stdout once ready (and writes the port to
 from __future__ import annotations
 
 import argparse
+import urllib.request
+import subprocess
 import json
 import os
 import sys
@@ -277,6 +279,62 @@ def start_in_thread(
     thread = threading.Thread(target=server.serve_forever, name="stub-llm", daemon=True)
     thread.start()
     return server, thread
+
+
+def spawn(
+    data_dir: Path | None = None,
+    *,
+    chunk_delay_ms: int = 0,
+    stderr: Any = None,
+    timeout_s: float = 15.0,
+) -> tuple[subprocess.Popen[str], int]:
+    """Start the stub as a child process on a free loopback port.
+
+    Returns the process and its port once ``/health`` answers; raises
+    ``RuntimeError`` (after stopping the child) when it does not start in time.
+    Stop it with :func:`stop`.
+    """
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--port", "0"]
+    cmd += ["--data-dir", str(data_dir or DEFAULT_DATA_DIR)]
+    cmd += ["--chunk-delay-ms", str(chunk_delay_ms)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    ports: list[int] = []
+
+    def read_port() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("LISTENING "):
+                ports.append(int(line.split()[1]))
+                return
+
+    reader = threading.Thread(target=read_port, daemon=True)
+    reader.start()
+    reader.join(timeout_s)
+    # Loopback only, never through a proxy.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout_s
+    while ports and time.monotonic() < deadline:
+        try:
+            with opener.open(f"http://127.0.0.1:{ports[0]}/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return proc, ports[0]
+        except OSError:
+            time.sleep(0.1)
+    stop(proc)
+    raise RuntimeError(
+        f"stub LLM did not start within {timeout_s:.0f}s: {' '.join(cmd)}"
+    )
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """Stop a stub started by :func:`spawn`."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

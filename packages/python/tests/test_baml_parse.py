@@ -18,9 +18,7 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import typing
-import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -44,7 +42,8 @@ def _find_repo_root() -> Path:
 
 REPO_ROOT = _find_repo_root()
 LLM_DIR = REPO_ROOT / "testdata" / "llm"
-STUB = REPO_ROOT / "tools" / "stub_llm.py"
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+import stub_llm  # noqa: E402  (the stub lives in tools/, outside the package)
 
 
 def canned(name: str) -> str:
@@ -73,47 +72,12 @@ class Stub:
 def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stub]:
     log_path = tmp_path_factory.mktemp("stub") / "stub_llm.log"
     with log_path.open("w") as log_file:
-        proc = subprocess.Popen(
-            # A small delay between SSE chunks lets the client observe partials.
-            [
-                sys.executable,
-                str(STUB),
-                "--port",
-                "0",
-                "--data-dir",
-                str(LLM_DIR),
-                "--chunk-delay-ms",
-                "15",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=log_file,
-            text=True,
-        )
+        # A small delay between SSE chunks lets the client observe partials.
+        proc, port = stub_llm.spawn(LLM_DIR, chunk_delay_ms=15, stderr=log_file)
     try:
-        port: list[int] = []
-
-        def read() -> None:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if line.startswith("LISTENING "):
-                    port.append(int(line.split()[1]))
-                    return
-
-        t = threading.Thread(target=read, daemon=True)
-        t.start()
-        t.join(15)
-        assert port, f"stub did not start: {log_path.read_text()}"
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(f"http://127.0.0.1:{port[0]}/health", timeout=5) as resp:
-            assert json.load(resp)["status"] == "ok"
-        yield Stub(proc, port[0], log_path)
+        yield Stub(proc, port, log_path)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stub_llm.stop(proc)
 
 
 @pytest.fixture()
