@@ -12,12 +12,13 @@ BAML_CLI := $(VENV)/bin/baml-cli
 MATURIN := $(VENV)/bin/maturin
 STAMPS := .stamps
 TEST_VENV := .cache/test-venv
+SDIST_VENV := .cache/sdist-venv
 TS := packages/typescript
 CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist test test-rust test-baml test-python test-node test-repo lint fmt check-generated ready clean
+.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-repo lint fmt check-generated ready clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,7 +57,7 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
 
-test: test-rust test-baml test-repo test-python test-node lint ## Run every test and the lints (Quick start line 2)
+test: test-rust test-baml test-repo test-python test-sdist test-node lint ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## cargo tests, doctests and the shared vectors
 	cargo test $(CARGO_TEST_FLAGS)
@@ -73,6 +74,13 @@ test-python: setup ## pytest against the installed wheel
 	rm -rf $(TEST_VENV) && $(PYTHON) -m venv $(TEST_VENV)
 	$(TEST_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl pytest==9.2.0
 	cd packages/python && COACH_REPO_ROOT=$(CURDIR) ../../$(TEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+
+# The sdist must build from source without baml-cli or baml_src (it carries the generated code).
+test-sdist: setup ## Build the sdist in a fresh venv and run the vector tests against it
+	@ls dist/coach_app_baml_client-*.tar.gz >/dev/null 2>&1 || { echo "no sdist in dist/: run 'make dist' first" >&2; exit 1; }
+	rm -rf $(SDIST_VENV) && $(PYTHON) -m venv $(SDIST_VENV)
+	$(SDIST_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*.tar.gz pytest==9.2.0
+	cd packages/python && COACH_REPO_ROOT=$(CURDIR) ../../$(SDIST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_validation.py
 
 test-node: setup ## node:test against the packed npm tarball
 	cd $(TS) && npm test
