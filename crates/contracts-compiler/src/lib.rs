@@ -14,9 +14,11 @@
 pub mod check;
 pub mod codegen;
 pub mod error;
+pub mod gen;
 pub mod ir;
 pub mod lexer;
 pub mod parser;
+pub mod schema;
 
 use error::{CompileError, Location};
 use ir::Ir;

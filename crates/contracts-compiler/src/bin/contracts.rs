@@ -3,25 +3,33 @@
 //! ```text
 //! contracts check [--from DIR] [--no-lint]   parse + cross-check + lint, print counts
 //! contracts ir    [--from DIR]               print the IR as JSON
-//! contracts gen   [--from DIR] [--out DIR]   write the contracts-core registry
+//! contracts schema [--from DIR] --out DIR    write the JSON Schema files and ir.json
+//! contracts gen   [--from DIR] [--root DIR] [--check]
+//!                                            write every derived file (registry, schemas)
 //! ```
 //! Exit codes: 0 success, 1 contract errors (`file:line:col: error: …`), 2 usage errors.
 
-use contracts_compiler::{check, codegen, error::CompileError, ir::Ir, load_dir};
-use std::path::PathBuf;
+use contracts_compiler::{check, error::CompileError, gen, ir::Ir, load_dir, schema};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: contracts <check|ir|gen> [--from DIR] [--no-lint] [--out DIR]
+const USAGE: &str = "usage: contracts <check|ir|schema|gen> [options]
   check   parse, cross-check and lint baml_src; print a summary line with counts
   ir      print the intermediate representation as JSON
-  gen     write the generated contracts-core registry (default --out crates/contracts-core/src/generated)
-  --from DIR  the BAML source folder (default: baml_src)";
+  schema  write the JSON Schema files and ir.json into --out DIR
+  gen     write every derived file under --root (default .): the contracts-core registry and
+          the schema copies shipped by the crate and both packages; --check only compares
+options:
+  --from DIR   the BAML source folder (default: baml_src)
+  --no-lint    skip the project rules (event envelopes); parse and cross-check only";
 
 struct Args {
     command: String,
     from: PathBuf,
-    out: PathBuf,
+    out: Option<PathBuf>,
+    root: PathBuf,
     lint: bool,
+    check_only: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,14 +38,18 @@ fn parse_args() -> Result<Args, String> {
     let mut parsed = Args {
         command,
         from: PathBuf::from("baml_src"),
-        out: PathBuf::from("crates/contracts-core/src/generated"),
+        out: None,
+        root: PathBuf::from("."),
         lint: true,
+        check_only: false,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--from" => parsed.from = args.next().ok_or("--from needs a directory")?.into(),
-            "--out" => parsed.out = args.next().ok_or("--out needs a directory")?.into(),
+            "--out" => parsed.out = Some(args.next().ok_or("--out needs a directory")?.into()),
+            "--root" => parsed.root = args.next().ok_or("--root needs a directory")?.into(),
             "--no-lint" => parsed.lint = false,
+            "--check" => parsed.check_only = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -75,8 +87,8 @@ fn main() -> ExitCode {
         }
     };
     let (ir, events) = match (args.command.as_str(), load(&args)) {
-        ("check" | "ir" | "gen", Err(errors)) => return report(&errors),
-        ("check" | "ir" | "gen", Ok(loaded)) => loaded,
+        ("check" | "ir" | "schema" | "gen", Err(errors)) => return report(&errors),
+        ("check" | "ir" | "schema" | "gen", Ok(loaded)) => loaded,
         (other, _) => {
             eprintln!("error: unknown command `{other}`\n{USAGE}");
             return ExitCode::from(2);
@@ -97,27 +109,79 @@ fn main() -> ExitCode {
             "{}",
             serde_json::to_string_pretty(&ir).expect("IR serialises")
         ),
-        _ => {
-            let registry = match codegen::registry_rs(&ir, &events) {
-                Ok(r) => r,
+        "schema" => {
+            let Some(out) = args.out.clone() else {
+                eprintln!("error: `contracts schema` needs --out DIR\n{USAGE}");
+                return ExitCode::from(2);
+            };
+            let outputs = match schema::outputs(&ir, &events) {
+                Ok(outputs) => outputs,
                 Err(e) => return report(&[e]),
             };
-            let target = args.out.join("registry.rs");
-            let unchanged = std::fs::read_to_string(&target).is_ok_and(|old| old == registry);
-            if !unchanged {
-                if let Err(e) = std::fs::create_dir_all(&args.out)
-                    .and_then(|()| std::fs::write(&target, registry))
-                {
-                    eprintln!("error: cannot write {}: {e}", target.display());
+            let prefix = format!("{}/", schema::SCHEMA_DIRS[0]);
+            let mine = outputs.into_iter().filter_map(|o| {
+                o.path
+                    .strip_prefix(&prefix)
+                    .map(|rest| (out.join(rest), o.contents))
+            });
+            for (path, contents) in mine {
+                if let Err(e) = write_if_changed(&path, &contents) {
+                    eprintln!("error: cannot write {}: {e}", path.display());
                     return ExitCode::from(1);
                 }
             }
-            println!(
-                "{} {}",
-                if unchanged { "unchanged" } else { "wrote" },
-                target.display()
-            );
+            println!("wrote the JSON Schema files to {}", out.display());
+        }
+        _ => return generate(&args, &ir, &events),
+    }
+    ExitCode::SUCCESS
+}
+
+fn write_if_changed(path: &Path, contents: &str) -> std::io::Result<bool> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, contents)?;
+    Ok(true)
+}
+
+fn generate(args: &Args, ir: &Ir, events: &[check::EventBinding]) -> ExitCode {
+    let outputs = match gen::outputs(ir, events) {
+        Ok(outputs) => outputs,
+        Err(e) => return report(&[e]),
+    };
+    let mut changed = Vec::new();
+    for output in &outputs {
+        let path = args.root.join(&output.path);
+        if args.check_only {
+            if std::fs::read_to_string(&path).map_or(true, |old| old != output.contents) {
+                changed.push(output.path.clone());
+            }
+            continue;
+        }
+        match write_if_changed(&path, &output.contents) {
+            Ok(true) => changed.push(output.path.clone()),
+            Ok(false) => {}
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::from(1);
+            }
         }
     }
+    if args.check_only && !changed.is_empty() {
+        for path in &changed {
+            eprintln!("{path}: error: differs from what baml_src generates; run `make generate`");
+        }
+        return ExitCode::from(1);
+    }
+    println!(
+        "{} derived files, {} {}",
+        outputs.len(),
+        changed.len(),
+        if args.check_only { "differ" } else { "written" }
+    );
     ExitCode::SUCCESS
 }

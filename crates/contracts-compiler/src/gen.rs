@@ -1,0 +1,30 @@
+//! Every file derived from `baml_src`, with its path relative to the
+//! repository root. `contracts gen` writes them; `contracts gen --check`
+//! fails when any differs from what is on disk.
+
+use crate::check::EventBinding;
+use crate::codegen;
+use crate::error::CompileError;
+use crate::ir::Ir;
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Path relative to the repository root.
+    pub path: String,
+    /// Full contents.
+    pub contents: String,
+}
+
+/// Where the contracts-core generated sources live.
+pub const CORE_GENERATED_DIR: &str = "crates/contracts-core/src/generated";
+
+/// Renders every derived file.
+pub fn outputs(ir: &Ir, events: &[EventBinding]) -> Result<Vec<Output>, CompileError> {
+    let mut outputs = vec![Output {
+        path: format!("{CORE_GENERATED_DIR}/registry.rs"),
+        contents: codegen::registry_rs(ir, events)?,
+    }];
+    outputs.extend(crate::schema::outputs(ir, events)?);
+    Ok(outputs)
+}
