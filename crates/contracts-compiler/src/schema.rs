@@ -133,7 +133,7 @@ fn defs(ir: &Ir, names: &BTreeSet<String>) -> Result<Map<String, Value>, Compile
         } else if let Some(alias) = ir.alias(name) {
             let mut schema = match format_schema(name, &alias.ty) {
                 Some(s) => s,
-                None => type_schema(ir, &alias.ty, &alias.location)?,
+                None => type_schema(&alias.ty, &alias.location)?,
             };
             if let Some(d) = &alias.description {
                 schema["description"] = json!(d);
@@ -173,7 +173,7 @@ fn class_schema(ir: &Ir, class: &crate::ir::Class) -> Result<Value, CompileError
         let mut schema = if field.name == "contracts_version" && is_envelope(class) {
             json!({"type": "string", "pattern": VERSION_PATTERN})
         } else {
-            type_schema(ir, &field.ty, &field.location)?
+            type_schema(&field.ty, &field.location)?
         };
         if let Some(d) = &field.description {
             schema["description"] = json!(d);
@@ -229,19 +229,19 @@ fn type_schema(
             Literal::Bool(b) => json!({"const": b}),
         },
         TypeExpr::Named { name } => json!({"$ref": format!("#/$defs/{name}")}),
-        TypeExpr::List { items } => json!({"type": "array", "items": type_schema(ir, items, location)?}),
+        TypeExpr::List { items } => json!({"type": "array", "items": type_schema(items, location)?}),
         TypeExpr::Map { key, value } => {
-            let mut schema = json!({"type": "object", "additionalProperties": type_schema(ir, value, location)?});
+            let mut schema = json!({"type": "object", "additionalProperties": type_schema(value, location)?});
             if let TypeExpr::Named { name } = key.as_ref() {
                 schema["propertyNames"] = json!({"$ref": format!("#/$defs/{name}")});
             }
             schema
         }
         TypeExpr::Union { members } => {
-            let members: Result<Vec<_>, _> = members.iter().map(|m| type_schema(ir, m, location)).collect();
+            let members: Result<Vec<_>, _> = members.iter().map(|m| type_schema(m, location)).collect();
             json!({"anyOf": members?})
         }
-        TypeExpr::Optional { inner } => json!({"anyOf": [type_schema(ir, inner, location)?, {"type": "null"}]}),
+        TypeExpr::Optional { inner } => json!({"anyOf": [type_schema(inner, location)?, {"type": "null"}]}),
     })
 }
 
