@@ -204,11 +204,7 @@ fn is_envelope(class: &crate::ir::Class) -> bool {
         .eq(crate::check::ENVELOPE_FIELDS)
 }
 
-fn type_schema(
-    ir: &Ir,
-    ty: &TypeExpr,
-    location: &crate::error::Location,
-) -> Result<Value, CompileError> {
+fn type_schema(ty: &TypeExpr, location: &crate::error::Location) -> Result<Value, CompileError> {
     Ok(match ty {
         TypeExpr::Primitive { name } => match name.as_str() {
             "string" => json!({"type": "string"}),
