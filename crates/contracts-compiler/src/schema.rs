@@ -104,7 +104,7 @@ pub fn event_schema(ir: &Ir, event: &EventBinding) -> Result<Value, CompileError
     let class = ir
         .class(&event.envelope_class)
         .expect("event bindings name real classes");
-    let mut root = class_schema(ir, class)?;
+    let mut root = class_schema(class)?;
     let mut reached = BTreeSet::new();
     for field in &class.fields {
         collect_refs(ir, &field.ty, &mut reached);
@@ -119,7 +119,7 @@ fn defs(ir: &Ir, names: &BTreeSet<String>) -> Result<Map<String, Value>, Compile
     let mut defs = Map::new();
     for name in names {
         let schema = if let Some(class) = ir.class(name) {
-            class_schema(ir, class)?
+            class_schema(class)?
         } else if let Some(e) = ir.enum_named(name) {
             let mut schema = json!({
                 "title": e.name,
@@ -166,7 +166,7 @@ fn format_schema(alias: &str, ty: &TypeExpr) -> Option<Value> {
     })
 }
 
-fn class_schema(ir: &Ir, class: &crate::ir::Class) -> Result<Value, CompileError> {
+fn class_schema(class: &crate::ir::Class) -> Result<Value, CompileError> {
     let mut properties = Map::new();
     let mut required = Vec::new();
     for field in &class.fields {
