@@ -59,7 +59,8 @@ dist: build ## Set up everything and produce all artifacts in dist/ (Quick start
 
 test: test-rust test-baml test-repo test-python test-sdist test-node lint ## Run every test and the lints (Quick start line 2)
 
-test-rust: generate ## cargo tests, doctests and the shared vectors
+test-rust: generate ## contracts check, cargo tests, doctests and the shared vectors
+	$(CONTRACTS) check
 	cargo test $(CARGO_TEST_FLAGS)
 
 test-baml: setup ## baml-cli test against the offline stub LLM
@@ -97,8 +98,9 @@ fmt: setup ## Format Rust and Python sources
 	cargo fmt --all
 	$(VENV)/bin/ruff format packages/python tools tests
 
-check-generated: setup ## Fail when generation is not deterministic or touches tracked files
+check-generated: setup ## Fail when generation is not deterministic or derived files are stale
 	tools/check_generated.sh
+	$(CONTRACTS) gen --check
 
 ready: dist lint test check-generated ## Everything CI runs
 

@@ -50,6 +50,8 @@ def test_wheel_is_abi3_and_carries_the_generated_client_and_native_module() -> N
         "baml_client/types.py",
         "baml_client/sync_client.py",
         "baml_client/inlinedbaml.py",
+        "schemas/envelope.schema.json",
+        "schemas/ir.json",
     ]:
         assert pkg + required in names, f"{pkg + required} missing from {wheel.name}"
     assert any(
@@ -65,6 +67,7 @@ def test_sdist_builds_without_baml_cli() -> None:
         "pyproject.toml",
         "src/coach_app_baml_client/baml_client/types.py",
         "crates/contracts-core/src/generated/registry.rs",
+        "src/coach_app_baml_client/schemas/envelope.schema.json",
         "crates/py-binding/src/lib.rs",
     ]:
         assert required in names, f"{required} missing from {sdist.name}"
@@ -79,6 +82,8 @@ def test_npm_tarball_carries_js_types_client_and_addon() -> None:
         "package/lib/index.js",
         "package/lib/index.d.ts",
         "package/lib/validate.js",
+        "package/schemas/envelope.schema.json",
+        "package/schemas/ir.json",
     ]:
         assert required in names, f"{required} missing from {tgz.name}"
     assert any("/baml_client/" in n and n.endswith(".js") for n in names), (

@@ -127,3 +127,36 @@ fn usage_errors_exit_2() {
     assert_eq!(contracts(&["frobnicate"]).0, 2);
     assert_eq!(contracts(&["check", "--bogus"]).0, 2);
 }
+
+#[test]
+fn schema_writes_the_bundle_one_file_per_event_and_the_ir() {
+    let out = std::env::temp_dir().join(format!("contracts-cli-schema-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let (code, _, stderr) = contracts(&["schema", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("envelope.schema.json")).unwrap())
+            .unwrap();
+    let events = std::fs::read_dir(out.join("events")).unwrap().count();
+    assert_eq!(events, bundle["oneOf"].as_array().unwrap().len());
+    assert!(out.join("ir.json").exists());
+    assert_eq!(contracts(&["schema"]).0, 2, "--out is required");
+}
+
+#[test]
+fn gen_check_reports_files_that_differ_from_baml_src() {
+    let root = tree("gen-check", &[("README.md", "an empty checkout\n")]);
+    let (code, _, stderr) = contracts(&["gen", "--check", "--root", root.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("crates/contracts-core/src/generated/registry.rs: error: differs"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = contracts(&["gen", "--root", root.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("written"));
+    assert_eq!(
+        contracts(&["gen", "--check", "--root", root.to_str().unwrap()]).0,
+        0
+    );
+}
