@@ -13,12 +13,13 @@ MATURIN := $(VENV)/bin/maturin
 STAMPS := .stamps
 TEST_VENV := .cache/test-venv
 SDIST_VENV := .cache/sdist-venv
+DJANGO_VENV := .cache/django-venv
 TS := packages/typescript
 CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-repo lint fmt check-generated ready clean
+.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-django test-repo lint fmt check-generated ready clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -57,7 +58,7 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
 
-test: test-rust test-baml test-repo test-python test-sdist test-node lint ## Run every test and the lints (Quick start line 2)
+test: test-rust test-baml test-repo test-python test-sdist test-node test-django lint ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## contracts check, cargo tests, doctests and the shared vectors
 	$(CONTRACTS) check
@@ -83,6 +84,13 @@ test-sdist: setup ## Build the sdist in a fresh venv and run the vector tests ag
 	$(SDIST_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*.tar.gz pytest==9.2.0
 	cd packages/python && COACH_REPO_ROOT=$(CURDIR) ../../$(SDIST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_validation.py
 
+# Real PostgreSQL and Redis on loopback, started and stopped by tools/services.py.
+test-django: setup ## The Django + Channels example end to end against the installed wheel
+	@ls dist/coach_app_baml_client-*-abi3-*.whl >/dev/null 2>&1 || { echo "no wheel in dist/: run 'make dist' first" >&2; exit 1; }
+	rm -rf $(DJANGO_VENV) && $(PYTHON) -m venv $(DJANGO_VENV)
+	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl -r examples/django/requirements.txt
+	$(DJANGO_VENV)/bin/python tools/services.py run -- $(DJANGO_VENV)/bin/python -m pytest -q -p no:cacheprovider examples/django/tests
+
 test-node: setup ## node:test against the packed npm tarball
 	cd $(TS) && npm test
 
@@ -90,13 +98,13 @@ lint: generate ## fmt, clippy -D warnings, ruff, tsc --noEmit
 	cargo fmt --all --check
 	cargo clippy $(CARGO_TEST_FLAGS) --all-targets -- -D warnings
 	cargo clippy -p py-binding -p node-binding -- -D warnings
-	$(VENV)/bin/ruff check packages/python tools tests
-	$(VENV)/bin/ruff format --check packages/python tools tests
+	$(VENV)/bin/ruff check packages/python tools tests examples
+	$(VENV)/bin/ruff format --check packages/python tools tests examples
 	cd $(TS) && npm run --silent typecheck
 
 fmt: setup ## Format Rust and Python sources
 	cargo fmt --all
-	$(VENV)/bin/ruff format packages/python tools tests
+	$(VENV)/bin/ruff format packages/python tools tests examples
 
 check-generated: setup ## Fail when generation is not deterministic or derived files are stale
 	tools/check_generated.sh

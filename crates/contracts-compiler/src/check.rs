@@ -1,7 +1,7 @@
 //! Cross-checks every BAML tree must pass, and the project lints that can be
 //! turned off (`contracts check --no-lint`).
 
-use crate::error::CompileError;
+use crate::error::{CompileError, Location};
 use crate::ir::{Ir, Literal, TypeExpr};
 use std::collections::HashMap;
 
@@ -64,6 +64,10 @@ pub fn cross_check(ir: &Ir) -> Vec<CompileError> {
     for alias in &ir.type_aliases {
         check_refs(&alias.ty, &seen, &alias.location, &mut errors);
     }
+    check_map_keys(ir, &mut errors);
+    if errors.is_empty() {
+        check_cycles(ir, &mut errors);
+    }
     for function in &ir.functions {
         for param in &function.params {
             check_refs(&param.ty, &seen, &function.location, &mut errors);
@@ -76,6 +80,207 @@ pub fn cross_check(ir: &Ir) -> Vec<CompileError> {
         );
     }
     errors
+}
+
+/// Visits every type expression that can hold a map, with the location to report.
+fn all_types(ir: &Ir) -> Vec<(&TypeExpr, &Location)> {
+    let mut out = Vec::new();
+    for class in &ir.classes {
+        out.extend(class.fields.iter().map(|f| (&f.ty, &f.location)));
+    }
+    out.extend(ir.type_aliases.iter().map(|a| (&a.ty, &a.location)));
+    for function in &ir.functions {
+        out.extend(function.params.iter().map(|p| (&p.ty, &function.location)));
+        out.push((&function.return_type, &function.location));
+    }
+    out
+}
+
+/// BAML map keys are `string`, an enum, or string literals (and unions of those).
+fn check_map_keys(ir: &Ir, errors: &mut Vec<CompileError>) {
+    fn valid_key(ir: &Ir, key: &TypeExpr) -> bool {
+        match key {
+            TypeExpr::Primitive { name } => name == "string",
+            TypeExpr::Named { name } => ir.enum_named(name).is_some(),
+            TypeExpr::Literal {
+                value: Literal::String(_),
+            } => true,
+            TypeExpr::Union { members } => members.iter().all(|m| valid_key(ir, m)),
+            _ => false,
+        }
+    }
+    fn walk(ir: &Ir, ty: &TypeExpr, location: &Location, errors: &mut Vec<CompileError>) {
+        match ty {
+            TypeExpr::Map { key, value } => {
+                if !valid_key(ir, key) {
+                    errors.push(CompileError::new(
+                        location.clone(),
+                        format!("invalid map key type `{}`: BAML map keys must be `string`, an enum or string literals, e.g. map<string, V>", render(key)),
+                    ));
+                }
+                walk(ir, value, location, errors);
+            }
+            TypeExpr::List { items } => walk(ir, items, location, errors),
+            TypeExpr::Optional { inner } => walk(ir, inner, location, errors),
+            TypeExpr::Union { members } => {
+                for m in members {
+                    walk(ir, m, location, errors);
+                }
+            }
+            _ => {}
+        }
+    }
+    for (ty, location) in all_types(ir) {
+        walk(ir, ty, location, errors);
+    }
+}
+
+/// Renders a type expression back to BAML syntax (for messages).
+pub fn render(ty: &TypeExpr) -> String {
+    match ty {
+        TypeExpr::Primitive { name } | TypeExpr::Named { name } => name.clone(),
+        TypeExpr::Literal { value } => match value {
+            Literal::String(s) => format!("{s:?}"),
+            Literal::Int(i) => i.to_string(),
+            Literal::Bool(b) => b.to_string(),
+        },
+        TypeExpr::List { items } => match **items {
+            TypeExpr::Union { .. } | TypeExpr::Optional { .. } => format!("({})[]", render(items)),
+            _ => format!("{}[]", render(items)),
+        },
+        TypeExpr::Map { key, value } => format!("map<{}, {}>", render(key), render(value)),
+        TypeExpr::Union { members } => members.iter().map(render).collect::<Vec<_>>().join(" | "),
+        TypeExpr::Optional { inner } => match **inner {
+            TypeExpr::Union { .. } => format!("({})?", render(inner)),
+            _ => format!("{}?", render(inner)),
+        },
+    }
+}
+
+/// Recursion BAML rejects: a type alias that reaches itself without going
+/// through a list or map (`type A = int | A`), and classes that need each
+/// other through required fields (`class A { b B }` + `class B { a A }`), which
+/// no finite value satisfies.
+fn check_cycles(ir: &Ir, errors: &mut Vec<CompileError>) {
+    // Alias edges: names reached through unions, optionals and other aliases.
+    fn alias_edges<'a>(ty: &'a TypeExpr, out: &mut Vec<&'a str>) {
+        match ty {
+            TypeExpr::Named { name } => out.push(name),
+            TypeExpr::Optional { inner } => alias_edges(inner, out),
+            TypeExpr::Union { members } => members.iter().for_each(|m| alias_edges(m, out)),
+            _ => {}
+        }
+    }
+    let mut alias_graph: Vec<(&str, &Location, Vec<&str>)> = Vec::new();
+    for alias in &ir.type_aliases {
+        let mut out = Vec::new();
+        alias_edges(&alias.ty, &mut out);
+        out.retain(|n| ir.alias(n).is_some());
+        alias_graph.push((&alias.name, &alias.location, out));
+    }
+    for cycle in find_cycles(&alias_graph) {
+        let (_, location, _) = alias_graph
+            .iter()
+            .find(|(n, ..)| *n == cycle[0])
+            .expect("node");
+        errors.push(CompileError::new(
+            (*location).clone(),
+            format!("type aliases form a cycle: {}; recursion is only allowed through a list or map (e.g. `type Json = Json[] | map<string, Json> | string`)", cycle.join(" -> ")),
+        ));
+    }
+    // Class edges: required fields whose type is a class (directly or through aliases).
+    let class_graph: Vec<(&str, &Location, Vec<&str>)> = ir
+        .classes
+        .iter()
+        .map(|c| {
+            let targets = c
+                .fields
+                .iter()
+                .filter_map(|f| class_target(ir, &f.ty, 0))
+                .collect();
+            (c.name.as_str(), &c.location, targets)
+        })
+        .collect();
+    for cycle in find_cycles(&class_graph) {
+        let (_, location, _) = class_graph
+            .iter()
+            .find(|(n, ..)| *n == cycle[0])
+            .expect("node");
+        errors.push(CompileError::new(
+            (*location).clone(),
+            format!("classes form a required cycle: {}; no finite value exists, make one of these fields optional (`?`) or a list", cycle.join(" -> ")),
+        ));
+    }
+}
+
+/// The class a required field needs a value of (directly or through aliases).
+fn class_target<'a>(ir: &'a Ir, ty: &'a TypeExpr, depth: usize) -> Option<&'a str> {
+    let TypeExpr::Named { name } = ty else {
+        return None;
+    };
+    if ir.class(name).is_some() {
+        return Some(name);
+    }
+    let alias = ir.alias(name)?;
+    (depth < 64)
+        .then(|| class_target(ir, &alias.ty, depth + 1))
+        .flatten()
+}
+
+/// Depth-first search step of [`find_cycles`].
+fn visit<'a>(
+    node: usize,
+    graph: &[(&'a str, &Location, Vec<&'a str>)],
+    index: &HashMap<&str, usize>,
+    state: &mut [u8],
+    stack: &mut Vec<usize>,
+    cycles: &mut Vec<Vec<&'a str>>,
+) {
+    state[node] = 1;
+    stack.push(node);
+    for next in &graph[node].2 {
+        let Some(&next) = index.get(next) else {
+            continue;
+        };
+        match state[next] {
+            0 => visit(next, graph, index, state, stack, cycles),
+            1 => {
+                let from = stack.iter().position(|&n| n == next).expect("on stack");
+                let mut cycle: Vec<&str> = stack[from..].iter().map(|&n| graph[n].0).collect();
+                cycle.push(graph[next].0);
+                cycles.push(cycle);
+            }
+            _ => {}
+        }
+    }
+    stack.pop();
+    state[node] = 2;
+}
+
+/// Elementary cycles found by depth-first search, each reported once, starting
+/// from its first node in declaration order and closed (`A -> B -> A`).
+fn find_cycles<'a>(graph: &[(&'a str, &Location, Vec<&'a str>)]) -> Vec<Vec<&'a str>> {
+    let index: HashMap<&str, usize> = graph
+        .iter()
+        .enumerate()
+        .map(|(i, (n, ..))| (*n, i))
+        .collect();
+    // 0 = unvisited, 1 = on the stack, 2 = done.
+    let mut state = vec![0u8; graph.len()];
+    let mut cycles = Vec::new();
+    for node in 0..graph.len() {
+        if state[node] == 0 {
+            visit(
+                node,
+                graph,
+                &index,
+                &mut state,
+                &mut Vec::new(),
+                &mut cycles,
+            );
+        }
+    }
+    cycles
 }
 
 fn check_refs(

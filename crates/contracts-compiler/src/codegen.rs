@@ -39,12 +39,8 @@ pub fn registry_rs(ir: &Ir, events: &[EventBinding]) -> Result<String, CompileEr
     }
     out.push_str("];\n\n/// Every enum of the contract, indexed by `Ty::Enum`.\npub static ENUMS: &[EnumDef] = &[\n");
     for e in &ir.enums {
-        let values: Vec<String> = e
-            .values
-            .iter()
-            .filter(|v| !v.skip)
-            .map(|v| format!("{:?}", v.name))
-            .collect();
+        // `@skip` hides a value from the LLM only: generated models keep it, so the wire does too.
+        let values: Vec<String> = e.values.iter().map(|v| format!("{:?}", v.name)).collect();
         let _ = writeln!(
             out,
             "    EnumDef {{ name: {:?}, values: &[{}] }},",
@@ -122,7 +118,7 @@ fn ty_rs(
             if !key_ok {
                 return Err(CompileError::new(location.clone(), "map keys must be `string` or an enum (JSON object keys are strings)"));
             }
-            format!("Ty::Map(&{})", rec(value)?)
+            format!("Ty::Map(&{}, &{})", rec(key)?, rec(value)?)
         }
         TypeExpr::Union { members } => {
             let parts: Result<Vec<_>, _> = members.iter().map(rec).collect();

@@ -21,10 +21,16 @@ pub const CORE_GENERATED_DIR: &str = "crates/contracts-core/src/generated";
 
 /// Renders every derived file.
 pub fn outputs(ir: &Ir, events: &[EventBinding]) -> Result<Vec<Output>, CompileError> {
-    let mut outputs = vec![Output {
-        path: format!("{CORE_GENERATED_DIR}/registry.rs"),
-        contents: codegen::registry_rs(ir, events)?,
-    }];
+    let mut outputs = vec![
+        Output {
+            path: format!("{CORE_GENERATED_DIR}/registry.rs"),
+            contents: codegen::registry_rs(ir, events)?,
+        },
+        Output {
+            path: format!("{CORE_GENERATED_DIR}/mirror.rs"),
+            contents: crate::mirror::mirror_rs(ir, events)?,
+        },
+    ];
     outputs.extend(crate::schema::outputs(ir, events)?);
     Ok(outputs)
 }

@@ -52,6 +52,10 @@ pub struct Class {
     pub fields: Vec<Field>,
     /// `@@assert` / `@@check` on the class.
     pub constraints: Vec<Constraint>,
+    /// `@@stream.*` attributes on the class, without the prefix (`done`).
+    /// Streaming metadata only; absent from the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stream: Vec<String>,
     /// Where the class is declared.
     pub location: Location,
 }
@@ -70,6 +74,14 @@ pub struct Field {
     pub description: Option<String>,
     /// `@assert` / `@check` on the field.
     pub constraints: Vec<Constraint>,
+    /// `@skip`: the field is left out of prompts and parsing (BAML requires
+    /// it to be optional). Absent from the JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skip: bool,
+    /// `@stream.done` / `@stream.not_null` / `@stream.with_state`, without the
+    /// prefix, in source order. Absent from the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stream: Vec<String>,
     /// Where the field is declared.
     pub location: Location,
 }
@@ -82,7 +94,7 @@ pub struct Constraint {
     pub kind: String,
     /// The constraint's name, when given.
     pub name: Option<String>,
-    /// The Jinja expression, verbatim.
+    /// The Jinja expression, verbatim with its braces (`{{ this > 0 }}`).
     pub expression: String,
 }
 
@@ -99,6 +111,12 @@ pub struct Enum {
     pub dynamic: bool,
     /// Values in declaration order.
     pub values: Vec<EnumValue>,
+    /// `@@assert` / `@@check` on the enum. Absent from the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<Constraint>,
+    /// `@@stream.*` attributes, without the prefix. Absent from the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stream: Vec<String>,
     /// Where the enum is declared.
     pub location: Location,
 }
@@ -112,8 +130,12 @@ pub struct EnumValue {
     pub alias: Option<String>,
     /// `@description` or doc comment.
     pub description: Option<String>,
-    /// `@skip`: excluded from prompts and from generated models.
+    /// `@skip`: hidden from prompts and LLM parsing; generated models (and so
+    /// the wire) keep the value.
     pub skip: bool,
+    /// `@stream.*` attributes, without the prefix. Absent from the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stream: Vec<String>,
     /// Where the value is declared.
     pub location: Location,
 }
@@ -128,6 +150,13 @@ pub struct TypeAlias {
     pub ty: TypeExpr,
     /// Doc comment.
     pub description: Option<String>,
+    /// `@assert` / `@check` after the aliased type (`type Pos = int @check(…)`).
+    /// Absent from the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<Constraint>,
+    /// `@stream.*` attributes after the aliased type. Absent from the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stream: Vec<String>,
     /// Where the alias is declared.
     pub location: Location,
 }

@@ -16,6 +16,10 @@ pub struct Token {
     pub location: Location,
     /// True when a newline separates this token from the previous one.
     pub newline_before: bool,
+    /// Char offset of the token's first character in the source.
+    pub start: usize,
+    /// Char offset just past the token's last character.
+    pub end: usize,
 }
 
 /// The kinds of token in a BAML file.
@@ -33,6 +37,9 @@ pub enum TokenKind {
     Float(f64),
     /// A `///` doc comment line, without the slashes.
     DocComment(String),
+    /// A Jinja expression `{{ … }}` (constraints), verbatim with its braces.
+    /// `{{` never opens two blocks in BAML, so lexing it as one token is safe.
+    Jinja(String),
     /// Any punctuation character: `{ } ( ) [ ] < > , ? | = : . @ -`
     Punct(char),
     /// Any other character (only legal inside skipped blocks).
@@ -98,6 +105,7 @@ impl Lexer<'_> {
                 continue;
             }
             let location = self.location();
+            let start = self.pos;
             if self.starts_with("{//") {
                 self.block_comment(&location)?;
                 continue;
@@ -108,6 +116,8 @@ impl Lexer<'_> {
                     kind: TokenKind::DocComment(text),
                     location,
                     newline_before,
+                    start,
+                    end: self.pos,
                 });
                 newline_before = true;
                 continue;
@@ -116,7 +126,9 @@ impl Lexer<'_> {
                 self.line_comment(2);
                 continue;
             }
-            let kind = if c == '"' {
+            let kind = if self.starts_with("{{") {
+                TokenKind::Jinja(self.jinja(&location)?)
+            } else if c == '"' {
                 TokenKind::Str(self.quoted_string(&location)?)
             } else if c == '#' && self.raw_string_hashes().is_some() {
                 TokenKind::RawStr(self.raw_string(&location)?)
@@ -138,6 +150,8 @@ impl Lexer<'_> {
                 kind,
                 location,
                 newline_before,
+                start,
+                end: self.pos,
             });
             newline_before = false;
         }
@@ -175,6 +189,25 @@ impl Lexer<'_> {
         Err(CompileError::new(
             start.clone(),
             "unterminated block comment: `{//` has no closing `//}`",
+        ))
+    }
+
+    fn jinja(&mut self, start: &Location) -> Result<String, CompileError> {
+        let mut text = String::new();
+        text.extend(self.bump());
+        text.extend(self.bump());
+        while self.peek(0).is_some() {
+            // `}}}` ends with the last two braces: `{{ {'a': 1}}}`.
+            if self.starts_with("}}") && self.peek(2) != Some('}') {
+                text.extend(self.bump());
+                text.extend(self.bump());
+                return Ok(text);
+            }
+            text.extend(self.bump());
+        }
+        Err(CompileError::new(
+            start.clone(),
+            "unterminated Jinja expression: `{{` has no closing `}}`",
         ))
     }
 
@@ -311,5 +344,15 @@ mod tests {
     fn unterminated_string_reports_its_start() {
         let err = tokenize("t.baml", "class A {\n  x \"abc\n}").unwrap_err();
         assert_eq!((err.location.line, err.location.column), (2, 5));
+    }
+
+    #[test]
+    fn jinja_expressions_are_one_verbatim_token() {
+        let k = kinds("@check(a, {{ this|regex_match(\"(\") and {'k': 1}.k }})");
+        assert_eq!(
+            k[5],
+            TokenKind::Jinja("{{ this|regex_match(\"(\") and {'k': 1}.k }}".into())
+        );
+        assert_eq!(k[6], TokenKind::Punct(')'));
     }
 }

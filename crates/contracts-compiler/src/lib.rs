@@ -17,6 +17,7 @@ pub mod error;
 pub mod gen;
 pub mod ir;
 pub mod lexer;
+pub mod mirror;
 pub mod parser;
 pub mod schema;
 

@@ -13,6 +13,7 @@ use crate::ir::{
     PRIMITIVES,
 };
 use crate::lexer::{tokenize, Token, TokenKind};
+use std::collections::HashSet;
 
 /// Parses one file's text and appends its declarations to `ir`.
 pub fn parse_file(file: &str, source: &str, ir: &mut Ir) -> Result<(), CompileError> {
@@ -24,6 +25,7 @@ pub fn parse_file(file: &str, source: &str, ir: &mut Ir) -> Result<(), CompileEr
         tokens,
         pos: 0,
         end,
+        source: source.chars().collect(),
     }
     .file(ir)
 }
@@ -32,81 +34,213 @@ struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     end: Location,
+    source: Vec<char>,
 }
 
-/// An attribute such as `@alias("x")` or `@@dynamic`, with its raw arguments.
+/// An attribute such as `@alias("x")`, `@stream.done` or `@@dynamic`, with its
+/// raw arguments.
 struct Attribute {
+    /// The dotted name without the `@`s (`alias`, `stream.done`).
     name: String,
     class_level: bool,
     args: Vec<Token>,
+    /// The source text between the parentheses, trimmed (unquoted strings).
+    text: String,
     location: Location,
 }
 
+/// The streaming attributes BAML knows, after `@stream.` / `@@stream.`.
+const STREAM_ATTRIBUTES: [&str; 3] = ["done", "not_null", "with_state"];
+
 impl Attribute {
-    /// The first string argument (`@description("…")`, `@alias(#"…"#)`).
-    fn string_arg(&self) -> Result<String, CompileError> {
-        self.args
-            .iter()
-            .find_map(|t| match &t.kind {
-                TokenKind::Str(s) | TokenKind::RawStr(s) => Some(s.clone()),
-                _ => None,
-            })
-            .ok_or_else(|| {
-                CompileError::new(
-                    self.location.clone(),
-                    format!(
-                        "`@{}` needs a string argument, e.g. @{}(\"…\")",
-                        self.name, self.name
-                    ),
-                )
-            })
+    fn at(&self) -> &'static str {
+        if self.class_level {
+            "@@"
+        } else {
+            "@"
+        }
     }
 
-    fn constraint(&self) -> Result<Constraint, CompileError> {
-        // `@assert(name, {{ expr }})` or `@assert({{ expr }})`.
-        let (name, rest) = match self.args.first().map(|t| &t.kind) {
-            Some(TokenKind::Ident(n))
-                if self.args.get(1).map(|t| &t.kind) == Some(&TokenKind::Punct(',')) =>
-            {
-                (Some(n.clone()), &self.args[2..])
-            }
-            _ => (None, &self.args[..]),
+    /// The string argument: `@description("…")`, `@alias(#"…"#)`, or an
+    /// unquoted string `@alias(foo)` (BAML takes the text verbatim).
+    fn string_arg(&self) -> Result<String, CompileError> {
+        let unquoted = |t: &Token| match t.kind {
+            TokenKind::Ident(_) | TokenKind::Int(_) | TokenKind::Float(_) => true,
+            TokenKind::Punct(c) | TokenKind::Other(c) => c != ',',
+            _ => false,
         };
-        if rest.is_empty() {
-            return Err(CompileError::new(
+        match self.args.as_slice() {
+            [Token {
+                kind: TokenKind::Str(s),
+                ..
+            }] => Ok(s.clone()),
+            [Token {
+                kind: TokenKind::RawStr(s),
+                ..
+            }] => Ok(dedent(s)),
+            args if !args.is_empty() && args.iter().all(unquoted) => Ok(self.text.clone()),
+            _ => Err(CompileError::new(
                 self.location.clone(),
                 format!(
-                    "`@{}` needs a Jinja expression, e.g. @{}(name, {{{{ this > 0 }}}})",
-                    self.name, self.name
+                    "`{at}{name}` needs exactly one string argument, e.g. {at}{name}(\"…\")",
+                    at = self.at(),
+                    name = self.name
                 ),
-            ));
+            )),
         }
+    }
+
+    /// `@assert({{ expr }})`, `@assert(name, {{ expr }})`, `@check(name, {{ expr }})`.
+    fn constraint(&self) -> Result<Constraint, CompileError> {
+        let (name, expression) = match self.args.as_slice() {
+            [Token {
+                kind: TokenKind::Jinja(e),
+                ..
+            }] if self.name == "assert" => (None, e.clone()),
+            [Token {
+                kind: TokenKind::Ident(n),
+                ..
+            }, Token {
+                kind: TokenKind::Punct(','),
+                ..
+            }, Token {
+                kind: TokenKind::Jinja(e),
+                ..
+            }] => (Some(n.clone()), e.clone()),
+            _ => {
+                let at = self.at();
+                let form = if self.name == "check" {
+                    format!("{at}check(name, {{{{ this > 0 }}}}) (a check needs a name)")
+                } else {
+                    format!(
+                        "{at}assert({{{{ this > 0 }}}}) or {at}assert(name, {{{{ this > 0 }}}})"
+                    )
+                };
+                return Err(CompileError::new(
+                    self.location.clone(),
+                    format!("`{at}{}` takes a Jinja expression: write {form}", self.name),
+                ));
+            }
+        };
         Ok(Constraint {
             kind: self.name.clone(),
             name,
-            expression: render_tokens(rest),
+            expression,
         })
+    }
+
+    /// `Some(suffix)` for `stream.done` & co; an error for an unknown `stream.*`.
+    fn stream(&self) -> Result<Option<String>, CompileError> {
+        let Some(suffix) = self.name.strip_prefix("stream.") else {
+            return Ok(None);
+        };
+        if STREAM_ATTRIBUTES.contains(&suffix) && self.args.is_empty() {
+            return Ok(Some(suffix.to_string()));
+        }
+        Err(CompileError::new(
+            self.location.clone(),
+            format!(
+                "unknown streaming attribute `{at}{name}`: expected {at}stream.done, {at}stream.not_null or {at}stream.with_state (without arguments)",
+                at = self.at(),
+                name = self.name
+            ),
+        ))
     }
 }
 
-/// Re-renders tokens of a Jinja expression (`{{ this|length > 0 }}`) as text.
-fn render_tokens(tokens: &[Token]) -> String {
-    let mut out = String::new();
-    for token in tokens {
-        let piece = match &token.kind {
-            TokenKind::Ident(s) | TokenKind::RawStr(s) => s.clone(),
-            TokenKind::Str(s) => format!("{s:?}"),
-            TokenKind::Int(i) => i.to_string(),
-            TokenKind::Float(f) => f.to_string(),
-            TokenKind::DocComment(_) => continue,
-            TokenKind::Punct(c) | TokenKind::Other(c) => c.to_string(),
-        };
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&piece);
+/// A raw string as BAML uses it: common indentation removed, then leading and
+/// trailing whitespace trimmed (`#"\n    Drive on.\n  "#` is `Drive on.`).
+fn dedent(raw: &str) -> String {
+    let indent = raw
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    raw.lines()
+        .map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start()))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// Class- or enum-level metadata collected from `@@` attributes.
+#[derive(Default)]
+struct BlockMeta {
+    description: Option<String>,
+    alias: Option<String>,
+    dynamic: bool,
+    constraints: Vec<Constraint>,
+    stream: Vec<String>,
+    seen: HashSet<String>,
+}
+
+/// Fails when a non-repeatable attribute appears twice on the same target.
+fn once(attr: &Attribute, seen: &mut HashSet<String>) -> Result<(), CompileError> {
+    if matches!(attr.name.as_str(), "assert" | "check") || seen.insert(attr.name.clone()) {
+        return Ok(());
     }
-    out
+    Err(CompileError::new(
+        attr.location.clone(),
+        format!(
+            "`{at}{name}` is given twice here; keep only one",
+            at = attr.at(),
+            name = attr.name
+        ),
+    ))
+}
+
+/// True for `T?`, `T | null` and `null`: the types `@skip` accepts.
+fn is_optional(ty: &TypeExpr) -> bool {
+    match ty {
+        TypeExpr::Optional { .. } => true,
+        TypeExpr::Primitive { name } => name == "null",
+        TypeExpr::Union { members } => members.iter().any(is_optional),
+        _ => false,
+    }
+}
+
+fn apply_block_attribute(
+    attr: &Attribute,
+    meta: &mut BlockMeta,
+    what: &str,
+) -> Result<(), CompileError> {
+    if !attr.class_level {
+        return Err(CompileError::new(
+            attr.location.clone(),
+            format!(
+                "`@{name}` must follow a field or value; use `@@{name}` for the whole {what}",
+                name = attr.name
+            ),
+        ));
+    }
+    once(attr, &mut meta.seen)?;
+    if let Some(stream) = attr.stream()? {
+        meta.stream.push(stream);
+        return Ok(());
+    }
+    match attr.name.as_str() {
+        "description" => meta.description = Some(attr.string_arg()?),
+        "alias" => meta.alias = Some(attr.string_arg()?),
+        "dynamic" if attr.args.is_empty() => meta.dynamic = true,
+        "assert" | "check" => meta.constraints.push(attr.constraint()?),
+        "skip" => {
+            return Err(CompileError::new(
+                attr.location.clone(),
+                format!("`@@skip` on a {what} is not supported by the contracts compiler (it cannot represent a skipped {what}); remove the attribute or the {what}"),
+            ))
+        }
+        other => {
+            return Err(CompileError::new(
+                attr.location.clone(),
+                format!(
+                    "unknown {what} attribute `@@{other}`: expected @@description, @@alias, @@dynamic, @@assert, @@check or @@stream.done"
+                ),
+            ))
+        }
+    }
+    Ok(())
 }
 
 impl Parser {
@@ -138,6 +272,7 @@ impl Parser {
             Some(TokenKind::Int(i)) => format!("`{i}`"),
             Some(TokenKind::Float(f)) => format!("`{f}`"),
             Some(TokenKind::DocComment(_)) => "doc comment".into(),
+            Some(TokenKind::Jinja(_)) => "Jinja expression {{ … }}".into(),
             Some(TokenKind::Punct(c) | TokenKind::Other(c)) => format!("`{c}`"),
         }
     }
@@ -204,15 +339,8 @@ impl Parser {
                     ir.enums.push(e);
                 }
                 "type" => {
-                    let (name, _) = self.expect_ident("a type alias name after `type`")?;
-                    self.expect_punct('=', "after the alias name (type Name = …)")?;
-                    let ty = self.type_expr()?;
-                    ir.type_aliases.push(TypeAlias {
-                        name,
-                        ty,
-                        description: doc,
-                        location: token.location,
-                    });
+                    let alias = self.type_alias(doc, token.location)?;
+                    ir.type_aliases.push(alias);
                 }
                 "function" => {
                     let f = self.function(token.location)?;
@@ -279,6 +407,7 @@ impl Parser {
         ))
     }
 
+    /// `@name(args)` / `@@name(args)`; names are dotted identifiers (`@stream.done`).
     fn attributes(&mut self) -> Result<Vec<Attribute>, CompileError> {
         let mut attrs = Vec::new();
         while self.peek_kind() == Some(&TokenKind::Punct('@')) {
@@ -288,55 +417,126 @@ impl Parser {
             if class_level {
                 self.pos += 1;
             }
-            let (name, _) = self.expect_ident("an attribute name after `@`")?;
+            let (mut name, _) = self.expect_ident("an attribute name after `@`")?;
+            while self.peek_kind() == Some(&TokenKind::Punct('.')) {
+                self.pos += 1;
+                let (part, _) = self.expect_ident(&format!(
+                    "an attribute name after `@{name}.` (e.g. @stream.done)"
+                ))?;
+                name.push('.');
+                name.push_str(&part);
+            }
             let mut args = Vec::new();
+            let mut text = String::new();
             if self.peek_kind() == Some(&TokenKind::Punct('(')) {
                 let start = self.pos;
                 self.skip_balanced('(', ')')?;
                 args = self.tokens[start + 1..self.pos - 1].to_vec();
+                let (from, to) = (self.tokens[start].end, self.tokens[self.pos - 1].start);
+                text = self.source[from..to]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_string();
             }
             attrs.push(Attribute {
                 name,
                 class_level,
                 args,
+                text,
                 location,
             });
         }
         Ok(attrs)
     }
 
+    /// `class`, `enum` and `function` cannot name a field or value (BAML
+    /// rejects them); meeting one inside a block almost always means the
+    /// block is missing its closing `}`.
+    fn reject_keyword(&self, what: &str, name: &str) -> Result<(), CompileError> {
+        match self.peek_kind() {
+            Some(TokenKind::Ident(word)) if ["class", "enum", "function"].contains(&word.as_str()) => {
+                Err(self.error_here(format!(
+                    "`{word}` is a BAML keyword, not a field or value name: {what} `{name}` is probably missing its closing `}}` before this line"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn type_alias(
+        &mut self,
+        doc: Option<String>,
+        location: Location,
+    ) -> Result<TypeAlias, CompileError> {
+        let (name, _) = self.expect_ident("a type alias name after `type`")?;
+        self.expect_punct('=', "after the alias name (type Name = …)")?;
+        let ty = self.type_expr()?;
+        let mut alias = TypeAlias {
+            name,
+            ty,
+            description: doc,
+            constraints: Vec::new(),
+            stream: Vec::new(),
+            location,
+        };
+        let mut seen = HashSet::new();
+        for attr in self.attributes()? {
+            once(&attr, &mut seen)?;
+            if attr.class_level {
+                return Err(CompileError::new(
+                    attr.location,
+                    format!("`@@{}` cannot follow a type alias: type aliases take only @check, @assert and @stream.* (one `@`)", attr.name),
+                ));
+            }
+            if let Some(stream) = attr.stream()? {
+                alias.stream.push(stream);
+                continue;
+            }
+            match attr.name.as_str() {
+                "assert" | "check" => alias.constraints.push(attr.constraint()?),
+                other => {
+                    return Err(CompileError::new(
+                        attr.location,
+                        format!("type aliases may only have @check, @assert and @stream.* attributes, found `@{other}` on `{}`; put it on the fields that use the alias", alias.name),
+                    ))
+                }
+            }
+        }
+        Ok(alias)
+    }
+
     fn class(&mut self, doc: Option<String>, location: Location) -> Result<Class, CompileError> {
         let (name, _) = self.expect_ident("a class name after `class`")?;
         self.expect_punct('{', &format!("to open class `{name}`"))?;
-        let mut class = Class {
-            name,
+        let mut meta = BlockMeta {
             description: doc,
-            alias: None,
-            dynamic: false,
-            fields: Vec::new(),
-            constraints: Vec::new(),
-            location,
+            ..BlockMeta::default()
         };
+        let mut fields = Vec::new();
         loop {
             let doc = self.take_doc_comments();
             match self.peek_kind() {
                 Some(TokenKind::Punct('}')) => {
                     self.pos += 1;
-                    return Ok(class);
+                    return Ok(Class {
+                        name,
+                        description: meta.description,
+                        alias: meta.alias,
+                        dynamic: meta.dynamic,
+                        fields,
+                        constraints: meta.constraints,
+                        stream: meta.stream,
+                        location,
+                    });
                 }
                 Some(TokenKind::Punct('@')) => {
                     for attr in self.attributes()? {
-                        apply_block_attribute(
-                            &attr,
-                            &mut class.description,
-                            &mut class.alias,
-                            &mut class.dynamic,
-                            &mut class.constraints,
-                            "class",
-                        )?;
+                        apply_block_attribute(&attr, &mut meta, "class")?;
                     }
                 }
                 Some(TokenKind::Ident(_)) => {
+                    self.reject_keyword("class", &name)?;
                     let (field_name, field_loc) = self.expect_ident("a field name")?;
                     let ty = self.type_expr()?;
                     let mut field = Field {
@@ -345,39 +545,45 @@ impl Parser {
                         alias: None,
                         description: doc,
                         constraints: Vec::new(),
+                        skip: false,
+                        stream: Vec::new(),
                         location: field_loc,
                     };
+                    let mut seen = HashSet::new();
                     for attr in self.attributes()? {
                         if attr.class_level {
-                            apply_block_attribute(
-                                &attr,
-                                &mut class.description,
-                                &mut class.alias,
-                                &mut class.dynamic,
-                                &mut class.constraints,
-                                "class",
-                            )?;
+                            apply_block_attribute(&attr, &mut meta, "class")?;
+                            continue;
+                        }
+                        once(&attr, &mut seen)?;
+                        if let Some(stream) = attr.stream()? {
+                            field.stream.push(stream);
                             continue;
                         }
                         match attr.name.as_str() {
                             "alias" => field.alias = Some(attr.string_arg()?),
                             "description" => field.description = Some(attr.string_arg()?),
                             "assert" | "check" => field.constraints.push(attr.constraint()?),
-                            "stream" | "skip" => {}
+                            "skip" if is_optional(&field.ty) => field.skip = true,
+                            "skip" => {
+                                return Err(CompileError::new(
+                                    attr.location,
+                                    format!("`@skip` needs an optional field: make it `{} T?` (BAML rejects @skip on a required field)", field.name),
+                                ))
+                            }
                             other => {
                                 return Err(CompileError::new(
                                     attr.location,
-                                    format!("unknown field attribute `@{other}`: expected @alias, @description, @assert, @check or @stream.*"),
+                                    format!("unknown field attribute `@{other}`: expected @alias, @description, @assert, @check, @skip or @stream.done / @stream.not_null / @stream.with_state"),
                                 ))
                             }
                         }
                     }
-                    class.fields.push(field);
+                    fields.push(field);
                 }
                 other => {
                     return Err(self.error_here(format!(
-                        "expected a field, a `@@` attribute or `}}` in class `{}`, found {}",
-                        class.name,
+                        "expected a field, a `@@` attribute or `}}` in class `{name}`, found {}",
                         Self::describe(other)
                     )))
                 }
@@ -392,75 +598,73 @@ impl Parser {
     ) -> Result<Enum, CompileError> {
         let (name, _) = self.expect_ident("an enum name after `enum`")?;
         self.expect_punct('{', &format!("to open enum `{name}`"))?;
-        let mut e = Enum {
-            name,
+        let mut meta = BlockMeta {
             description: doc,
-            alias: None,
-            dynamic: false,
-            values: Vec::new(),
-            location,
+            ..BlockMeta::default()
         };
-        let mut unused_constraints = Vec::new();
+        let mut values = Vec::new();
         loop {
             let doc = self.take_doc_comments();
             match self.peek_kind() {
                 Some(TokenKind::Punct('}')) => {
                     self.pos += 1;
-                    return Ok(e);
+                    return Ok(Enum {
+                        name,
+                        description: meta.description,
+                        alias: meta.alias,
+                        dynamic: meta.dynamic,
+                        values,
+                        constraints: meta.constraints,
+                        stream: meta.stream,
+                        location,
+                    });
                 }
                 Some(TokenKind::Punct('@')) => {
                     for attr in self.attributes()? {
-                        apply_block_attribute(
-                            &attr,
-                            &mut e.description,
-                            &mut e.alias,
-                            &mut e.dynamic,
-                            &mut unused_constraints,
-                            "enum",
-                        )?;
+                        apply_block_attribute(&attr, &mut meta, "enum")?;
                     }
                 }
                 Some(TokenKind::Ident(_)) => {
+                    self.reject_keyword("enum", &name)?;
                     let (value_name, value_loc) = self.expect_ident("an enum value")?;
                     let mut value = EnumValue {
                         name: value_name,
                         alias: None,
                         description: doc,
                         skip: false,
+                        stream: Vec::new(),
                         location: value_loc,
                     };
+                    let mut seen = HashSet::new();
                     for attr in self.attributes()? {
                         if attr.class_level {
-                            apply_block_attribute(
-                                &attr,
-                                &mut e.description,
-                                &mut e.alias,
-                                &mut e.dynamic,
-                                &mut unused_constraints,
-                                "enum",
-                            )?;
+                            apply_block_attribute(&attr, &mut meta, "enum")?;
+                            continue;
+                        }
+                        once(&attr, &mut seen)?;
+                        if let Some(stream) = attr.stream()? {
+                            value.stream.push(stream);
                             continue;
                         }
                         match attr.name.as_str() {
                             "alias" => value.alias = Some(attr.string_arg()?),
                             "description" => value.description = Some(attr.string_arg()?),
-                            "skip" => value.skip = true,
+                            "skip" if attr.args.is_empty() => value.skip = true,
                             other => {
                                 return Err(CompileError::new(
                                     attr.location,
-                                    format!("unknown enum value attribute `@{other}`: expected @alias, @description or @skip"),
+                                    format!("unknown enum value attribute `@{other}`: expected @alias, @description, @skip or @stream.done"),
                                 ))
                             }
                         }
                     }
-                    e.values.push(value);
+                    values.push(value);
                 }
                 other => {
                     return Err(self.error_here(format!(
-                        "expected an enum value, a `@@` attribute or `}}` in enum `{}`, found {}",
-                        e.name,
-                        Self::describe(other)
-                    )))
+                    "expected an enum value, a `@@` attribute or `}}` in enum `{name}`, found {}",
+                    Self::describe(other)
+                )))
                 }
             }
         }
@@ -485,12 +689,24 @@ impl Parser {
             }
         }
         self.pos += 1;
-        self.expect_punct('-', &format!("for the return type of `{name}` (-> Type)"))?;
-        self.expect_punct('>', &format!("for the return type of `{name}` (-> Type)"))?;
+        // BAML also accepts the return type without `->`: `function F(x: T) R {`.
+        if self.peek_kind() == Some(&TokenKind::Punct('-')) {
+            self.pos += 1;
+            self.expect_punct(
+                '>',
+                &format!("after `-` for the return type of `{name}` (-> Type)"),
+            )?;
+        }
+        if self.peek_kind() == Some(&TokenKind::Punct('{')) {
+            return Err(self.error_here(format!(
+                "function `{name}` has no return type: write `-> Type` before `{{`"
+            )));
+        }
         let return_type = self.type_expr()?;
         if self.peek_kind() != Some(&TokenKind::Punct('{')) {
             return Err(self.error_here(format!(
-                "expected `{{` to open the body of function `{name}`"
+                "expected `{{` to open the body of function `{name}`, found {}",
+                Self::describe(self.peek_kind())
             )));
         }
         self.skip_balanced('{', '}')?;
@@ -516,12 +732,23 @@ impl Parser {
         })
     }
 
-    /// `postfix := atom ('[]' | '?')*` — postfixes must follow on the same line.
+    /// `postfix := atom '[]'* '?'?` — postfixes must follow on the same line.
+    /// BAML rejects `T?[]` and `T??`, and so does this parser.
     fn postfix_type(&mut self) -> Result<TypeExpr, CompileError> {
         let mut ty = self.atom_type()?;
+        // Only a postfix `?` counts: `(T?)[]` is fine.
+        let mut after_optional = false;
         loop {
             let same_line = self.peek().is_some_and(|t| !t.newline_before);
             match self.peek_kind() {
+                Some(TokenKind::Punct('[')) if same_line && after_optional => {
+                    return Err(self.error_here(
+                        "`T?[]` is not valid BAML: write `(T?)[]` for a list of optional items or `T[]?` for an optional list",
+                    ));
+                }
+                Some(TokenKind::Punct('?')) if same_line && after_optional => {
+                    return Err(self.error_here("`T??` is not valid BAML: write a single `?`"));
+                }
                 Some(TokenKind::Punct('[')) if same_line => {
                     self.pos += 1;
                     self.expect_punct(']', "to close the list type `[]`")?;
@@ -531,6 +758,7 @@ impl Parser {
                 }
                 Some(TokenKind::Punct('?')) if same_line => {
                     self.pos += 1;
+                    after_optional = true;
                     ty = TypeExpr::Optional {
                         inner: Box::new(ty),
                     };
@@ -545,11 +773,20 @@ impl Parser {
         match self.next().map(|t| t.kind) {
             Some(TokenKind::Punct('(')) => {
                 let inner = self.type_expr()?;
+                if self.peek_kind() == Some(&TokenKind::Punct('@')) {
+                    return Err(self.error_here(
+                        "attributes inside a type expression, such as `(T @check(…))`, are not supported by the contracts compiler: put them on the field, or declare `type Name = T @check(…)` and use Name",
+                    ));
+                }
                 self.expect_punct(')', "to close the parenthesised type")?;
                 Ok(inner)
             }
-            Some(TokenKind::Str(s)) => Ok(TypeExpr::Literal { value: Literal::String(s) }),
-            Some(TokenKind::Int(i)) => Ok(TypeExpr::Literal { value: Literal::Int(i) }),
+            Some(TokenKind::Str(s)) => Ok(TypeExpr::Literal {
+                value: Literal::String(s),
+            }),
+            Some(TokenKind::Int(i)) => Ok(TypeExpr::Literal {
+                value: Literal::Int(i),
+            }),
             Some(TokenKind::Ident(name)) => match name.as_str() {
                 "true" | "false" => Ok(TypeExpr::Literal {
                     value: Literal::Bool(name == "true"),
@@ -568,6 +805,10 @@ impl Parser {
                 _ if PRIMITIVES.contains(&name.as_str()) => Ok(TypeExpr::Primitive { name }),
                 _ => Ok(TypeExpr::Named { name }),
             },
+            Some(TokenKind::Float(f)) => Err(CompileError::new(
+                location,
+                format!("float literal types such as `{f}` are not valid BAML: use `float`, or int/string literals"),
+            )),
             other => Err(CompileError::new(
                 location,
                 format!(
@@ -577,36 +818,4 @@ impl Parser {
             )),
         }
     }
-}
-
-fn apply_block_attribute(
-    attr: &Attribute,
-    description: &mut Option<String>,
-    alias: &mut Option<String>,
-    dynamic: &mut bool,
-    constraints: &mut Vec<Constraint>,
-    what: &str,
-) -> Result<(), CompileError> {
-    if !attr.class_level {
-        return Err(CompileError::new(
-            attr.location.clone(),
-            format!(
-                "`@{}` must follow a field or value; use `@@{}` for the whole {what}",
-                attr.name, attr.name
-            ),
-        ));
-    }
-    match attr.name.as_str() {
-        "description" => *description = Some(attr.string_arg()?),
-        "alias" => *alias = Some(attr.string_arg()?),
-        "dynamic" => *dynamic = true,
-        "assert" | "check" if what == "class" => constraints.push(attr.constraint()?),
-        other => {
-            return Err(CompileError::new(
-                attr.location.clone(),
-                format!("unknown {what} attribute `@@{other}`: expected @@description, @@alias, @@dynamic{}", if what == "class" { ", @@assert or @@check" } else { "" }),
-            ))
-        }
-    }
-    Ok(())
 }

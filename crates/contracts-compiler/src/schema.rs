@@ -124,7 +124,7 @@ fn defs(ir: &Ir, names: &BTreeSet<String>) -> Result<Map<String, Value>, Compile
             let mut schema = json!({
                 "title": e.name,
                 "type": "string",
-                "enum": e.values.iter().filter(|v| !v.skip).map(|v| v.name.clone()).collect::<Vec<_>>(),
+                "enum": e.values.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
             });
             if let Some(d) = &e.description {
                 schema["description"] = json!(d);

@@ -160,3 +160,22 @@ fn gen_check_reports_files_that_differ_from_baml_src() {
         0
     );
 }
+
+#[test]
+fn constraints_are_reported_as_not_enforced() {
+    let dir = tree(
+        "constraints",
+        &[(
+            "a.baml",
+            "class A {\n  n int @assert(positive, {{ this > 0 }})\n}\n",
+        )],
+    );
+    let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "a.baml:2:3: warning: @assert({{ this > 0 }}) is kept in the IR but not enforced"
+        ),
+        "{stderr}"
+    );
+}

@@ -31,6 +31,8 @@ pub enum IssueCode {
     InvalidUuid,
     /// `contracts_version` is not one this validator accepts in this mode.
     UnsupportedVersion,
+    /// An object key that appears more than once.
+    DuplicateKey,
     /// Nesting deeper than the configured limit.
     TooDeep,
     /// Input larger than the configured limit.
@@ -39,7 +41,7 @@ pub enum IssueCode {
 
 impl IssueCode {
     /// Every code, in documentation order.
-    pub const ALL: [IssueCode; 14] = [
+    pub const ALL: [IssueCode; 15] = [
         Self::InvalidJson,
         Self::NotAnObject,
         Self::MissingField,
@@ -52,6 +54,7 @@ impl IssueCode {
         Self::InvalidDate,
         Self::InvalidUuid,
         Self::UnsupportedVersion,
+        Self::DuplicateKey,
         Self::TooDeep,
         Self::TooLarge,
     ];
@@ -71,6 +74,7 @@ impl IssueCode {
             Self::InvalidDate => "invalid_date",
             Self::InvalidUuid => "invalid_uuid",
             Self::UnsupportedVersion => "unsupported_version",
+            Self::DuplicateKey => "duplicate_key",
             Self::TooDeep => "too_deep",
             Self::TooLarge => "too_large",
         }

@@ -17,7 +17,9 @@
 //! # let _ = (make_envelope, MetaOverrides::default());
 //! ```
 
+mod fast;
 mod issue;
+mod rules;
 #[allow(missing_docs, clippy::unreadable_literal)]
 mod registry {
     include!("generated/registry.rs");
@@ -25,9 +27,58 @@ mod registry {
 pub mod schema;
 mod validate;
 
+/// Rust types mirroring every class, enum and alias of the contract, with
+/// serde and schemars derives, generated from `baml_src/` by `contracts gen`
+/// (`src/generated/mirror.rs`).
+///
+/// Field names and enum values are exactly the wire names; classes reject
+/// unknown fields (producer-exact); `Uuid`, `Timestamp` and `IsoDate` are
+/// [`uuid::Uuid`], [`chrono::DateTime<chrono::FixedOffset>`] and
+/// [`chrono::NaiveDate`], which serialise canonically. Deserialising is a
+/// convenience, not validation: run [`validate_envelope`] on untrusted input
+/// first (it reports every issue with a JSON Pointer, and knows the
+/// producer/consumer rules), then deserialise.
+///
+/// ```
+/// use contracts_core::mirror::{EventEnvelope, TypingIndicatorEvent};
+///
+/// let json = format!(
+///     r#"{{"type": "TYPING_INDICATOR", "contracts_version": "{}",
+///          "payload": {{"thread_id": "0192f0c1-7a52-7cc3-8d1e-000000000003",
+///                       "user_id": "0192f0c1-7a52-7cc3-8d1e-000000000001", "is_typing": true}},
+///          "meta": {{"event_id": "0192f0c1-7a52-7cc3-8d1e-000000000064",
+///                    "timestamp": "2026-11-25T10:00:00Z"}}}}"#,
+///     contracts_core::CONTRACTS_VERSION,
+/// );
+/// contracts_core::validate_envelope(json.as_bytes(), &Default::default()).unwrap();
+/// let envelope: EventEnvelope = serde_json::from_str(&json).unwrap();
+/// assert_eq!(envelope.event_type(), "TYPING_INDICATOR");
+/// let EventEnvelope::TypingIndicator(TypingIndicatorEvent { payload, .. }) = &envelope else {
+///     panic!("not a typing indicator");
+/// };
+/// assert!(payload.is_typing);
+/// // Serialising gives back the wire form, `type` included.
+/// let back = serde_json::to_value(&envelope).unwrap();
+/// assert_eq!(back, serde_json::from_str::<serde_json::Value>(&json).unwrap());
+/// ```
+// Generated code: fields and variants without a BAML description have no
+// doc, and descriptions are prose, not rustdoc (`<id>`, bare identifiers).
+#[allow(
+    missing_docs,
+    clippy::doc_markdown,
+    clippy::large_enum_variant,
+    clippy::struct_excessive_bools,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
+pub mod mirror {
+    include!("generated/mirror.rs");
+}
+
 pub use issue::{IssueCode, ValidationErrors, ValidationIssue};
 pub use validate::{
-    envelope_issues, is_valid_envelope, validate_envelope, value_issues, Mode, ValidateOptions,
+    envelope_issues, is_valid_envelope, validate_envelope, value_issues, EnvelopeInput, Mode,
+    ValidEnvelope, ValidateOptions,
 };
 
 use serde_json::{Map, Value};

@@ -33,8 +33,9 @@ pub enum Ty {
     Class(usize),
     /// An array of this element type.
     List(&'static Ty),
-    /// An object whose values all have this type.
-    Map(&'static Ty),
+    /// An object whose keys have the first type (`Ty::String` or a
+    /// `Ty::Enum`) and whose values all have the second.
+    Map(&'static Ty, &'static Ty),
     /// Any one of these types.
     Union(&'static [Ty]),
     /// This type or `null` (or absent, for a field).

@@ -3,6 +3,7 @@
 use crate::issue::{push_pointer, IssueCode, ValidationErrors, ValidationIssue};
 use crate::registry::{CLASSES, ENUMS, EVENTS, EVENT_META_CLASS};
 use crate::schema::{EventDef, Ty};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Who is validating, which decides how strict the check is.
@@ -73,7 +74,126 @@ impl ValidateOptions {
     }
 }
 
-/// Validates a JSON envelope given as bytes.
+/// What `validate_envelope` returns for a valid envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidEnvelope {
+    /// The envelope's `type` (an `EventType` value).
+    pub event_type: &'static str,
+    /// The name of the payload class bound to that type.
+    pub payload_class: &'static str,
+}
+
+impl ValidEnvelope {
+    fn of(event_type: &str) -> Option<Self> {
+        let def = event(event_type)?;
+        Some(Self {
+            event_type: def.event_type,
+            payload_class: CLASSES[def.payload_class].name,
+        })
+    }
+}
+
+/// An envelope to validate: JSON as bytes (`[u8]`, `Vec<u8>`) or text
+/// (`str`, `String`), or an already parsed `serde_json::Value`.
+///
+/// Bytes and text take the fast path first (one pass, no `Value` tree) and
+/// build the explained issue list only when the input is invalid.
+pub trait EnvelopeInput {
+    /// The `type` of the envelope when it is valid, without collecting issues.
+    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str>;
+    /// Every issue, up to `options.max_issues` (empty when valid).
+    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue>;
+}
+
+impl EnvelopeInput for [u8] {
+    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
+        if self.len() > options.max_bytes {
+            return None;
+        }
+        crate::fast::valid_type(strip_bom(self), options)
+    }
+
+    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
+        if self.len() > options.max_bytes {
+            return vec![issue(
+                String::new(),
+                IssueCode::TooLarge,
+                format!(
+                    "the input is {} bytes; the limit is {} bytes (raise max_bytes if this is expected)",
+                    self.len(),
+                    options.max_bytes
+                ),
+            )];
+        }
+        let json = strip_bom(self);
+        if crate::fast::valid_type(json, options).is_some() {
+            return Vec::new();
+        }
+        slow_issues(json, options)
+    }
+}
+
+impl<const N: usize> EnvelopeInput for [u8; N] {
+    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
+        self.as_slice().valid_type(options)
+    }
+
+    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
+        self.as_slice().issues(options)
+    }
+}
+
+impl EnvelopeInput for Vec<u8> {
+    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
+        self.as_slice().valid_type(options)
+    }
+
+    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
+        self.as_slice().issues(options)
+    }
+}
+
+impl EnvelopeInput for str {
+    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
+        self.as_bytes().valid_type(options)
+    }
+
+    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
+        self.as_bytes().issues(options)
+    }
+}
+
+impl EnvelopeInput for String {
+    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
+        self.as_bytes().valid_type(options)
+    }
+
+    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
+        self.as_bytes().issues(options)
+    }
+}
+
+impl EnvelopeInput for Value {
+    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
+        let quick = ValidateOptions {
+            max_issues: 1,
+            ..options.clone()
+        };
+        if !value_issues(self, &quick).is_empty() {
+            return None;
+        }
+        self.get("type")
+            .and_then(Value::as_str)
+            .and_then(event)
+            .map(|e| e.event_type)
+    }
+
+    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
+        value_issues(self, options)
+    }
+}
+
+/// Validates an envelope and tells which event it is.
 ///
 /// ```
 /// use contracts_core::{validate_envelope, ValidateOptions};
@@ -81,36 +201,77 @@ impl ValidateOptions {
 /// assert_eq!(err.issues[0].code.as_str(), "unknown_event_type");
 /// assert_eq!(err.issues[0].path, "/type");
 /// ```
-pub fn validate_envelope(input: &[u8], options: &ValidateOptions) -> Result<(), ValidationErrors> {
-    let issues = envelope_issues(input, options);
-    if issues.is_empty() {
-        Ok(())
-    } else {
-        Err(ValidationErrors { issues })
+pub fn validate_envelope<I: EnvelopeInput + ?Sized>(
+    input: &I,
+    options: &ValidateOptions,
+) -> Result<ValidEnvelope, ValidationErrors> {
+    if let Some(valid) = input.valid_type(options).and_then(ValidEnvelope::of) {
+        return Ok(valid);
     }
+    let issues = input.issues(options);
+    debug_assert!(
+        !issues.is_empty(),
+        "the fast path rejected an envelope the slow path accepts"
+    );
+    Err(ValidationErrors { issues })
 }
 
-/// True when `input` is a valid envelope.
-pub fn is_valid_envelope(input: &[u8], options: &ValidateOptions) -> bool {
-    envelope_issues(input, options).is_empty()
+/// True when `input` is a valid envelope; the cheapest check (no `Value`
+/// tree, no issue list, strings borrowed from the input where possible).
+///
+/// ```
+/// use contracts_core::{is_valid_envelope, ValidateOptions};
+/// assert!(!is_valid_envelope("{}", &ValidateOptions::default()));
+/// ```
+pub fn is_valid_envelope<I: EnvelopeInput + ?Sized>(input: &I, options: &ValidateOptions) -> bool {
+    input.valid_type(options).is_some()
 }
 
 /// Every issue in `input` (empty when valid), up to `options.max_issues`.
-pub fn envelope_issues(input: &[u8], options: &ValidateOptions) -> Vec<ValidationIssue> {
-    if input.len() > options.max_bytes {
-        return vec![issue(
-            String::new(),
-            IssueCode::TooLarge,
-            format!(
-                "the input is {} bytes; the limit is {} bytes (raise max_bytes if this is expected)",
-                input.len(),
-                options.max_bytes
-            ),
-        )];
+///
+/// ```
+/// use contracts_core::{envelope_issues, ValidateOptions};
+/// let issues = envelope_issues(r#"{"type": "GOAL_UPDATED", "type": "GOAL_UPDATED"}"#, &ValidateOptions::default());
+/// assert!(issues.iter().any(|i| i.code.as_str() == "duplicate_key" && i.path == "/type"));
+/// ```
+pub fn envelope_issues<I: EnvelopeInput + ?Sized>(
+    input: &I,
+    options: &ValidateOptions,
+) -> Vec<ValidationIssue> {
+    input.issues(options)
+}
+
+fn strip_bom(input: &[u8]) -> &[u8] {
+    input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input)
+}
+
+/// The explaining path: parse into a `Value` (recording duplicate keys,
+/// which a `Value` would silently collapse) and walk it.
+fn slow_issues(json: &[u8], options: &ValidateOptions) -> Vec<ValidationIssue> {
+    let mut duplicates = Vec::new();
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let parsed = TrackedValue {
+        path: String::new(),
+        duplicates: &mut duplicates,
     }
-    let text = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    match serde_json::from_slice::<Value>(text) {
-        Ok(value) => value_issues(&value, options),
+    .deserialize(&mut deserializer)
+    .and_then(|value| deserializer.end().map(|()| value));
+    match parsed {
+        Ok(value) => {
+            let mut walker = Walker {
+                options,
+                issues: Vec::new(),
+            };
+            for (path, key) in duplicates {
+                walker.push(
+                    path,
+                    IssueCode::DuplicateKey,
+                    format!("key {key:?} appears more than once in this object; JSON parsers disagree on which value wins, so send it once"),
+                );
+            }
+            walker.envelope(&value);
+            walker.issues
+        }
         Err(e) => {
             let code = if e.to_string().contains("recursion limit") {
                 IssueCode::TooDeep
@@ -123,6 +284,84 @@ pub fn envelope_issues(input: &[u8], options: &ValidateOptions) -> Vec<Validatio
                 format!("the input is not valid JSON: {e} (send one JSON object encoded as UTF-8)"),
             )]
         }
+    }
+}
+
+/// Builds a `Value` like `serde_json` does (the last duplicate wins) and
+/// records the pointer of every duplicated key.
+struct TrackedValue<'a> {
+    path: String,
+    duplicates: &'a mut Vec<(String, String)>,
+}
+
+impl<'de> DeserializeSeed<'de> for TrackedValue<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TrackedValue<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(TrackedValue {
+            path: push_pointer(&self.path, &items.len().to_string()),
+            duplicates: &mut *self.duplicates,
+        })? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            let path = push_pointer(&self.path, &key);
+            if object.contains_key(&key) {
+                self.duplicates.push((path.clone(), key.clone()));
+            }
+            let value = access.next_value_seed(TrackedValue {
+                path,
+                duplicates: &mut *self.duplicates,
+            })?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -176,40 +415,10 @@ fn describe(ty: &Ty) -> String {
         Ty::Enum(i) => ENUMS[*i].name.into(),
         Ty::Class(i) => CLASSES[*i].name.into(),
         Ty::List(inner) => format!("{}[]", describe(inner)),
-        Ty::Map(inner) => format!("map<string, {}>", describe(inner)),
+        Ty::Map(key, value) => format!("map<{}, {}>", describe(key), describe(value)),
         Ty::Union(members) => members.iter().map(describe).collect::<Vec<_>>().join(" | "),
         Ty::Optional(inner) => format!("{}?", describe(inner)),
     }
-}
-
-/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase hex, the one form producers emit.
-fn is_canonical_uuid(s: &str) -> bool {
-    s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
-        })
-}
-
-/// `YYYY-MM-DD` with exactly these digits, and a real calendar date.
-fn is_iso_date(s: &str) -> bool {
-    let shape = s.len() == 10
-        && s.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    shape && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
-}
-
-/// Parses `MAJOR.MINOR.PATCH` (pre-release/build suffixes ignored).
-fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
-    let core = v.split(['-', '+']).next()?;
-    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
-    let version = (parts.next()??, parts.next()??, parts.next()??);
-    parts.next().is_none().then_some(version)
 }
 
 struct Walker<'a> {
@@ -331,30 +540,8 @@ impl Walker<'_> {
                 return;
             }
         };
-        let ours = crate::CONTRACTS_VERSION;
-        match self.options.mode {
-            Mode::Producer => {
-                let expected = self.options.target_version.as_deref().unwrap_or(ours);
-                if version != expected {
-                    self.push(
-                        path,
-                        IssueCode::UnsupportedVersion,
-                        format!("producers must emit contracts_version {expected:?}; got {version:?} (set it from CONTRACTS_VERSION, or pass target_version for an older client)"),
-                    );
-                }
-            }
-            Mode::Consumer => {
-                let our_major = parse_version(ours).map(|v| v.0);
-                match parse_version(version) {
-                    Some((major, _, _)) if Some(major) == our_major => {}
-                    Some(_) => self.push(
-                        path,
-                        IssueCode::UnsupportedVersion,
-                        format!("contracts_version {version:?} has another MAJOR than this client's {ours:?}; upgrade the client package"),
-                    ),
-                    None => self.push(path, IssueCode::UnsupportedVersion, format!("contracts_version {version:?} is not a SemVer version MAJOR.MINOR.PATCH")),
-                }
-            }
+        if let Err(message) = crate::rules::check_version(version, self.options) {
+            self.push(path, IssueCode::UnsupportedVersion, message);
         }
     }
 
@@ -379,9 +566,7 @@ impl Walker<'_> {
             | (Ty::Bool, Value::Bool(_)) => {}
             (Ty::Optional(inner), _) => self.check(value, inner, path, depth),
             (Ty::Int, Value::Number(n)) => {
-                let integral = n.is_i64()
-                    || n.as_f64()
-                        .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.2e18);
+                let integral = n.is_i64() || n.as_f64().is_some_and(crate::rules::is_integral);
                 if !integral {
                     self.push(
                         path,
@@ -391,19 +576,17 @@ impl Walker<'_> {
                 }
             }
             (Ty::Uuid, Value::String(s)) => {
-                if !is_canonical_uuid(s) {
+                if !crate::rules::is_canonical_uuid(s) {
                     self.push(path, IssueCode::InvalidUuid, format!("{s:?} is not a UUID in canonical form (expected lowercase 8-4-4-4-12 hex, e.g. \"0192f0c1-7a52-7cc3-8d1e-2b6f4f0e9a10\")"));
                 }
             }
             (Ty::Timestamp, Value::String(s)) => {
-                if !matches!(s.as_bytes().get(10), Some(b'T' | b't'))
-                    || chrono::DateTime::parse_from_rfc3339(s).is_err()
-                {
+                if !crate::rules::is_timestamp(s) {
                     self.push(path, IssueCode::InvalidTimestamp, format!("{s:?} is not an RFC 3339 date-time with offset (expected e.g. \"2026-11-25T10:00:00Z\")"));
                 }
             }
             (Ty::Date, Value::String(s)) => {
-                if !is_iso_date(s) {
+                if !crate::rules::is_iso_date(s) {
                     self.push(path, IssueCode::InvalidDate, format!("{s:?} is not a calendar date (expected YYYY-MM-DD, e.g. \"2026-11-25\")"));
                 }
             }
@@ -470,9 +653,24 @@ impl Walker<'_> {
                     );
                 }
             }
-            (Ty::Map(inner), Value::Object(object)) => {
+            (Ty::Map(key_ty, value_ty), Value::Object(object)) => {
                 for (key, item) in object {
-                    self.check(item, inner, push_pointer(&path, key), depth + 1);
+                    let item_path = push_pointer(&path, key);
+                    if let Ty::Enum(i) = key_ty {
+                        let def = &ENUMS[*i];
+                        if !def.values.contains(&key.as_str()) {
+                            self.push(
+                                item_path.clone(),
+                                IssueCode::InvalidEnumValue,
+                                format!(
+                                    "map key {key:?} is not a value of {}; expected one of {}",
+                                    def.name,
+                                    def.values.join(", ")
+                                ),
+                            );
+                        }
+                    }
+                    self.check(item, value_ty, item_path, depth + 1);
                 }
             }
             (Ty::Union(members), _) => self.union(value, members, path, depth),

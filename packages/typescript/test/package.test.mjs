@@ -5,7 +5,8 @@ import { execFileSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { NAME, PKG, PKG_DIR, REPO_DIR, issueKeys, loadVectors, makeProject } from "./support.mjs";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { join, posix } from "node:path";
 
 const CORRELATION_ID = "0192f0c1-7a52-7cc3-8d1e-00000000c0de";
 
@@ -13,8 +14,9 @@ let project;
 let root;
 let validate;
 
-before(() => {
+before(async () => {
   project = makeProject();
+  root = await project.import("root.mjs");
 });
 after(() => project?.dispose());
 
@@ -38,11 +40,66 @@ describe("tarball", () => {
       "lib/baml_client/types.d.ts",
       "native/index.js",
       "native/index.d.ts",
+      "schemas/envelope.schema.json",
+      "schemas/ir.json",
+      "schemas/events/TYPING_INDICATOR.schema.json",
     ]) {
       assert.ok(files.includes(f), `${f} missing from the tarball`);
     }
     assert.ok(files.some((f) => /^native\/[^/]+\.node$/.test(f)), "no native/*.node in the tarball");
     assert.ok(!files.some((f) => f.startsWith("src/") || f.startsWith("test/")), "sources or tests were packed");
+  });
+
+  test("publint finds nothing in the tarball (strict, every level)", async () => {
+    const { publint } = await import("publint");
+    const { formatMessage } = await import("publint/utils");
+    const buffer = readFileSync(project.tarball);
+    const tarball = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
+    const { messages, pkg } = await publint({ pack: { tarball }, level: "suggestion", strict: true });
+    const lines = messages.map((m) => `${m.type}: ${formatMessage(m, pkg, { color: false })}`);
+    assert.deepEqual(lines, []);
+  });
+
+  test("the shipped declarations only reference shipped files and declared dependencies", () => {
+    const base = join(project.dir, "node_modules", NAME);
+    const files = execFileSync("tar", ["-tzf", project.tarball], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ""));
+    const shipped = new Set(files);
+    const deps = Object.keys(PKG.dependencies ?? {});
+    const problems = [];
+    for (const file of files.filter((f) => f.endsWith(".d.ts"))) {
+      const text = readFileSync(join(base, file), "utf8");
+      const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/(?!\/\s*<reference).*$/gm, "$1");
+      const specifiers = [
+        ...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["']/g),
+        ...code.matchAll(/\/\/\/\s*<reference\s+(?:path|types)="([^"]+)"/g),
+      ].map((m) => m[1]);
+      for (const spec of specifiers) {
+        if (spec.startsWith(".")) {
+          const target = posix.normalize(posix.join(posix.dirname(file), spec));
+          const candidates = [target, target.replace(/\.js$/, ".d.ts"), `${target}.d.ts`, `${target}/index.d.ts`];
+          if (!candidates.some((c) => shipped.has(c))) problems.push(`${file}: ${spec} is not in the tarball`);
+        } else if (spec.startsWith("#")) {
+          problems.push(`${file}: ${spec} (package "imports" types point at unshipped sources)`);
+        } else if (!(spec === NAME || spec.startsWith(`${NAME}/`) || deps.some((d) => spec === d || spec.startsWith(`${d}/`)))) {
+          problems.push(`${file}: ${spec} is not a dependency`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  test("./schemas/* resolves to the shipped JSON Schema files", () => {
+    const require = createRequire(join(project.dir, "consumer.cjs"));
+    const envelope = JSON.parse(readFileSync(require.resolve(`${NAME}/schemas/envelope.schema.json`), "utf8"));
+    assert.equal(envelope.$schema, "https://json-schema.org/draft/2020-12/schema");
+    assert.deepEqual(Object.keys(envelope.discriminator.mapping).sort(), [...root.EVENT_TYPES].sort());
+    for (const type of root.EVENT_TYPES) {
+      const event = JSON.parse(readFileSync(require.resolve(`${NAME}/schemas/events/${type}.schema.json`), "utf8"));
+      assert.equal(event.properties.type.const, type);
+    }
   });
 
   test("its version equals the workspace version in Cargo.toml", () => {
@@ -303,6 +360,31 @@ export const toGenerated = (d: typeof Declared): typeof Generated => d;
   });
 
   for (const resolution of ["bundler", "nodenext"]) {
+    test(`every entry point's declarations type-check with skipLibCheck: false (${resolution})`, (t) => {
+      const file = `entry-points-${resolution}.ts`;
+      project.write(
+        file,
+        `import * as rootApi from ${JSON.stringify(NAME)};
+import * as validateApi from ${JSON.stringify(`${NAME}/validate`)};
+import * as bamlApi from ${JSON.stringify(`${NAME}/baml_client`)};
+export const apis = [rootApi, validateApi, bamlApi] as const;
+export const checked: boolean = validateApi.isValidEnvelope("{}", { mode: "consumer" });
+`,
+      );
+      // lib "DOM" for the fetch/Response types of @boundaryml/baml's declarations.
+      const config = JSON.parse(tsconfig(resolution, { lib: ["ES2022", "DOM"] }));
+      project.write(`tsconfig.entry-${resolution}.json`, JSON.stringify({ ...config, files: [file] }));
+      const r = project.tsc(["-p", `tsconfig.entry-${resolution}.json`]);
+      const errors = (r.stdout + r.stderr).split("\n").filter((l) => /error TS\d+/.test(l));
+      // Upstream: @boundaryml/baml 0.220.0's stream.d.ts imports "../native" (it means
+      // "./native"), so its own declarations fail under skipLibCheck: false. Only that is
+      // tolerated; nothing may point at this package's files.
+      const upstream = (l) => l.startsWith("node_modules/@boundaryml/baml/stream.d.ts") && l.includes("'../native'");
+      for (const l of errors.filter(upstream)) t.diagnostic(`upstream, tolerated: ${l}`);
+      assert.deepEqual(errors.filter((l) => !upstream(l)), []);
+      assert.equal(r.status, errors.length === 0 ? 0 : 2, r.stdout + r.stderr);
+    });
+
     test(`narrowing and payload checks type-check (moduleResolution ${resolution})`, () => {
       project.write(`consumer-${resolution}.ts`, consumer(NAME));
       project.write(`tsconfig.${resolution}.json`, JSON.stringify({ ...JSON.parse(tsconfig(resolution)), files: [`consumer-${resolution}.ts`] }));

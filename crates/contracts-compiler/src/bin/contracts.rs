@@ -96,6 +96,12 @@ fn main() -> ExitCode {
     };
     match args.command.as_str() {
         "check" => {
+            for (location, constraint) in constraints(&ir) {
+                eprintln!(
+                    "{location}: warning: @{}({}) is kept in the IR but not enforced by the contracts-core validator; enforce it in application code or remove it",
+                    constraint.kind, constraint.expression
+                );
+            }
             println!(
                 "ok: {} classes, {} enums, {} type aliases, {} functions, {} event types",
                 ir.classes.len(),
@@ -184,4 +190,23 @@ fn generate(args: &Args, ir: &Ir, events: &[check::EventBinding]) -> ExitCode {
         if args.check_only { "differ" } else { "written" }
     );
     ExitCode::SUCCESS
+}
+
+/// Every `@assert` / `@check` in the contracts, with where it is declared.
+fn constraints(ir: &Ir) -> Vec<(String, &contracts_compiler::ir::Constraint)> {
+    let on_classes = ir.classes.iter().flat_map(|c| {
+        c.constraints
+            .iter()
+            .map(move |k| (c.location.to_string(), k))
+    });
+    let on_fields = ir
+        .classes
+        .iter()
+        .flat_map(|c| c.fields.iter())
+        .flat_map(|f| {
+            f.constraints
+                .iter()
+                .map(move |k| (f.location.to_string(), k))
+        });
+    on_classes.chain(on_fields).collect()
 }

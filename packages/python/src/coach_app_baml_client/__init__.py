@@ -12,6 +12,7 @@ False
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -34,6 +35,7 @@ __all__ = [
     "envelope_issues",
     "envelope_json",
     "is_valid_envelope",
+    "json_schema",
     "make_envelope",
     "validate_envelope",
 ]
@@ -137,6 +139,43 @@ def make_envelope(
         )
     )
     return result
+
+
+def json_schema(event_type: str | None = None) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) shipped with this package, as a new dict.
+
+    Without ``event_type``: the bundle of every envelope (a ``oneOf``
+    discriminated by ``type``, with every class under ``$defs``). With one:
+    the self-contained schema of that event's envelope. The schemas describe
+    the same contract as the validator; formats (``uuid``, ``date``,
+    ``date-time``) are checked by :func:`validate_envelope` but only annotated
+    here.
+
+    >>> json_schema("SESSION_STARTED")["properties"]["type"]
+    {'const': 'SESSION_STARTED'}
+    >>> json_schema()["discriminator"]["propertyName"]
+    'type'
+    """
+    if event_type is None:
+        name = "envelope.schema.json"
+    elif event_type in EVENT_TYPES:
+        name = f"events/{event_type}.schema.json"
+    else:
+        raise ValueError(
+            f"unknown event type {event_type!r}; expected one of: {', '.join(EVENT_TYPES)}"
+        )
+    schema: dict[str, Any] = json.loads(_schema_text(name))
+    return schema
+
+
+@functools.lru_cache(maxsize=None)
+def _schema_text(name: str) -> str:
+    from importlib import resources
+
+    node = resources.files(__name__).joinpath("schemas")
+    for part in name.split("/"):  # one part per call: Python 3.10's Traversable API
+        node = node.joinpath(part)
+    return node.read_text(encoding="utf-8")
 
 
 def __getattr__(name: str) -> object:

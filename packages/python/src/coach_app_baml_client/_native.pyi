@@ -4,6 +4,16 @@ from typing import Final
 
 from ._errors import ValidationIssue
 
+__all__ = [
+    "CONTRACTS_VERSION",
+    "contracts_version",
+    "event_types",
+    "envelope_issues",
+    "validate_envelope",
+    "is_valid_envelope",
+    "make_envelope",
+]
+
 CONTRACTS_VERSION: Final[str]
 
 def contracts_version() -> str: ...

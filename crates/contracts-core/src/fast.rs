@@ -1,0 +1,411 @@
+//! The fast path: one pass over the bytes, driven by the registry, that only
+//! answers "valid or not". It builds no `serde_json::Value`, borrows strings
+//! from the input where JSON escapes allow, and allocates nothing on the
+//! happy path except where a `payload` arrives before `type` (then the
+//! payload's bytes are borrowed as a `RawValue` and checked once `type` is
+//! known) and for union members (each member is tried on the borrowed bytes).
+//!
+//! Any failure returns `false` and the caller takes the slow path
+//! (`validate::Walker`), which explains every issue. Both paths share the
+//! format and version rules in `rules`, and a differential test keeps their
+//! verdicts identical.
+
+use crate::registry::{CLASSES, ENUMS, EVENT_META_CLASS};
+use crate::rules;
+use crate::schema::Ty;
+use crate::validate::{event, Mode, ValidateOptions};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::fmt;
+
+/// The envelope's `type` when `json` (already size-checked, BOM stripped)
+/// is a valid envelope; `None` otherwise.
+pub(crate) fn valid_type(json: &[u8], options: &ValidateOptions) -> Option<&'static str> {
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let event_type = Envelope { options }.deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    Some(event_type)
+}
+
+/// The failure value: its message is never shown (the slow path explains).
+fn fail<E: de::Error>() -> E {
+    E::custom("invalid")
+}
+
+struct Envelope<'o> {
+    options: &'o ValidateOptions,
+}
+
+impl<'de> DeserializeSeed<'de> for Envelope<'_> {
+    type Value = &'static str;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<&'static str, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Envelope<'_> {
+    type Value = &'static str;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an envelope object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<&'static str, A::Error> {
+        let options = self.options;
+        let mut found = None;
+        let mut payload_class = None;
+        let mut deferred_payload: Option<&'de RawValue> = None;
+        let (mut seen_type, mut seen_version, mut seen_payload, mut seen_meta) =
+            (false, false, false, false);
+        let mut unknown = Vec::new();
+        while let Some(Text(key)) = map.next_key()? {
+            let seen = match key.as_ref() {
+                "type" => &mut seen_type,
+                "contracts_version" => &mut seen_version,
+                "payload" => &mut seen_payload,
+                "meta" => &mut seen_meta,
+                _ if options.mode == Mode::Consumer => {
+                    skip_unknown(&mut map, &mut unknown, key)?;
+                    continue;
+                }
+                _ => return Err(fail()),
+            };
+            if std::mem::replace(seen, true) {
+                return Err(fail());
+            }
+            match key.as_ref() {
+                "type" => {
+                    let Text(event_type) = map.next_value()?;
+                    let def = event(&event_type).ok_or_else(fail)?;
+                    found = Some(def.event_type);
+                    payload_class = Some(def.payload_class);
+                }
+                "contracts_version" => {
+                    let Text(version) = map.next_value()?;
+                    rules::check_version(&version, options).map_err(|_| fail())?;
+                }
+                "payload" => match payload_class {
+                    Some(class) => {
+                        map.next_value_seed(Check::new(&Ty::Class(class), 1, options))?
+                    }
+                    None => deferred_payload = Some(map.next_value::<&'de RawValue>()?),
+                },
+                _ => {
+                    let meta = EVENT_META_CLASS.ok_or_else(fail)?;
+                    map.next_value_seed(Check::new(&Ty::Class(meta), 1, options))?;
+                }
+            }
+        }
+        if !(seen_type && seen_version && seen_payload && seen_meta) {
+            return Err(fail());
+        }
+        if let (Some(raw), Some(class)) = (deferred_payload, payload_class) {
+            if !check_raw(raw, &Ty::Class(class), 1, options) {
+                return Err(fail());
+            }
+        }
+        found.ok_or_else(fail)
+    }
+}
+
+/// Checks borrowed JSON text against `ty`.
+fn check_raw(raw: &RawValue, ty: &Ty, depth: usize, options: &ValidateOptions) -> bool {
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    Check::new(ty, depth, options)
+        .deserialize(&mut deserializer)
+        .is_ok()
+}
+
+/// Validates one value against a registry type, at the same depth numbering
+/// as the slow path.
+#[derive(Clone, Copy)]
+struct Check<'o> {
+    ty: &'static Ty,
+    depth: usize,
+    options: &'o ValidateOptions,
+}
+
+impl<'o> Check<'o> {
+    fn new(ty: &Ty, depth: usize, options: &'o ValidateOptions) -> Self {
+        Self {
+            ty: static_ty(ty),
+            depth,
+            options,
+        }
+    }
+
+    fn at(self, ty: &'static Ty, depth: usize) -> Self {
+        Self { ty, depth, ..self }
+    }
+}
+
+/// The registry's types are `'static`; class and enum references are built
+/// on the fly as `Ty::Class(i)`, so they are interned here.
+fn static_ty(ty: &Ty) -> &'static Ty {
+    match *ty {
+        Ty::Class(i) => &CLASS_TYS[i],
+        _ => {
+            // Only class types are built outside the registry.
+            unreachable!("fast path entry types are classes")
+        }
+    }
+}
+
+static CLASS_TYS: std::sync::LazyLock<Vec<Ty>> =
+    std::sync::LazyLock::new(|| (0..CLASSES.len()).map(Ty::Class).collect());
+
+impl<'de> DeserializeSeed<'de> for Check<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        if self.depth > self.options.max_depth {
+            return Err(fail());
+        }
+        match self.ty {
+            Ty::Optional(_) => deserializer.deserialize_option(self),
+            Ty::Union(members) => {
+                let raw = <&'de RawValue as serde::Deserialize>::deserialize(deserializer)?;
+                let matched = members
+                    .iter()
+                    .any(|m| check_raw(raw, m, self.depth, self.options));
+                matched.then_some(()).ok_or_else(fail)
+            }
+            Ty::Class(_) | Ty::Map(..) => deserializer.deserialize_map(self),
+            Ty::List(_) => deserializer.deserialize_seq(self),
+            _ => deserializer.deserialize_any(self),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Check<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value of the contract's type")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        matches!(self.ty, Ty::Optional(_))
+            .then_some(())
+            .ok_or_else(fail)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        matches!(self.ty, Ty::Null | Ty::Optional(_))
+            .then_some(())
+            .ok_or_else(fail)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        match self.ty {
+            Ty::Optional(inner) => self.at(inner, self.depth).deserialize(deserializer),
+            _ => Err(fail()),
+        }
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        matches!(self.ty, Ty::Bool)
+            .then_some(())
+            .or_else(|| (*self.ty == Ty::BoolLiteral(v)).then_some(()))
+            .ok_or_else(fail)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        let ok = match self.ty {
+            Ty::Int | Ty::Float => true,
+            Ty::IntLiteral(expected) => *expected == v,
+            _ => false,
+        };
+        ok.then_some(()).ok_or_else(fail)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        match i64::try_from(v) {
+            Ok(v) => self.visit_i64(v),
+            Err(_) => matches!(self.ty, Ty::Float).then_some(()).ok_or_else(fail),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        let ok = match self.ty {
+            Ty::Float => true,
+            Ty::Int => rules::is_integral(v),
+            _ => false,
+        };
+        ok.then_some(()).ok_or_else(fail)
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        let ok = match self.ty {
+            Ty::String => true,
+            Ty::Uuid => rules::is_canonical_uuid(s),
+            Ty::Timestamp => rules::is_timestamp(s),
+            Ty::Date => rules::is_iso_date(s),
+            Ty::StringLiteral(expected) => *expected == s,
+            Ty::Enum(i) => ENUMS[*i].values.contains(&s),
+            _ => false,
+        };
+        ok.then_some(()).ok_or_else(fail)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Ty::List(inner) = self.ty else {
+            return Err(fail());
+        };
+        while seq
+            .next_element_seed(self.at(inner, self.depth + 1))?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        match self.ty {
+            Ty::Class(index) => {
+                let fields = CLASSES[*index].fields;
+                if fields.len() > 128 {
+                    // Beyond the `seen` bitset: let the slow path decide.
+                    return Err(fail());
+                }
+                // Which fields were seen: a bit per field (classes have < 128 fields).
+                let mut seen: u128 = 0;
+                let mut unknown = Vec::new();
+                while let Some(Text(key)) = map.next_key()? {
+                    match fields.iter().position(|f| f.name == key) {
+                        Some(i) => {
+                            let bit = 1u128 << i;
+                            if seen & bit != 0 {
+                                return Err(fail());
+                            }
+                            seen |= bit;
+                            map.next_value_seed(self.at(&fields[i].ty, self.depth + 1))?;
+                        }
+                        None if self.options.mode == Mode::Consumer => {
+                            skip_unknown(&mut map, &mut unknown, key)?;
+                        }
+                        None => return Err(fail()),
+                    }
+                }
+                let complete = fields
+                    .iter()
+                    .enumerate()
+                    .all(|(i, f)| seen & (1u128 << i) != 0 || matches!(f.ty, Ty::Optional(_)));
+                complete.then_some(()).ok_or_else(fail)
+            }
+            Ty::Map(key_ty, value_ty) => {
+                let mut keys: Vec<Cow<'de, str>> = Vec::new();
+                while let Some(Text(key)) = map.next_key()? {
+                    let key_ok = match key_ty {
+                        Ty::Enum(i) => ENUMS[*i].values.contains(&key.as_ref()),
+                        _ => true,
+                    };
+                    if !key_ok || keys.contains(&key) {
+                        return Err(fail());
+                    }
+                    keys.push(key);
+                    map.next_value_seed(self.at(value_ty, self.depth + 1))?;
+                }
+                Ok(())
+            }
+            _ => Err(fail()),
+        }
+    }
+}
+
+/// A JSON string, borrowed from the input unless it contains escapes.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+/// Consumer mode skips fields it does not know, but still rejects a key
+/// given twice (there, or anywhere inside the skipped value), as the slow
+/// path does.
+fn skip_unknown<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    seen: &mut Vec<Cow<'de, str>>,
+    key: Cow<'de, str>,
+) -> Result<(), A::Error> {
+    if seen.contains(&key) {
+        return Err(fail());
+    }
+    seen.push(key);
+    map.next_value_seed(Skip)
+}
+
+/// Skips any JSON value, failing on duplicate object keys.
+struct Skip;
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys = Vec::new();
+        while let Some(Text(key)) = map.next_key()? {
+            skip_unknown(&mut map, &mut keys, key)?;
+        }
+        Ok(())
+    }
+}

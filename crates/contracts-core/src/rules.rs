@@ -1,0 +1,68 @@
+//! The value rules both validation paths share, so their verdicts cannot drift.
+
+use crate::validate::{Mode, ValidateOptions};
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase hex, the one form producers emit.
+pub(crate) fn is_canonical_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
+/// `YYYY-MM-DD` with exactly these digits, and a real calendar date.
+pub(crate) fn is_iso_date(s: &str) -> bool {
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shape && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+}
+
+/// RFC 3339 date-time with a `T` (or `t`) separator and an offset.
+pub(crate) fn is_timestamp(s: &str) -> bool {
+    matches!(s.as_bytes().get(10), Some(b'T' | b't'))
+        && chrono::DateTime::parse_from_rfc3339(s).is_ok()
+}
+
+/// A float that is a whole number within `i64` range (JSON `1.0` is an int).
+pub(crate) fn is_integral(f: f64) -> bool {
+    f.fract() == 0.0 && f.abs() < 9.2e18
+}
+
+/// Parses `MAJOR.MINOR.PATCH` (pre-release/build suffixes ignored).
+pub(crate) fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
+    let core = v.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    let version = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(version)
+}
+
+/// Whether an envelope may carry `version` in this mode; the error says why not.
+pub(crate) fn check_version(version: &str, options: &ValidateOptions) -> Result<(), String> {
+    let ours = crate::CONTRACTS_VERSION;
+    match options.mode {
+        Mode::Producer => {
+            let expected = options.target_version.as_deref().unwrap_or(ours);
+            if version == expected {
+                Ok(())
+            } else {
+                Err(format!(
+                    "producers must emit contracts_version {expected:?}; got {version:?} (set it from CONTRACTS_VERSION, or pass target_version for an older client)"
+                ))
+            }
+        }
+        Mode::Consumer => match parse_version(version) {
+            Some((major, _, _)) if Some(major) == parse_version(ours).map(|v| v.0) => Ok(()),
+            Some(_) => Err(format!(
+                "contracts_version {version:?} has another MAJOR than this client's {ours:?}; upgrade the client package"
+            )),
+            None => Err(format!("contracts_version {version:?} is not a SemVer version MAJOR.MINOR.PATCH")),
+        },
+    }
+}

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from summaries import views
+
+urlpatterns = [
+    path(
+        "api/sessions/<uuid:session_id>/summaries",
+        views.post_session_summary,
+        name="session-summaries",
+    ),
+]

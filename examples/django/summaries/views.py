@@ -1,0 +1,121 @@
+"""HTTP side: the AI worker posts a session summary; we validate, store and broadcast it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from uuid import UUID
+
+from channels.layers import get_channel_layer
+from coach_app_baml_client import EnvelopeValidationError, make_envelope
+from coach_app_baml_client.baml_client.types import (
+    SessionSummary,
+    SessionSummaryContent,
+)
+from coach_app_baml_client.channels import broadcast
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from pydantic import ValidationError
+
+from .groups import session_group
+from .models import SessionSummaryRecord
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "SESSION_SUMMARY_READY"
+MAX_MODEL_NAME = SessionSummaryRecord._meta.get_field("model").max_length or 200
+
+
+def _now() -> str:
+    return (
+        datetime.now(timezone.utc)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def _bad_request(
+    message: str, errors: list[dict[str, object]] | None = None
+) -> JsonResponse:
+    return JsonResponse({"error": message, "errors": errors or []}, status=400)
+
+
+@csrf_exempt  # a service-to-service API; authenticate it in a real deployment
+@require_POST
+async def post_session_summary(request: HttpRequest, session_id: UUID) -> JsonResponse:
+    """``POST /api/sessions/<session_id>/summaries``.
+
+    Body: the ``SessionSummaryContent`` JSON that the ``SummarizeSession`` LLM
+    function returned, verbatim. Headers: ``X-LLM-Model`` (model identifier),
+    optional ``X-Correlation-ID`` (a UUID) and ``X-Request-ID``.
+
+    - 400 with Pydantic's errors when the body is not a valid
+      ``SessionSummaryContent`` (or with the validator's issues when it breaks a
+      rule Pydantic does not check, such as an ``IsoDate`` format): nothing is
+      stored or broadcast.
+    - 201 otherwise: the raw text, the parsed DTO and the contracts version are
+      stored in one row, and a ``SESSION_SUMMARY_READY`` envelope carrying the
+      ``SessionSummary`` goes to the ``session.<session_id>`` group.
+    """
+    try:
+        raw_output = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _bad_request("the body must be UTF-8 JSON")
+    try:
+        content = SessionSummaryContent.model_validate_json(raw_output)
+    except ValidationError as err:
+        errors = json.loads(err.json(include_url=False))
+        return _bad_request("invalid SessionSummaryContent", errors)
+
+    correlation_id = request.headers.get("X-Correlation-ID")
+    if correlation_id is not None:
+        try:
+            correlation_id = str(UUID(correlation_id))
+        except ValueError:
+            return _bad_request("X-Correlation-ID must be a UUID")
+
+    model_name = request.headers.get("X-LLM-Model", "unknown")
+    if len(model_name) > MAX_MODEL_NAME:
+        return _bad_request(f"X-LLM-Model must be at most {MAX_MODEL_NAME} characters")
+    # Unsaved row: raw_output verbatim, parsed_output = the validated DTO as JSON,
+    # contracts_version = this package's (persistence.to_record underneath).
+    record = SessionSummaryRecord.from_output(
+        raw_output, content, session_id=session_id, model=model_name
+    )
+    summary = SessionSummary(
+        id=str(record.id),
+        session_id=str(session_id),
+        content=content,
+        model=model_name,
+        generated_at=_now(),
+        reviewed_by_coach=False,
+    )
+    try:
+        # Checks the contract rules that Pydantic does not (UUID and timestamp
+        # formats, ...), before anything is stored.
+        envelope = make_envelope(
+            EVENT_TYPE,
+            summary,
+            correlation_id=correlation_id,
+            request_id=request.headers.get("X-Request-ID"),
+        )
+    except EnvelopeValidationError as err:
+        # Only the posted content can be at fault here: it is a client error too.
+        issues = [
+            {"path": i.path, "code": i.code, "message": i.message} for i in err.issues
+        ]
+        return _bad_request("SessionSummaryContent breaks the contract rules", issues)
+
+    await record.asave(force_insert=True)
+    await broadcast(get_channel_layer(), session_group(session_id), envelope)
+    log.info("stored and broadcast summary %s of session %s", record.id, session_id)
+    return JsonResponse(
+        {
+            "id": str(record.id),
+            "event_id": envelope["meta"]["event_id"],
+            "contracts_version": envelope["contracts_version"],
+        },
+        status=201,
+    )

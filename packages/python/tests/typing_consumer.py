@@ -1,0 +1,85 @@
+# pyright: strict
+"""A consumer of the public API, type-checked by ``pyright --strict`` (test_typing.py).
+
+Not collected by pytest (no ``test_`` prefix); never imported at run time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from coach_app_baml_client import (
+    CONTRACTS_VERSION,
+    EVENT_TYPES,
+    EnvelopeValidationError,
+    ValidationIssue,
+    envelope_issues,
+    envelope_json,
+    is_valid_envelope,
+    json_schema,
+    make_envelope,
+    validate_envelope,
+)
+from coach_app_baml_client.baml_client import types
+from coach_app_baml_client.channels import GroupSendLayer, broadcast
+from coach_app_baml_client.envelopes import EventEnvelope, envelope_adapter
+from coach_app_baml_client.persistence import (
+    ContractsVersionError,
+    StoredOutput,
+    from_record,
+    to_record,
+)
+
+
+class Layer:
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        del group, message
+
+
+def build(goal: types.Goal, request_id: str | None) -> dict[str, Any]:
+    envelope: dict[str, Any] = make_envelope("GOAL_UPDATED", goal, request_id=request_id)
+    wire: bytes = envelope_json("GOAL_UPDATED", goal.model_dump())
+    validate_envelope(wire, mode="consumer", target_version=CONTRACTS_VERSION)
+    return envelope
+
+
+async def send(goal: types.Goal) -> list[str]:
+    layer: GroupSendLayer = Layer()
+    try:
+        await broadcast(layer, "goals", build(goal, None), message_type="goal.event")
+    except EnvelopeValidationError as err:
+        issues: list[ValidationIssue] = err.issues
+        return [f"{i.path} {i.code}: {i.message}" for i in issues]
+    return []
+
+
+def decode(raw: bytes) -> str:
+    if not is_valid_envelope(raw, mode="consumer"):
+        return "; ".join(str(i) for i in envelope_issues(raw, mode="consumer"))
+    event: EventEnvelope = envelope_adapter.validate_json(raw)
+    if isinstance(event, types.GoalUpdatedEvent):
+        goal: types.Goal = event.payload
+        return f"{goal.title}: {goal.progress_percent}% ({goal.status.value})"
+    adapter: TypeAdapter[EventEnvelope] = envelope_adapter
+    return adapter.dump_json(event).decode()
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    bundle: dict[str, Any] = json_schema()
+    return {"": bundle, **{t: json_schema(t) for t in EVENT_TYPES}}
+
+
+def store(raw: str, content: types.SessionSummaryContent) -> types.SessionSummaryContent:
+    record: StoredOutput = to_record(raw, content)
+    try:
+        again: types.SessionSummaryContent = from_record(record, types.SessionSummaryContent)
+    except ContractsVersionError as err:
+        raise RuntimeError(str(err)) from err
+    row: dict[str, Any] = {
+        "raw_output": record.raw_output,
+        "parsed_output": record.parsed_output,
+        "contracts_version": record.contracts_version,
+    }
+    return from_record(row, type(again))
