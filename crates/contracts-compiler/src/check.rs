@@ -459,3 +459,24 @@ pub fn event_bindings(ir: &Ir) -> Result<Vec<EventBinding>, Vec<CompileError>> {
         Err(errors)
     }
 }
+
+/// Project lint: a `@check` on a field changes its wire shape in the models
+/// `baml-cli` generates (Pydantic and TypeScript wrap it as
+/// `Checked{value, checks}`), so a DTO field carrying one no longer matches
+/// the plain JSON the validator and the schemas describe.
+pub fn wire_lints(ir: &Ir) -> Vec<CompileError> {
+    ir.classes
+        .iter()
+        .flat_map(|class| class.fields.iter().map(move |field| (class, field)))
+        .filter(|(_, field)| field.constraints.iter().any(|c| c.kind == "check"))
+        .map(|(class, field)| {
+            CompileError::new(
+                field.location.clone(),
+                format!(
+                    "`@check` on `{}.{}` makes the generated models wrap the field as Checked{{value, checks}}, which changes the wire shape; use `@assert` or move the check into application code",
+                    class.name, field.name
+                ),
+            )
+        })
+        .collect()
+}

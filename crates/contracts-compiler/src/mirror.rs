@@ -296,7 +296,7 @@ impl<'a> Gen<'a> {
         push_doc(&mut self.out, "", &doc);
         let _ = writeln!(self.out, "{DERIVE_ENUM}\npub enum {} {{", e.name);
         let mut variants = HashSet::new();
-        for value in e.values.iter().filter(|v| !v.skip) {
+        for value in &e.values {
             let mut doc = value.description.clone().unwrap_or_default();
             if let Some(alias) = &value.alias {
                 push_para(&mut doc, &alias_note(alias));
@@ -315,7 +315,7 @@ impl<'a> Gen<'a> {
             e.name
         );
         let mut variants = HashSet::new();
-        for value in e.values.iter().filter(|v| !v.skip) {
+        for value in &e.values {
             let variant = unique(&mut variants, &pascal_case(&value.name, "Value"));
             let _ = writeln!(self.out, "            Self::{variant} => {:?},", value.name);
         }
@@ -983,7 +983,7 @@ class Leaf {
         for expected in [
             "pub type Uuid = ::uuid::Uuid;",
             "pub type Timestamp = ::chrono::DateTime<::chrono::FixedOffset>;",
-            // enums: PascalCase variants renamed to the exact wire value, @skip dropped
+            // enums: PascalCase variants renamed to the exact wire value; @skip values kept (prompt-only)
             "/// A colour.\n#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]\npub enum Color {",
             "    /// Deep red.\n    #[serde(rename = \"DARK_RED\")]\n    DarkRed,",
             "    /// BAML `@alias(\"azure\")`: the name the LLM sees; the wire name is unchanged.\n    #[serde(rename = \"BLUE\")]\n    Blue,",
@@ -1013,7 +1013,10 @@ class Leaf {
         ] {
             assert!(out.contains(expected), "missing:\n{expected}\n--- in ---\n{out}");
         }
-        assert!(!out.contains("Gone"), "@skip values are not generated");
+        assert!(
+            out.contains("Gone"),
+            "@skip only hides a value from the LLM; the wire keeps it"
+        );
         assert!(
             !out.contains("pub enum EventEnvelope"),
             "no events, no envelope"

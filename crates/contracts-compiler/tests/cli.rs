@@ -179,3 +179,24 @@ fn constraints_are_reported_as_not_enforced() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_on_a_field_is_a_lint_error_because_it_changes_the_wire_shape() {
+    let dir = tree(
+        "check-lint",
+        &[(
+            "a.baml",
+            "class A {\n  n int @check(positive, {{ this > 0 }})\n}\n",
+        )],
+    );
+    let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("a.baml:2:3: error: `@check` on `A.n`"),
+        "{stderr}"
+    );
+    assert_eq!(
+        contracts(&["check", "--no-lint", "--from", dir.to_str().unwrap()]).0,
+        0
+    );
+}

@@ -88,7 +88,7 @@ impl<'de> Visitor<'de> for Envelope<'_> {
                 }
                 "payload" => match payload_class {
                     Some(class) => {
-                        map.next_value_seed(Check::new(&Ty::Class(class), 1, options))?
+                        map.next_value_seed(Check::new(&Ty::Class(class), 1, options))?;
                     }
                     None => deferred_payload = Some(map.next_value::<&'de RawValue>()?),
                 },

@@ -67,12 +67,18 @@ fn report(errors: &[CompileError]) -> ExitCode {
 
 fn load(args: &Args) -> Result<(Ir, Vec<check::EventBinding>), Vec<CompileError>> {
     let ir = load_dir(&args.from)?;
-    let events = if args.lint {
-        check::event_bindings(&ir)?
-    } else {
-        Vec::new()
-    };
-    Ok((ir, events))
+    if !args.lint {
+        return Ok((ir, Vec::new()));
+    }
+    let mut errors = check::wire_lints(&ir);
+    match check::event_bindings(&ir) {
+        Ok(events) if errors.is_empty() => Ok((ir, events)),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
 }
 
 fn main() -> ExitCode {
