@@ -14,12 +14,14 @@ STAMPS := .stamps
 TEST_VENV := .cache/test-venv
 SDIST_VENV := .cache/sdist-venv
 DJANGO_VENV := .cache/django-venv
+# hypothesis stays at 6.170.0: later releases drop an internal hypothesis-jsonschema 0.23.1 uses.
+PYTHON_TEST_DEPS := pytest==9.2.0 hypothesis==6.170.0 hypothesis-jsonschema==0.23.1 Django==5.2.19 pyright==1.1.414 mypy==2.4.1
 TS := packages/typescript
 CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-django test-repo lint fmt check-generated ready clean
+.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-django test-repo lint fmt bench-core check-generated ready clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -74,8 +76,8 @@ test-repo: setup ## Repository checks: pins, workflows, event bindings, artifact
 test-python: setup ## pytest against the installed wheel
 	@ls dist/coach_app_baml_client-*-abi3-*.whl >/dev/null 2>&1 || { echo "no wheel in dist/: run 'make dist' first" >&2; exit 1; }
 	rm -rf $(TEST_VENV) && $(PYTHON) -m venv $(TEST_VENV)
-	$(TEST_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl pytest==9.2.0
-	cd packages/python && COACH_REPO_ROOT=$(CURDIR) ../../$(TEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+	$(TEST_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl $(PYTHON_TEST_DEPS)
+	cd packages/python && COACH_REQUIRE_OPTIONAL_TESTS=1 COACH_REPO_ROOT=$(CURDIR) ../../$(TEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
 # The sdist must build from source without baml-cli or baml_src (it carries the generated code).
 test-sdist: setup ## Build the sdist in a fresh venv and run the vector tests against it
@@ -105,6 +107,10 @@ lint: generate ## fmt, clippy -D warnings, ruff, tsc --noEmit
 fmt: setup ## Format Rust and Python sources
 	cargo fmt --all
 	$(VENV)/bin/ruff format packages/python tools tests examples
+
+bench-core: generate ## criterion benchmarks of contracts-core next to its baselines, as a ratio table
+	cargo bench -q -p contracts-core --bench validate
+	$(PY) tools/bench_ratios.py
 
 check-generated: setup ## Fail when generation is not deterministic or derived files are stale
 	tools/check_generated.sh

@@ -4,11 +4,18 @@ use crate::validate::{Mode, ValidateOptions};
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase hex, the one form producers emit.
 pub(crate) fn is_canonical_uuid(s: &str) -> bool {
-    s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
-        })
+    let b = s.as_bytes();
+    let lower_hex = |group: &[u8]| group.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
+    b.len() == 36
+        && b[8] == b'-'
+        && b[13] == b'-'
+        && b[18] == b'-'
+        && b[23] == b'-'
+        && lower_hex(&b[..8])
+        && lower_hex(&b[9..13])
+        && lower_hex(&b[14..18])
+        && lower_hex(&b[19..23])
+        && lower_hex(&b[24..])
 }
 
 /// `YYYY-MM-DD` with exactly these digits, and a real calendar date.

@@ -251,7 +251,7 @@ fn slow_issues(json: &[u8], options: &ValidateOptions) -> Vec<ValidationIssue> {
     let mut duplicates = Vec::new();
     let mut deserializer = serde_json::Deserializer::from_slice(json);
     let parsed = TrackedValue {
-        path: String::new(),
+        at: &Segment::Root,
         duplicates: &mut duplicates,
     }
     .deserialize(&mut deserializer)
@@ -287,14 +287,32 @@ fn slow_issues(json: &[u8], options: &ValidateOptions) -> Vec<ValidationIssue> {
     }
 }
 
-/// Builds a `Value` like `serde_json` does (the last duplicate wins) and
-/// records the pointer of every duplicated key.
-struct TrackedValue<'a> {
-    path: String,
-    duplicates: &'a mut Vec<(String, String)>,
+/// Where a value sits, as a chain of borrowed segments: a JSON Pointer is
+/// only built when a duplicate key needs reporting.
+enum Segment<'a> {
+    Root,
+    Key(&'a Segment<'a>, &'a str),
+    Index(&'a Segment<'a>, usize),
 }
 
-impl<'de> DeserializeSeed<'de> for TrackedValue<'_> {
+impl Segment<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            Segment::Root => String::new(),
+            Segment::Key(parent, key) => push_pointer(&parent.pointer(), key),
+            Segment::Index(parent, index) => push_pointer(&parent.pointer(), &index.to_string()),
+        }
+    }
+}
+
+/// Builds a `Value` like `serde_json` does (the last duplicate wins) and
+/// records the pointer of every duplicated key.
+struct TrackedValue<'p, 'd> {
+    at: &'p Segment<'p>,
+    duplicates: &'d mut Vec<(String, String)>,
+}
+
+impl<'de> DeserializeSeed<'de> for TrackedValue<'_, '_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -302,7 +320,7 @@ impl<'de> DeserializeSeed<'de> for TrackedValue<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for TrackedValue<'_> {
+impl<'de> Visitor<'de> for TrackedValue<'_, '_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -339,24 +357,28 @@ impl<'de> Visitor<'de> for TrackedValue<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(TrackedValue {
-            path: push_pointer(&self.path, &items.len().to_string()),
-            duplicates: &mut *self.duplicates,
-        })? {
-            items.push(item);
+        loop {
+            let at = Segment::Index(self.at, items.len());
+            let seed = TrackedValue {
+                at: &at,
+                duplicates: &mut *self.duplicates,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(item) => items.push(item),
+                None => return Ok(Value::Array(items)),
+            }
         }
-        Ok(Value::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = access.next_key::<String>()? {
-            let path = push_pointer(&self.path, &key);
+            let at = Segment::Key(self.at, &key);
             if object.contains_key(&key) {
-                self.duplicates.push((path.clone(), key.clone()));
+                self.duplicates.push((at.pointer(), key.clone()));
             }
             let value = access.next_value_seed(TrackedValue {
-                path,
+                at: &at,
                 duplicates: &mut *self.duplicates,
             })?;
             object.insert(key, value);
@@ -431,6 +453,13 @@ impl Walker<'_> {
         self.issues.len() >= self.options.max_issues.max(1)
     }
 
+    /// Records an issue at a lazily built pointer (only when there is room).
+    fn push_at(&mut self, at: &Segment<'_>, code: IssueCode, message: String) {
+        if !self.full() {
+            self.issues.push(issue(at.pointer(), code, message));
+        }
+    }
+
     fn push(&mut self, path: String, code: IssueCode, message: String) {
         if !self.full() {
             self.issues.push(issue(path, code, message));
@@ -488,7 +517,7 @@ impl Walker<'_> {
             (Some(payload), Some(event)) => self.check(
                 payload,
                 &Ty::Class(event.payload_class),
-                "/payload".into(),
+                &Segment::Key(&Segment::Root, "payload"),
                 1,
             ),
             (Some(_), None) => {}
@@ -499,7 +528,14 @@ impl Walker<'_> {
                 IssueCode::MissingField,
                 "missing required field `meta` (event_id, timestamp, …)".into(),
             ),
-            (Some(meta), Some(class)) => self.check(meta, &Ty::Class(class), "/meta".into(), 1),
+            (Some(meta), Some(class)) => {
+                self.check(
+                    meta,
+                    &Ty::Class(class),
+                    &Segment::Key(&Segment::Root, "meta"),
+                    1,
+                );
+            }
             (Some(_), None) => {}
         }
         if self.options.mode == Mode::Producer {
@@ -545,13 +581,13 @@ impl Walker<'_> {
         }
     }
 
-    fn check(&mut self, value: &Value, ty: &Ty, path: String, depth: usize) {
+    fn check(&mut self, value: &Value, ty: &Ty, at: &Segment<'_>, depth: usize) {
         if self.full() {
             return;
         }
         if depth > self.options.max_depth {
-            self.push(
-                path,
+            self.push_at(
+                at,
                 IssueCode::TooDeep,
                 format!("nesting deeper than {} levels", self.options.max_depth),
             );
@@ -564,12 +600,12 @@ impl Walker<'_> {
             | (Ty::String, Value::String(_))
             | (Ty::Float, Value::Number(_))
             | (Ty::Bool, Value::Bool(_)) => {}
-            (Ty::Optional(inner), _) => self.check(value, inner, path, depth),
+            (Ty::Optional(inner), _) => self.check(value, inner, at, depth),
             (Ty::Int, Value::Number(n)) => {
                 let integral = n.is_i64() || n.as_f64().is_some_and(crate::rules::is_integral);
                 if !integral {
-                    self.push(
-                        path,
+                    self.push_at(
+                        at,
                         IssueCode::WrongType,
                         format!("expected int, got the non-integer number {n}"),
                     );
@@ -577,23 +613,23 @@ impl Walker<'_> {
             }
             (Ty::Uuid, Value::String(s)) => {
                 if !crate::rules::is_canonical_uuid(s) {
-                    self.push(path, IssueCode::InvalidUuid, format!("{s:?} is not a UUID in canonical form (expected lowercase 8-4-4-4-12 hex, e.g. \"0192f0c1-7a52-7cc3-8d1e-2b6f4f0e9a10\")"));
+                    self.push_at(at, IssueCode::InvalidUuid, format!("{s:?} is not a UUID in canonical form (expected lowercase 8-4-4-4-12 hex, e.g. \"0192f0c1-7a52-7cc3-8d1e-2b6f4f0e9a10\")"));
                 }
             }
             (Ty::Timestamp, Value::String(s)) => {
                 if !crate::rules::is_timestamp(s) {
-                    self.push(path, IssueCode::InvalidTimestamp, format!("{s:?} is not an RFC 3339 date-time with offset (expected e.g. \"2026-11-25T10:00:00Z\")"));
+                    self.push_at(at, IssueCode::InvalidTimestamp, format!("{s:?} is not an RFC 3339 date-time with offset (expected e.g. \"2026-11-25T10:00:00Z\")"));
                 }
             }
             (Ty::Date, Value::String(s)) => {
                 if !crate::rules::is_iso_date(s) {
-                    self.push(path, IssueCode::InvalidDate, format!("{s:?} is not a calendar date (expected YYYY-MM-DD, e.g. \"2026-11-25\")"));
+                    self.push_at(at, IssueCode::InvalidDate, format!("{s:?} is not a calendar date (expected YYYY-MM-DD, e.g. \"2026-11-25\")"));
                 }
             }
             (Ty::StringLiteral(expected), Value::String(s)) => {
                 if s != expected {
-                    self.push(
-                        path,
+                    self.push_at(
+                        at,
                         IssueCode::InvalidLiteral,
                         format!("expected exactly {expected:?}, got {s:?}"),
                     );
@@ -601,8 +637,8 @@ impl Walker<'_> {
             }
             (Ty::IntLiteral(expected), Value::Number(n)) => {
                 if n.as_i64() != Some(*expected) {
-                    self.push(
-                        path,
+                    self.push_at(
+                        at,
                         IssueCode::InvalidLiteral,
                         format!("expected exactly {expected}, got {n}"),
                     );
@@ -610,8 +646,8 @@ impl Walker<'_> {
             }
             (Ty::BoolLiteral(expected), Value::Bool(b)) => {
                 if b != expected {
-                    self.push(
-                        path,
+                    self.push_at(
+                        at,
                         IssueCode::InvalidLiteral,
                         format!("expected exactly {expected}, got {b}"),
                     );
@@ -620,8 +656,8 @@ impl Walker<'_> {
             (Ty::Enum(i), Value::String(s)) => {
                 let def = &ENUMS[*i];
                 if !def.values.contains(&s.as_str()) {
-                    self.push(
-                        path,
+                    self.push_at(
+                        at,
                         IssueCode::InvalidEnumValue,
                         format!(
                             "{s:?} is not a value of {}; expected one of {}",
@@ -631,10 +667,10 @@ impl Walker<'_> {
                     );
                 }
             }
-            (Ty::Class(i), Value::Object(object)) => self.class(*i, object, &path, depth),
+            (Ty::Class(i), Value::Object(object)) => self.class(*i, object, at, depth),
             (Ty::Class(i), _) => {
-                self.push(
-                    path,
+                self.push_at(
+                    at,
                     IssueCode::NotAnObject,
                     format!(
                         "expected a {} object, got {}",
@@ -645,22 +681,17 @@ impl Walker<'_> {
             }
             (Ty::List(inner), Value::Array(items)) => {
                 for (index, item) in items.iter().enumerate() {
-                    self.check(
-                        item,
-                        inner,
-                        push_pointer(&path, &index.to_string()),
-                        depth + 1,
-                    );
+                    self.check(item, inner, &Segment::Index(at, index), depth + 1);
                 }
             }
             (Ty::Map(key_ty, value_ty), Value::Object(object)) => {
                 for (key, item) in object {
-                    let item_path = push_pointer(&path, key);
+                    let item_at = Segment::Key(at, key);
                     if let Ty::Enum(i) = key_ty {
                         let def = &ENUMS[*i];
                         if !def.values.contains(&key.as_str()) {
-                            self.push(
-                                item_path.clone(),
+                            self.push_at(
+                                &item_at,
                                 IssueCode::InvalidEnumValue,
                                 format!(
                                     "map key {key:?} is not a value of {}; expected one of {}",
@@ -670,23 +701,23 @@ impl Walker<'_> {
                             );
                         }
                     }
-                    self.check(item, value_ty, item_path, depth + 1);
+                    self.check(item, value_ty, &item_at, depth + 1);
                 }
             }
-            (Ty::Union(members), _) => self.union(value, members, path, depth),
-            _ => self.push(path, IssueCode::WrongType, wrong(value, ty)),
+            (Ty::Union(members), _) => self.union(value, members, at, depth),
+            _ => self.push_at(at, IssueCode::WrongType, wrong(value, ty)),
         }
     }
 
-    fn class(&mut self, index: usize, object: &Map<String, Value>, path: &str, depth: usize) {
+    fn class(&mut self, index: usize, object: &Map<String, Value>, at: &Segment<'_>, depth: usize) {
         let def = &CLASSES[index];
         for field in def.fields {
-            let field_path = push_pointer(path, field.name);
+            let field_at = Segment::Key(at, field.name);
             match object.get(field.name) {
-                Some(value) => self.check(value, &field.ty, field_path, depth + 1),
+                Some(value) => self.check(value, &field.ty, &field_at, depth + 1),
                 None if matches!(field.ty, Ty::Optional(_)) => {}
-                None => self.push(
-                    field_path,
+                None => self.push_at(
+                    &field_at,
                     IssueCode::MissingField,
                     format!(
                         "missing required field `{}` ({}.{}: {})",
@@ -701,8 +732,8 @@ impl Walker<'_> {
         if self.options.mode == Mode::Producer {
             for key in object.keys() {
                 if !def.fields.iter().any(|f| f.name == key) {
-                    self.push(
-                        push_pointer(path, key),
+                    self.push_at(
+                        &Segment::Key(at, key),
                         IssueCode::UnknownField,
                         format!(
                             "unknown field `{key}` in {}; it declares {}",
@@ -721,14 +752,14 @@ impl Walker<'_> {
 
     /// A union matches when any member matches; otherwise report the issues
     /// of the member that came closest (fewest issues).
-    fn union(&mut self, value: &Value, members: &[Ty], path: String, depth: usize) {
+    fn union(&mut self, value: &Value, members: &[Ty], at: &Segment<'_>, depth: usize) {
         let mut best: Option<Vec<ValidationIssue>> = None;
         for member in members {
             let mut trial = Walker {
                 options: self.options,
                 issues: Vec::new(),
             };
-            trial.check(value, member, path.clone(), depth);
+            trial.check(value, member, at, depth);
             if trial.issues.is_empty() {
                 return;
             }
@@ -738,11 +769,11 @@ impl Walker<'_> {
         }
         let only_type_mismatch = best
             .as_ref()
-            .is_some_and(|b| b.len() == 1 && b[0].path == path);
+            .is_some_and(|b| b.len() == 1 && b[0].path == at.pointer());
         if only_type_mismatch || best.is_none() {
             let expected = members.iter().map(describe).collect::<Vec<_>>().join(" | ");
-            self.push(
-                path,
+            self.push_at(
+                at,
                 IssueCode::WrongType,
                 format!("expected one of {expected}, got {}", type_name(value)),
             );

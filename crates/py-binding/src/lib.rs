@@ -10,8 +10,27 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
 /// Inputs at or above this size are validated with the GIL released, so
-/// other Python threads run meanwhile; below it, releasing costs more than it saves.
-const RELEASE_GIL_BYTES: usize = 4096;
+/// other Python threads run meanwhile.
+///
+/// Measured with `packages/python/bench/gil_threshold.py` (2 cores, CPython
+/// 3.11, wheels built with the threshold at 0 and at `usize::MAX`; valid
+/// TRANSCRIPT_SEGMENT_ADDED envelopes):
+/// - one thread: releasing costs nothing measurable at any size (474 B:
+///   ~460k calls/s either way; 16 KB: ~7.9k/s);
+/// - two threads validating: holding the GIL gives 1.0x the one-thread rate at
+///   every size; releasing gives 1.0x at 474 B, 1.0-1.8x at 1.2 KB, and
+///   1.9-2.0x from 2 KB up (16 KB: 15.4k/s vs 7.9k/s; 64 KB: 4.1k/s vs 2.1k/s);
+/// - one thread validating next to one pure-Python thread: releasing hands the
+///   core to the Python thread (~2x its loop rate) and the validating thread
+///   then waits up to a switch interval (5 ms) to get the GIL back, falling to
+///   ~130-200 calls/s at every size from 2 KB (16 KB: 190/s vs 3.9k/s held).
+///
+/// Releasing pays only when the other threads also run outside the GIL, and
+/// its cost (a switch interval per call) is fixed while its gain grows with
+/// the input. So small envelopes, nearly all of the traffic, keep the GIL
+/// (no waits on the event loop thread); large ones (long transcripts,
+/// summaries), from 16 KiB (~130 us of work), release it.
+const RELEASE_GIL_BYTES: usize = 16 * 1024;
 
 fn options(
     mode: &str,
