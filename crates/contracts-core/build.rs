@@ -1,8 +1,12 @@
 //! Fails early, with the fix, when a generated source is missing.
 fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/generated");
-    for file in ["registry.rs", "mirror.rs"] {
-        let path = dir.join(file);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        "src/generated/registry.rs",
+        "src/generated/mirror.rs",
+        "schemas/envelope.schema.json",
+    ] {
+        let path = root.join(file);
         println!("cargo:rerun-if-changed={}", path.display());
         assert!(
             path.exists(),

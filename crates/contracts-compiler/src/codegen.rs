@@ -61,6 +61,15 @@ pub fn registry_rs(ir: &Ir, events: &[EventBinding]) -> Result<String, CompileEr
     let meta = class_index(ir, EVENT_META_CLASS)
         .map_or_else(|| "None".to_string(), |i| format!("Some({i})"));
     let _ = writeln!(out, "/// Index of `{EVENT_META_CLASS}` in [`CLASSES`].\npub const EVENT_META_CLASS: Option<usize> = {meta};");
+    out.push_str("\n/// The shipped JSON Schema of each event's envelope (`schemas/events/`), by event type.\npub static EVENT_SCHEMAS: &[(&str, &str)] = &[\n");
+    for b in events {
+        let _ = writeln!(
+            out,
+            "    ({:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/schemas/events/{}.schema.json\"))),",
+            b.event_type, b.event_type
+        );
+    }
+    out.push_str("];\n\n/// The shipped JSON Schema of the `EventEnvelope` union.\npub static ENVELOPE_SCHEMA: &str = include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/schemas/envelope.schema.json\"));\n");
     Ok(out)
 }
 

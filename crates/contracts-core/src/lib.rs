@@ -110,6 +110,32 @@ pub fn payload_class(event_type: &str) -> Option<&'static str> {
     validate::event(event_type).map(|e| registry::CLASSES[e.payload_class].name)
 }
 
+/// The shipped JSON Schema 2020-12 of the `EventEnvelope` union (`oneOf`
+/// every envelope, discriminated by `type`, with `$defs` for every DTO).
+///
+/// ```
+/// let schema: serde_json::Value = serde_json::from_str(contracts_core::envelope_schema()).unwrap();
+/// assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+/// ```
+pub fn envelope_schema() -> &'static str {
+    registry::ENVELOPE_SCHEMA
+}
+
+/// The shipped JSON Schema of one event's envelope, whose `properties.payload`
+/// is that event's DTO; `None` for an unknown event type.
+///
+/// ```
+/// let first = contracts_core::event_types().next().unwrap();
+/// assert!(contracts_core::event_schema(first).is_some());
+/// assert!(contracts_core::event_schema("NOT_AN_EVENT").is_none());
+/// ```
+pub fn event_schema(event_type: &str) -> Option<&'static str> {
+    registry::EVENT_SCHEMAS
+        .iter()
+        .find(|(t, _)| *t == event_type)
+        .map(|(_, s)| *s)
+}
+
 /// Optional `meta` fields for [`make_envelope`]; `event_id` and `timestamp`
 /// are filled in when not given.
 #[derive(Debug, Clone, Default)]
