@@ -31,10 +31,27 @@ pub(crate) fn is_iso_date(s: &str) -> bool {
     shape && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
-/// RFC 3339 date-time with a `T` (or `t`) separator and an offset.
+/// RFC 3339 date-time with a `T` (or `t`) separator and an offset. A leap
+/// second (`:60`) is only valid at 23:59 UTC, as RFC 3339 and the JSON Schema
+/// `date-time` format say.
 pub(crate) fn is_timestamp(s: &str) -> bool {
-    matches!(s.as_bytes().get(10), Some(b'T' | b't'))
-        && chrono::DateTime::parse_from_rfc3339(s).is_ok()
+    let b = s.as_bytes();
+    if !matches!(b.get(10), Some(b'T' | b't')) {
+        return false;
+    }
+    let Ok(parsed) = chrono::DateTime::parse_from_rfc3339(s) else {
+        return false;
+    };
+    if b.get(17..19) != Some(b"60".as_slice()) {
+        return true;
+    }
+    // chrono accepts `:60` at any minute; only 23:59 UTC is a real leap second.
+    let digits = |range: std::ops::Range<usize>| s.get(range).and_then(|d| d.parse::<i32>().ok());
+    let (Some(hour), Some(minute)) = (digits(11..13), digits(14..16)) else {
+        return false;
+    };
+    let offset_minutes = parsed.offset().local_minus_utc() / 60;
+    (hour * 60 + minute - offset_minutes).rem_euclid(24 * 60) == 23 * 60 + 59
 }
 
 /// A float that is a whole number within `i64` range (JSON `1.0` is an int).
