@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod codegen;
+pub mod diff;
 pub mod error;
 pub mod gen;
 pub mod ir;

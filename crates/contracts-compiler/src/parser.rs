@@ -17,17 +17,61 @@ use std::collections::HashSet;
 
 /// Parses one file's text and appends its declarations to `ir`.
 pub fn parse_file(file: &str, source: &str, ir: &mut Ir) -> Result<(), CompileError> {
+    parse_file_blocks(file, source, ir).map(drop)
+}
+
+/// A top-level block that declares no wire type (`function` body, `test`,
+/// `client<llm>`, `generator`, `retry_policy`, `template_string`), kept as
+/// normalised text so that diffs can tell prompt, test and configuration
+/// changes apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawBlock {
+    /// The declaring keyword: `function`, `test`, `client`, `generator`,
+    /// `retry_policy` or `template_string`.
+    pub kind: String,
+    /// The declared name (`CoachLLM` for `client<llm> CoachLLM`).
+    pub name: String,
+    /// The block's tokens joined by single spaces: comments and layout
+    /// outside strings do not count, string contents do. For a function it is
+    /// the body only (client and prompt); the signature lives in the IR.
+    pub text: String,
+    /// Where the block's keyword is.
+    pub location: Location,
+}
+
+/// Like [`parse_file`], and also returns the file's [`RawBlock`]s.
+pub fn parse_file_blocks(
+    file: &str,
+    source: &str,
+    ir: &mut Ir,
+) -> Result<Vec<RawBlock>, CompileError> {
     let tokens = tokenize(file, source)?;
     let end = tokens
         .last()
         .map_or_else(|| Location::new(file, 1, 1), |t| t.location.clone());
-    Parser {
+    let mut parser = Parser {
         tokens,
         pos: 0,
         end,
         source: source.chars().collect(),
+        blocks: Vec::new(),
+    };
+    parser.file(ir)?;
+    Ok(parser.blocks)
+}
+
+/// One token as it counts for [`RawBlock::text`].
+fn token_text(kind: &TokenKind) -> String {
+    match kind {
+        TokenKind::Ident(s) => s.clone(),
+        TokenKind::Str(s) => format!("{s:?}"),
+        TokenKind::RawStr(s) => format!("#\"{s}\"#"),
+        TokenKind::Int(i) => i.to_string(),
+        TokenKind::Float(f) => f.to_string(),
+        TokenKind::DocComment(s) => format!("///{s}"),
+        TokenKind::Jinja(s) => s.clone(),
+        TokenKind::Punct(c) | TokenKind::Other(c) => c.to_string(),
     }
-    .file(ir)
 }
 
 struct Parser {
@@ -35,6 +79,7 @@ struct Parser {
     pos: usize,
     end: Location,
     source: Vec<char>,
+    blocks: Vec<RawBlock>,
 }
 
 /// An attribute such as `@alias("x")`, `@stream.done` or `@@dynamic`, with its
@@ -316,12 +361,13 @@ impl Parser {
         (!lines.is_empty()).then(|| lines.join("\n"))
     }
 
-    fn file(mut self, ir: &mut Ir) -> Result<(), CompileError> {
+    fn file(&mut self, ir: &mut Ir) -> Result<(), CompileError> {
         loop {
             let doc = self.take_doc_comments();
             let Some(token) = self.peek().cloned() else {
                 return Ok(());
             };
+            let (start, block_location) = (self.pos, token.location.clone());
             let TokenKind::Ident(keyword) = &token.kind else {
                 return Err(self.error_here(format!(
                     "expected a declaration (class, enum, type, function, client, generator, retry_policy, template_string, test), found {}",
@@ -374,7 +420,59 @@ impl Parser {
                     ))
                 }
             }
+            self.record_block(start, keyword, &block_location);
         }
+    }
+
+    /// Keeps the declaration at `tokens[start..pos]` as a [`RawBlock`] when it
+    /// declares no wire type.
+    fn record_block(&mut self, start: usize, keyword: &str, location: &Location) {
+        let kinds = [
+            "function",
+            "test",
+            "client",
+            "generator",
+            "retry_policy",
+            "template_string",
+        ];
+        if !kinds.contains(&keyword) {
+            return;
+        }
+        let tokens = &self.tokens[start + 1..self.pos];
+        // The name is the first identifier that is not a `<…>` parameter.
+        let mut depth = 0usize;
+        let mut name = String::new();
+        for t in tokens {
+            match &t.kind {
+                TokenKind::Punct('<') => depth += 1,
+                TokenKind::Punct('>') => depth = depth.saturating_sub(1),
+                TokenKind::Ident(s) if depth == 0 => {
+                    name.clone_from(s);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let body = if keyword == "function" {
+            let open = tokens
+                .iter()
+                .position(|t| t.kind == TokenKind::Punct('{'))
+                .unwrap_or(0);
+            &tokens[open..]
+        } else {
+            tokens
+        };
+        let text = body
+            .iter()
+            .map(|t| token_text(&t.kind))
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.blocks.push(RawBlock {
+            kind: keyword.to_string(),
+            name,
+            text,
+            location: location.clone(),
+        });
     }
 
     /// Skips a header (`<llm> Name`, `Name`) and then one `{ … }` block.

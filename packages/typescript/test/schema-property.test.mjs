@@ -13,13 +13,9 @@
 //     range (a vector pins it). Generated integers stay within Number.MAX_SAFE_INTEGER.
 //   - lone UTF-16 surrogate escapes ("\ud800"): invalid_json for the validator, a plain
 //     string for the schema (a vector pins it). Generated strings are well-formed Unicode.
-// Known disagreements (validator bugs found by this test, reported; skipped and counted
-// unless STRICT_SCHEMA_PARITY=1, and pinned by `todo` tests that pass once fixed):
-//   - a leap second (:60) anywhere but 23:59 UTC: ajv-formats' date-time rejects it, the
-//     validator (chrono's RFC 3339 parser) accepts it.
-//   - a non-integer within one ULP of an integer (e.g. 4503599627370495.5) for an int field:
-//     serde_json's default float parsing may be one ULP off, so the validator sees an
-//     integer (fix: serde_json's `float_roundtrip` feature).
+// Known disagreements: none. This test found two validator bugs, now fixed in
+// contracts-core and pinned by the last two tests: a leap second (:60) accepted at any
+// minute, and a non-integer one ULP from an integer accepted as int.
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
@@ -65,27 +61,16 @@ before(async () => {
 });
 after(() => project?.dispose());
 
-const LEAP = /^(\d{4}-\d\d-\d\d[Tt]\d\d:\d\d):60(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/;
-
-/** One unit in the last place of the double `v`. */
-const ulp = (v) => 2 ** (Math.floor(Math.log2(Math.abs(v))) - 52);
-
 /**
- * Known disagreements (reported; see the KNOWN DISAGREEMENT tests): returns its name when
+ * Known disagreements: returns its name when
  * rewriting the values it concerns makes ajv accept too, i.e. when it alone explains why
  * ajv rejects an envelope the validator accepts.
  */
-const KNOWN = [
-  {
-    name: "leap second outside 23:59 UTC",
-    rewrite: (v) => (typeof v === "string" ? v.replace(LEAP, "$1:59$2$3") : v),
-  },
-  {
-    name: "non-integer parsed one ULP off to an integer (serde_json without float_roundtrip)",
-    rewrite: (v) =>
-      typeof v === "number" && !Number.isInteger(v) && Math.abs(v - Math.round(v)) <= ulp(v) ? Math.round(v) : v,
-  },
-];
+// None today: the two this test found (leap seconds outside 23:59 UTC, and non-integers
+// one ULP from an integer read as int) are fixed in contracts-core and pinned below. An
+// entry is { name, rewrite(leaf) }: a disagreement counts as known when rewriting the
+// values it concerns makes ajv accept too.
+const KNOWN = [];
 
 const mapLeaves = (v, f) =>
   Array.isArray(v)
@@ -271,11 +256,9 @@ describe("documented exceptions (the validator is stricter than the schema can s
     assert.deepEqual(validate.envelopeIssues(envelope).map((i) => i.code), ["invalid_json"]);
   });
 
-  // The two known disagreements, written as the agreement we want: `todo` until fixed
-  // (reported to the lead), so they show up as TODO in every run without failing it.
+  // The two disagreements this test found, fixed in contracts-core.
   test(
-    "KNOWN DISAGREEMENT: a leap second outside 23:59 UTC (validator accepts, ajv-formats rejects)",
-    { todo: "contracts-core accepts :60 at any minute (chrono); the schema's date-time only at 23:59 UTC" },
+    "leap seconds: valid only at 23:59 UTC, for the validator and ajv-formats alike",
     () => {
       for (const timestamp of ["2016-12-31T23:59:60Z", "2017-01-01T00:59:60+01:00", "2026-11-25T12:30:60Z", "2016-12-31T23:59:60-01:00"]) {
         const envelope = typing();
@@ -286,8 +269,7 @@ describe("documented exceptions (the validator is stricter than the schema can s
   );
 
   test(
-    "KNOWN DISAGREEMENT: a non-integer one ULP from an integer is accepted as int (validator accepts, ajv rejects)",
-    { todo: "contracts-core parses floats with serde_json's default (not float_roundtrip) precision" },
+    "a non-integer one ULP from an integer is not an int (serde_json float_roundtrip)",
     () => {
       for (const number of ["4503599627370495.5", "2008353186009784.2", "-2008353186009784.2"]) {
         const text = JSON.stringify(makeSegment()).replace('"end_ms":123456789', `"end_ms":${number}`);

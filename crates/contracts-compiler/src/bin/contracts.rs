@@ -6,22 +6,34 @@
 //! contracts schema [--from DIR] --out DIR    write the JSON Schema files and ir.json
 //! contracts gen   [--from DIR] [--root DIR] [--check]
 //!                                            write every derived file (registry, schemas)
+//! contracts diff --against REF|DIR [--from DIR] [--format text|json|markdown]
+//!                                            list contract changes and the SemVer bump they need
+//! contracts check-bump --against REF [--from DIR]
+//!                                            fail when the version bump is smaller than the diff needs
 //! ```
 //! Exit codes: 0 success, 1 contract errors (`file:line:col: error: …`), 2 usage errors.
 
+use contracts_compiler::diff::{self, Bump, BumpCheck, Tree};
 use contracts_compiler::{check, error::CompileError, gen, ir::Ir, load_dir, schema};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: contracts <check|ir|schema|gen> [options]
+const USAGE: &str = "usage: contracts <check|ir|schema|gen|diff|check-bump> [options]
   check   parse, cross-check and lint baml_src; print a summary line with counts
   ir      print the intermediate representation as JSON
   schema  write the JSON Schema files and ir.json into --out DIR
   gen     write every derived file under --root (default .): the contracts-core registry and
           the schema copies shipped by the crate and both packages; --check only compares
+  diff    list every contract change since --against (a git ref/tag, or another baml_src
+          folder) with its rule id, location and required bump, then `verdict: …`
+  check-bump
+          exit 1 when the version bump since --against REF (Cargo.toml [workspace.package])
+          is smaller than the contract changes need (docs/evolution.md)
 options:
-  --from DIR   the BAML source folder (default: baml_src)
-  --no-lint    skip the project rules (event envelopes); parse and cross-check only";
+  --from DIR       the BAML source folder (default: baml_src)
+  --no-lint        skip the project rules (event envelopes, style); parse and cross-check only
+  --against X      diff / check-bump baseline: a git ref, or (diff only) a baml_src folder
+  --format F       diff output: text (default), json or markdown (a CHANGELOG section)";
 
 struct Args {
     command: String,
@@ -30,6 +42,8 @@ struct Args {
     root: PathBuf,
     lint: bool,
     check_only: bool,
+    against: Option<String>,
+    format: String,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -42,6 +56,8 @@ fn parse_args() -> Result<Args, String> {
         root: PathBuf::from("."),
         lint: true,
         check_only: false,
+        against: None,
+        format: "text".to_string(),
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -50,6 +66,13 @@ fn parse_args() -> Result<Args, String> {
             "--root" => parsed.root = args.next().ok_or("--root needs a directory")?.into(),
             "--no-lint" => parsed.lint = false,
             "--check" => parsed.check_only = true,
+            "--against" => parsed.against = Some(args.next().ok_or("--against needs a git ref or a directory")?),
+            "--format" => {
+                parsed.format = args.next().ok_or("--format needs text, json or markdown")?;
+                if !["text", "json", "markdown"].contains(&parsed.format.as_str()) {
+                    return Err(format!("unknown --format `{}`: expected text, json or markdown", parsed.format));
+                }
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -92,6 +115,9 @@ fn main() -> ExitCode {
             return ExitCode::from(if msg.is_empty() { 0 } else { 2 });
         }
     };
+    if matches!(args.command.as_str(), "diff" | "check-bump") {
+        return evolution(&args);
+    }
     let (ir, events) = match (args.command.as_str(), load(&args)) {
         ("check" | "ir" | "schema" | "gen", Err(errors)) => return report(&errors),
         ("check" | "ir" | "schema" | "gen", Ok(loaded)) => loaded,
@@ -102,6 +128,11 @@ fn main() -> ExitCode {
     };
     match args.command.as_str() {
         "check" => {
+            if args.lint {
+                for lint in check::style_lints(&ir) {
+                    eprintln!("{}: warning: {}", lint.location, lint.message);
+                }
+            }
             for (location, constraint) in constraints(&ir) {
                 eprintln!(
                     "{location}: warning: @{}({}) is kept in the IR but not enforced by the contracts-core validator; enforce it in application code or remove it",
@@ -215,4 +246,105 @@ fn constraints(ir: &Ir) -> Vec<(String, &contracts_compiler::ir::Constraint)> {
                 .map(move |k| (f.location.to_string(), k))
         });
     on_classes.chain(on_fields).collect()
+}
+
+/// `diff` and `check-bump`.
+fn evolution(args: &Args) -> ExitCode {
+    let Some(against) = args.against.as_deref() else {
+        eprintln!(
+            "error: `contracts {}` needs --against REF{}\n{USAGE}",
+            args.command,
+            if args.command == "diff" { "|DIR" } else { "" }
+        );
+        return ExitCode::from(2);
+    };
+    let new = match diff::load_tree(&args.from) {
+        Ok(tree) => tree,
+        Err(errors) => return report(&errors),
+    };
+    let against_dir = Path::new(against);
+    let (old, _tmp): (Tree, Option<diff::TempDir>) =
+        if args.command == "diff" && against_dir.is_dir() {
+            match diff::load_tree(against_dir) {
+                Ok(tree) => (tree, None),
+                Err(errors) => return report(&errors),
+            }
+        } else {
+            match diff::load_ref(&args.from, against) {
+                Ok((tree, tmp)) => (tree, Some(tmp)),
+                Err(diff::RefError::Git(msg)) => {
+                    eprintln!("error: {msg}");
+                    return ExitCode::from(2);
+                }
+                Err(diff::RefError::Contract(errors)) => {
+                    eprintln!("error: baml_src at {against} does not compile:");
+                    return report(&errors);
+                }
+            }
+        };
+    let changes = diff::diff(&old, &new);
+    if args.command == "diff" {
+        let text = match args.format.as_str() {
+            "json" => diff::render_json(&changes),
+            "markdown" => diff::render_markdown(&changes, against),
+            _ => diff::render_text(&changes),
+        };
+        print!("{text}");
+        return ExitCode::SUCCESS;
+    }
+    check_bump(args, against, &changes)
+}
+
+/// Reads `Cargo.toml` at `against` and in the work tree and compares the bump.
+fn check_bump(args: &Args, against: &str, changes: &[diff::Change]) -> ExitCode {
+    let versions = diff::repo_path(&args.from).and_then(|(top, _)| {
+        let old = diff::git(&top, &["show", &format!("{against}:Cargo.toml")])?;
+        let old = String::from_utf8_lossy(&old).into_owned();
+        let new = std::fs::read_to_string(top.join("Cargo.toml"))
+            .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
+        let old = diff::cargo_version(&old)
+            .ok_or_else(|| format!("no [workspace.package] version in Cargo.toml at {against}"))?;
+        let new = diff::cargo_version(&new)
+            .ok_or("no [workspace.package] version in the work tree's Cargo.toml")?;
+        Ok((old, new))
+    });
+    let (old, new) = match versions {
+        Ok(v) => v,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = BumpCheck {
+        old,
+        new,
+        actual: new.bump_from(old),
+        required: diff::verdict(changes),
+    };
+    if result.ok() {
+        println!(
+            "ok: version {old} -> {new} ({}) covers the contract changes since {against} (verdict: {})",
+            result.actual.unwrap_or(Bump::None),
+            result.required
+        );
+        return ExitCode::SUCCESS;
+    }
+    match result.actual {
+        None => eprintln!("error: the version went backwards since {against}: {old} -> {new}"),
+        Some(Bump::None) => eprintln!(
+            "error: baml_src changed since {against} but the version is still {new}; the changes need a {} bump (to {})",
+            result.required,
+            old.bumped(result.required)
+        ),
+        Some(actual) => eprintln!(
+            "error: the version went {old} -> {new} ({actual}) but the contract changes since {against} need a {} bump (to {})",
+            result.required,
+            old.bumped(result.required)
+        ),
+    }
+    eprintln!("changes that force it:");
+    for c in result.forcing(changes) {
+        eprintln!("  {} {} {} {} ({})", c.bump, c.rule, c.location, c.subject, c.detail);
+    }
+    ExitCode::from(1)
 }
