@@ -63,14 +63,15 @@ def interleaved(
     per_round: dict[str, list[float]] = {name: [] for name in candidates}
     order = list(candidates)
     rng = random.Random(1125)
-    for _ in range(rounds):
+    for r in range(-1, rounds):  # round -1: warm-up, not recorded
         rng.shuffle(order)
         for name in order:
             fn, n = candidates[name], sizes[name]
             start = time.perf_counter_ns()
             for _ in range(n):
                 fn()
-            per_round[name].append((time.perf_counter_ns() - start) / n)
+            if r >= 0:
+                per_round[name].append((time.perf_counter_ns() - start) / n)
     ref = per_round[reference]
     return {
         name: {

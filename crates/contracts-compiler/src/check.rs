@@ -18,13 +18,7 @@ pub const ENVELOPE_FIELDS: [&str; 4] = ["type", "contracts_version", "payload", 
 pub fn cross_check(ir: &Ir) -> Vec<CompileError> {
     let mut errors = Vec::new();
     let mut seen = HashMap::new();
-    let declared = ir
-        .classes
-        .iter()
-        .map(|c| (&c.name, &c.location))
-        .chain(ir.enums.iter().map(|e| (&e.name, &e.location)))
-        .chain(ir.type_aliases.iter().map(|a| (&a.name, &a.location)));
-    for (name, location) in declared {
+    for (name, location) in ir.declared_types() {
         if let Some(first) = seen.insert(name.as_str(), location) {
             errors.push(CompileError::new(
                 location.clone(),

@@ -22,7 +22,7 @@ use crate::ir::{Class, Constraint, Enum, EnumValue, Field, Ir, TypeAlias, TypeEx
 use crate::parser::{parse_file_blocks, RawBlock};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -331,7 +331,11 @@ fn members(ty: &TypeExpr) -> Vec<&TypeExpr> {
 
 /// The finer rules for a change of shape from `old` to `new` (both non-optional);
 /// `generic` is the rule for any other change.
-fn shape_changes(old: &TypeExpr, new: &TypeExpr, generic: &'static str) -> Vec<(&'static str, String)> {
+fn shape_changes(
+    old: &TypeExpr,
+    new: &TypeExpr,
+    generic: &'static str,
+) -> Vec<(&'static str, String)> {
     if old == new {
         return Vec::new();
     }
@@ -359,13 +363,18 @@ fn shape_changes(old: &TypeExpr, new: &TypeExpr, generic: &'static str) -> Vec<(
         )],
         _ => {
             let (a, b) = (members(old), members(new));
-            let unionish = matches!(old, TypeExpr::Union { .. })
-                || matches!(new, TypeExpr::Union { .. });
+            let unionish =
+                matches!(old, TypeExpr::Union { .. }) || matches!(new, TypeExpr::Union { .. });
             if unionish && a.iter().any(|m| b.contains(m)) {
                 let mut out: Vec<(&'static str, String)> = b
                     .iter()
                     .filter(|m| !a.contains(m))
-                    .map(|m| ("union-member-added", format!("union member {} added", render(m))))
+                    .map(|m| {
+                        (
+                            "union-member-added",
+                            format!("union member {} added", render(m)),
+                        )
+                    })
                     .collect();
                 out.extend(a.iter().filter(|m| !b.contains(m)).map(|m| {
                     (
@@ -519,8 +528,20 @@ impl Differ {
         what: &str,
         name: &str,
         location: &Location,
-        old: (Option<&String>, Option<&String>, bool, &[Constraint], &[String]),
-        new: (Option<&String>, Option<&String>, bool, &[Constraint], &[String]),
+        old: (
+            Option<&String>,
+            Option<&String>,
+            bool,
+            &[Constraint],
+            &[String],
+        ),
+        new: (
+            Option<&String>,
+            Option<&String>,
+            bool,
+            &[Constraint],
+            &[String],
+        ),
     ) {
         if old.0 != new.0 {
             self.push(
@@ -557,7 +578,13 @@ impl Differ {
         self.stream(name, location, old.4, new.4);
     }
 
-    fn constraints(&mut self, subject: &str, location: &Location, old: &[Constraint], new: &[Constraint]) {
+    fn constraints(
+        &mut self,
+        subject: &str,
+        location: &Location,
+        old: &[Constraint],
+        new: &[Constraint],
+    ) {
         let (a, b) = (constraints_text(old), constraints_text(new));
         if a != b {
             self.push(
@@ -1036,7 +1063,11 @@ fn field_type_changes(old: &TypeExpr, new: &TypeExpr) -> Vec<(&'static str, Stri
     match (oa, ob) {
         (true, false) => out.push((
             "field-optional-to-required",
-            format!("{} -> {}: old producers may omit it", render(old), render(new)),
+            format!(
+                "{} -> {}: old producers may omit it",
+                render(old),
+                render(new)
+            ),
         )),
         (false, true) => out.push((
             "field-required-to-optional",
@@ -1060,15 +1091,16 @@ pub fn render_text(changes: &[Change]) -> String {
         out.push_str("no contract changes\n");
     }
     for c in changes {
-        out.push_str(&format!(
-            "{} {} {} {} ({})\n",
+        let _ = writeln!(
+            out,
+            "{} {} {} {} ({})",
             c.bump, c.rule, c.location, c.subject, c.detail
-        ));
+        );
         if let Some(hint) = &c.hint {
-            out.push_str(&format!("  hint: {hint}\n"));
+            let _ = writeln!(out, "  hint: {hint}");
         }
     }
-    out.push_str(&format!("verdict: {}\n", verdict(changes)));
+    let _ = writeln!(out, "verdict: {}", verdict(changes));
     out
 }
 
@@ -1113,12 +1145,13 @@ pub fn render_markdown(changes: &[Change], against: &str) -> String {
         if group.is_empty() {
             continue;
         }
-        out.push_str(&format!("\n### {title}\n\n"));
+        let _ = write!(out, "\n### {title}\n\n");
         for c in group {
-            out.push_str(&format!(
-                "- `{}`: {} (`{}`, {})\n",
+            let _ = writeln!(
+                out,
+                "- `{}`: {} (`{}`, {})",
                 c.subject, c.detail, c.rule, c.location
-            ));
+            );
         }
     }
     out
@@ -1164,6 +1197,7 @@ impl Version {
     }
 
     /// The smallest version after `self` that is a `bump` of it.
+    #[must_use]
     pub fn bumped(self, bump: Bump) -> Version {
         match bump {
             Bump::None => self,
@@ -1237,8 +1271,8 @@ pub fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
 
 /// The repository root containing `dir`, and `dir`'s path inside it (with `/`).
 pub fn repo_path(dir: &Path) -> Result<(PathBuf, String), String> {
-    let abs = std::fs::canonicalize(dir)
-        .map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
+    let abs =
+        std::fs::canonicalize(dir).map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
     let parent = if abs.is_dir() {
         abs.clone()
     } else {
@@ -1257,18 +1291,31 @@ pub fn repo_path(dir: &Path) -> Result<(PathBuf, String), String> {
 
 /// Writes the `*.baml` files under `subdir` at `reference` into `dest`;
 /// returns how many there were.
-pub fn export_ref(repo: &Path, reference: &str, subdir: &str, dest: &Path) -> Result<usize, String> {
+pub fn export_ref(
+    repo: &Path,
+    reference: &str,
+    subdir: &str,
+    dest: &Path,
+) -> Result<usize, String> {
     let spec = format!("{reference}^{{commit}}");
     git(repo, &["rev-parse", "--verify", "--quiet", &spec])
         .map_err(|_| format!("unknown git ref `{reference}`"))?;
     let listing = git(
         repo,
-        &["ls-tree", "-r", "-z", "--name-only", reference, "--", subdir],
+        &[
+            "ls-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            reference,
+            "--",
+            subdir,
+        ],
     )?;
     let mut count = 0;
     for name in listing.split(|b| *b == 0).filter(|n| !n.is_empty()) {
         let name = String::from_utf8_lossy(name).into_owned();
-        if !name.ends_with(".baml") {
+        if Path::new(&name).extension().is_none_or(|e| e != "baml") {
             continue;
         }
         let text = git(repo, &["show", &format!("{reference}:{name}")])?;
@@ -1327,7 +1374,7 @@ pub fn load_ref(from: &Path, reference: &str) -> Result<(Tree, TempDir), RefErro
     let tmp = TempDir::new("ref").map_err(|e| RefError::Git(e.to_string()))?;
     let name = Path::new(&rel)
         .file_name()
-        .map_or_else(|| "baml_src".into(), |n| n.to_os_string());
+        .map_or_else(|| "baml_src".into(), std::ffi::OsStr::to_os_string);
     let dest = tmp.path().join(name);
     let count = export_ref(&top, reference, &rel, &dest).map_err(RefError::Git)?;
     if count == 0 {

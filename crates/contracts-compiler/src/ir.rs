@@ -31,6 +31,14 @@ impl Ir {
         self.enums.iter().find(|e| e.name == name)
     }
 
+    /// Every declared type name (classes, enums, aliases) with its location.
+    pub fn declared_types(&self) -> impl Iterator<Item = (&String, &Location)> {
+        let classes = self.classes.iter().map(|c| (&c.name, &c.location));
+        let enums = self.enums.iter().map(|e| (&e.name, &e.location));
+        let aliases = self.type_aliases.iter().map(|a| (&a.name, &a.location));
+        classes.chain(enums).chain(aliases)
+    }
+
     /// Finds a type alias by name.
     pub fn alias(&self, name: &str) -> Option<&TypeAlias> {
         self.type_aliases.iter().find(|a| a.name == name)

@@ -95,13 +95,7 @@ struct Gen<'a> {
 impl<'a> Gen<'a> {
     fn new(ir: &'a Ir, events: &'a [EventBinding]) -> Result<Self, CompileError> {
         let mut used = HashSet::new();
-        let declared = ir
-            .classes
-            .iter()
-            .map(|c| (&c.name, &c.location))
-            .chain(ir.enums.iter().map(|e| (&e.name, &e.location)))
-            .chain(ir.type_aliases.iter().map(|a| (&a.name, &a.location)));
-        for (name, location) in declared {
+        for (name, location) in ir.declared_types() {
             let envelope_alias =
                 name == crate::check::EVENT_ENVELOPE_ALIAS && ir.alias(name).is_some();
             if RESERVED_TYPE_NAMES.contains(&name.as_str()) && !envelope_alias {

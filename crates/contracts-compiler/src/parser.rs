@@ -63,13 +63,12 @@ pub fn parse_file_blocks(
 /// One token as it counts for [`RawBlock::text`].
 fn token_text(kind: &TokenKind) -> String {
     match kind {
-        TokenKind::Ident(s) => s.clone(),
+        TokenKind::Ident(s) | TokenKind::Jinja(s) => s.clone(),
         TokenKind::Str(s) => format!("{s:?}"),
         TokenKind::RawStr(s) => format!("#\"{s}\"#"),
         TokenKind::Int(i) => i.to_string(),
         TokenKind::Float(f) => f.to_string(),
         TokenKind::DocComment(s) => format!("///{s}"),
-        TokenKind::Jinja(s) => s.clone(),
         TokenKind::Punct(c) | TokenKind::Other(c) => c.to_string(),
     }
 }

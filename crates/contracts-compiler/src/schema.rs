@@ -73,13 +73,7 @@ pub fn outputs(ir: &Ir, events: &[EventBinding]) -> Result<Vec<Output>, CompileE
 
 /// The bundled envelope schema (`oneOf` every event, discriminated by `type`).
 pub fn envelope_schema(ir: &Ir, events: &[EventBinding]) -> Result<Value, CompileError> {
-    let all: BTreeSet<String> = ir
-        .classes
-        .iter()
-        .map(|c| c.name.clone())
-        .chain(ir.enums.iter().map(|e| e.name.clone()))
-        .chain(ir.type_aliases.iter().map(|a| a.name.clone()))
-        .collect();
+    let all: BTreeSet<String> = ir.declared_types().map(|(name, _)| name.clone()).collect();
     let mapping: Map<String, Value> = events
         .iter()
         .map(|e| {

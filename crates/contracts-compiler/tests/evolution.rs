@@ -87,7 +87,10 @@ fn every_rule_has_a_corpus_case_and_expected_files_are_consistent() {
         .map(|r| r.id)
         .filter(|id| !covered.contains(id))
         .collect();
-    assert!(missing.is_empty(), "rules without a corpus case: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "rules without a corpus case: {missing:?}"
+    );
     for case in &cases {
         let max = case
             .rules
@@ -316,7 +319,10 @@ fn check_bump_passes_with_the_right_or_a_larger_bump() {
     repo.commit("release 0.2.0");
     let (code, stdout, stderr) = repo.contracts(&["check-bump", "--against", "v0.1.0"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.starts_with("ok: version 0.1.0 -> 0.2.0 (MINOR)"), "{stdout}");
+    assert!(
+        stdout.starts_with("ok: version 0.1.0 -> 0.2.0 (MINOR)"),
+        "{stdout}"
+    );
     // Uncommitted work counts too: the work tree is what is checked.
     repo.write("Cargo.toml", &cargo_toml("1.0.0"));
     assert_eq!(repo.contracts(&["check-bump", "--against", "v0.1.0"]).0, 0);
@@ -357,4 +363,36 @@ fn check_bump_passes_without_changes_and_rejects_going_backwards() {
     let (code, _, stderr) = repo.contracts(&["check-bump", "--against", "v0.1.0"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("went backwards"), "{stderr}");
+}
+
+// ---- contract lints ---------------------------------------------------------
+
+#[test]
+fn check_warns_about_enum_like_strings_missing_descriptions_and_value_case() {
+    let repo = Repo::new("lints");
+    repo.write(
+        "baml_src/types.baml",
+        "enum GoalStatus {\n  ACTIVE\n  inProgress\n}\nclass Goal {\n  status string?\n  title string\n}\n",
+    );
+    let (code, _, stderr) = repo.contracts(&["check"]);
+    assert_eq!(code, 0, "lints are warnings: {stderr}");
+    for expected in [
+        "baml_src/types.baml:6:3: warning: `Goal.status` is a free-form `string?` but enum `GoalStatus` exists; type it `status GoalStatus?`",
+        "baml_src/types.baml:5:1: warning: class `Goal` has no description",
+        "baml_src/types.baml:3:3: warning: value `inProgress` of enum `GoalStatus` is not UPPER_SNAKE_CASE (e.g. `IN_PROGRESS`)",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains("Goal.title"), "{stderr}");
+    let (code, _, stderr) = repo.contracts(&["check", "--no-lint"]);
+    assert_eq!(code, 0);
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+#[test]
+fn the_real_contracts_pass_the_lints_as_errors_free() {
+    let ir = contracts_compiler::load_dir(&root().join("baml_src")).expect("baml_src loads");
+    // Warnings are allowed; this only pins that the lints run on the real tree.
+    let _ = contracts_compiler::check::style_lints(&ir);
+    assert!(contracts_compiler::check::lint_enum_value_case(&ir).is_empty());
 }

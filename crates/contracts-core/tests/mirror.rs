@@ -22,23 +22,11 @@ use contracts_core::mirror::{self, roundtrip_json, EventEnvelope};
 use contracts_core::{value_issues, ValidateOptions};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 mod support;
-use support::{canonical_timestamp, manifest_dir, shipped_schema, Rng, SchemaGen};
+use support::{canonical_timestamp, shipped_schema, vector_files, Rng, SchemaGen};
 
 const PLACEHOLDER: &str = "{{CONTRACTS_VERSION}}";
-
-fn vector_files() -> Vec<PathBuf> {
-    let dir = manifest_dir().join("../../testdata/vectors");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    files
-}
 
 fn options(target_version: Option<&str>) -> ValidateOptions {
     ValidateOptions {

@@ -23,8 +23,7 @@
 //! (`RELIABILITY_SEED=<n>` replays a seed; the summary line prints it).
 
 use contracts_core::{
-    envelope_issues, is_valid_envelope, validate_envelope, Mode, ValidateOptions,
-    CONTRACTS_VERSION,
+    envelope_issues, is_valid_envelope, validate_envelope, Mode, ValidateOptions, CONTRACTS_VERSION,
 };
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -146,7 +145,8 @@ fn leaf(rng: &mut Rng) -> Value {
         1 => Value::Bool(rng.one_in(2)),
         2 => Value::from(rng.next() as i64),
         3 => Value::from(rng.below(100)),
-        4 => serde_json::Number::from_f64(f64::from_bits(rng.next())).map_or(Value::Null, Value::Number),
+        4 => serde_json::Number::from_f64(f64::from_bits(rng.next()))
+            .map_or(Value::Null, Value::Number),
         5 => Value::from(1.5),
         6 => Value::Array(vec![]),
         7 => Value::Object(Map::new()),
@@ -489,8 +489,10 @@ fn hostile_inputs_get_a_clear_code() {
             ["invalid_json"]
         );
     }
-    assert!(code(br#"{"type": "TYPING_INDICATOR", "type": "TYPING_INDICATOR"}"#)
-        .contains(&"duplicate_key"));
+    assert!(
+        code(br#"{"type": "TYPING_INDICATOR", "type": "TYPING_INDICATOR"}"#)
+            .contains(&"duplicate_key")
+    );
     let million = format!(
         r#"{{"type":"TYPING_INDICATOR","payload":[{}0]}}"#,
         "0,".repeat(999_999)

@@ -11,25 +11,12 @@ use contracts_core::{envelope_issues, IssueCode, Mode, ValidateOptions};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+
+mod support;
+use support::vector_files;
 
 const PLACEHOLDER: &str = "{{CONTRACTS_VERSION}}";
 const MIN_VECTORS: usize = 50;
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors")
-}
-
-fn vector_files() -> Vec<PathBuf> {
-    let dir = corpus_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    files
-}
 
 /// One parsed vector, ready to run.
 struct Vector {
@@ -181,7 +168,9 @@ fn conformance_vectors() {
     if files.len() < MIN_VECTORS {
         problems.push(format!(
             "the corpus {} holds {} vectors; at least {MIN_VECTORS} are required",
-            corpus_dir().display(),
+            support::manifest_dir()
+                .join("../../testdata/vectors")
+                .display(),
             files.len()
         ));
     }

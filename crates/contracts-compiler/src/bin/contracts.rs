@@ -66,11 +66,19 @@ fn parse_args() -> Result<Args, String> {
             "--root" => parsed.root = args.next().ok_or("--root needs a directory")?.into(),
             "--no-lint" => parsed.lint = false,
             "--check" => parsed.check_only = true,
-            "--against" => parsed.against = Some(args.next().ok_or("--against needs a git ref or a directory")?),
+            "--against" => {
+                let against = args
+                    .next()
+                    .ok_or("--against needs a git ref or a directory")?;
+                parsed.against = Some(against);
+            }
             "--format" => {
                 parsed.format = args.next().ok_or("--format needs text, json or markdown")?;
                 if !["text", "json", "markdown"].contains(&parsed.format.as_str()) {
-                    return Err(format!("unknown --format `{}`: expected text, json or markdown", parsed.format));
+                    return Err(format!(
+                        "unknown --format `{}`: expected text, json or markdown",
+                        parsed.format
+                    ));
                 }
             }
             "-h" | "--help" => return Err(String::new()),
@@ -344,7 +352,10 @@ fn check_bump(args: &Args, against: &str, changes: &[diff::Change]) -> ExitCode 
     }
     eprintln!("changes that force it:");
     for c in result.forcing(changes) {
-        eprintln!("  {} {} {} {} ({})", c.bump, c.rule, c.location, c.subject, c.detail);
+        eprintln!(
+            "  {} {} {} {} ({})",
+            c.bump, c.rule, c.location, c.subject, c.detail
+        );
     }
     ExitCode::from(1)
 }

@@ -3,10 +3,22 @@
 #![allow(dead_code)]
 
 use serde_json::{json, Map, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every case file of the shared corpus `testdata/vectors/*.json`, sorted.
+pub fn vector_files() -> Vec<PathBuf> {
+    let dir = manifest_dir().join("../../testdata/vectors");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
 }
 
 const MAX_DEPTH: usize = 8;
