@@ -509,7 +509,8 @@ def split_npm(tarball: Path, addons: Path, out: Path, targets: list[str] | None,
             node.unlink()
         common = ["--cwd", str(pkg_dir), "--package-json-path", "package.json", "--npm-dir", "npm"]
         run([napi, "create-npm-dirs", *common])
-        run([napi, "artifacts", *common, "--output-dir", str(staged)])
+        # napi joins (not resolves) --output-dir onto --cwd: pass it relative.
+        run([napi, "artifacts", *common, "--output-dir", os.path.relpath(staged, pkg_dir)])
         run([napi, "pre-publish", *common, "-t", "npm", "--skip-optional-publish", "--no-gh-release"])
         for node in pkg_dir.glob("*.node"):  # `napi artifacts` also copies them next to package.json
             node.unlink()

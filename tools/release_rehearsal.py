@@ -289,20 +289,30 @@ def create_npm_user(url: str) -> str:
 # --- artifacts -----------------------------------------------------------------------
 
 
-def prepare_artifacts(dist: Path, out: Path, version: str) -> Path:
-    """Copy the Python artifacts, split the npm tarball into the napi layout; returns the dir."""
+def prepare_artifacts(dist: Path, out: Path, version: str) -> tuple[Path, int]:
+    """(directory with the artifacts to publish, number of wheels).
+
+    dist/ from `make dist` (one main npm tarball with this host's addon inside) is split
+    into the napi layout for this host; a dist/ that already has the napi layout
+    (release.yml's pack-npm output: platform tarballs + main) is published as it is.
+    """
     py = versions.pep440(version)
-    wheels = sorted(dist.glob(f"coach_app_baml_client-{py}-*-abi3-*.whl"))
-    sdists = sorted(dist.glob(f"coach_app_baml_client-{py}.tar.gz"))
-    mains = sorted(dist.glob(f"coach-app-coach-app-baml-client-{version}.tgz"))
-    if len(wheels) != 1 or len(sdists) != 1 or len(mains) != 1:
+    wheels = sorted(dist.rglob(f"coach_app_baml_client-{py}-*-abi3-*.whl"))
+    sdists = sorted(dist.rglob(f"coach_app_baml_client-{py}.tar.gz"))
+    npm = sorted(dist.rglob(f"coach-app-coach-app-baml-client-*{version}.tgz"))
+    mains = [p for p in npm if p.name == f"coach-app-coach-app-baml-client-{version}.tgz"]
+    if not wheels or len(sdists) != 1 or len(mains) != 1:
         raise RuntimeError(
-            f"dist/ must hold one wheel, one sdist and one npm tarball of {version} "
-            f"(found {[p.name for p in wheels + sdists + mains]}): run `make dist`"
+            f"{dist} must hold the wheel(s), one sdist and one main npm tarball of {version} "
+            f"(found {[p.name for p in wheels + sdists + npm]}): run `make dist`"
         )
     out.mkdir(parents=True)
     for path in (*wheels, *sdists):
         shutil.copy2(path, out / path.name)
+    if publish._tar_json(mains[0]).get("optionalDependencies"):
+        for path in npm:
+            shutil.copy2(path, out / path.name)
+        return out, len(wheels)
     addons = out.parent / "addons"
     addons.mkdir()
     with tarfile.open(mains[0]) as tar:
@@ -313,10 +323,10 @@ def prepare_artifacts(dist: Path, out: Path, version: str) -> Path:
     if not list(addons.glob("*.node")):
         raise RuntimeError(f"{mains[0].name} carries no native addon")
     publish.split_npm(mains[0], addons, out, [HOST_TARGET])
-    return out
+    return out, len(wheels)
 
 
-def publish_argv(regs: Registries, art: Path, version: str) -> list[str]:
+def publish_argv(regs: Registries, art: Path, version: str, wheels: int) -> list[str]:
     return [
         "all",
         "--dist",
@@ -330,7 +340,7 @@ def publish_argv(regs: Registries, art: Path, version: str) -> list[str]:
         "--npm-registry",
         regs.npm_url,
         "--expect-wheels",
-        "1",
+        str(wheels),
         "--skip",
         "crates",
         "--verify-timeout",
@@ -502,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         tally.check("release checks (tools/release_checks.py)", gate)
         venv, verdaccio = install_tools()
-        art = prepare_artifacts(args.dist, tmp / "artifacts", version)
+        art, wheels = prepare_artifacts(args.dist, tmp / "artifacts", version)
         say("artifacts: " + ", ".join(sorted(p.name for p in art.iterdir())))
 
         # 1. The release, then consumers install it from the registries.
@@ -510,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
             env = publish_env(regs, venv)
 
             def release() -> str:
-                code, out = run_publish_subprocess(publish_argv(regs, art, version), env)
+                code, out = run_publish_subprocess(publish_argv(regs, art, version, wheels), env)
                 if code != 0:
                     raise RuntimeError(f"publish.py all exited {code}:\n{out[-3000:]}")
                 files = pypi_files(regs, version)
@@ -530,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
 
             def npm_down_first() -> str:
                 regs.npm.stop()
-                code, out = run_publish_subprocess(publish_argv(regs, art, version), env)
+                code, out = run_publish_subprocess(publish_argv(regs, art, version, wheels), env)
                 files = pypi_files(regs, version)
                 if code != publish.EXIT_PREFLIGHT:
                     raise RuntimeError(f"expected exit {publish.EXIT_PREFLIGHT}, got {code}:\n{out[-2000:]}")
@@ -547,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
             env = publish_env(regs, venv)
 
             def npm_dies_midway() -> str:
-                argv3 = publish_argv(regs, art, version)
+                argv3 = publish_argv(regs, art, version, wheels)
                 code, out = run_publish_inprocess(argv3, env, {"npm": regs.npm.stop})
                 if code != publish.EXIT_PARTIAL:
                     raise RuntimeError(f"expected exit {publish.EXIT_PARTIAL}, got {code}:\n{out[-2500:]}")

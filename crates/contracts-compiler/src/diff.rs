@@ -522,7 +522,6 @@ impl Differ {
     }
 
     /// Description, alias, dynamic, constraints and streaming of a class or enum.
-    #[allow(clippy::too_many_arguments)]
     fn block_meta(
         &mut self,
         what: &str,

@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""One benchmark command: Python, Node and Rust benches, the differential, BENCHMARKS.md.
+
+Builds nothing: it uses the wheel and tarball in dist/ (``make dist``) and warns when they
+are older than the sources. Installs them with pinned baselines into cached environments
+(.cache/bench-venv, .cache/bench-node; reinstalled only when an artifact or a pin changes),
+then runs bench/python_bench.py, bench/node_bench.mjs, ``cargo bench -p contracts-core
+--bench validate`` + tools/bench_ratios.py and the three-way differential, and writes
+BENCHMARKS.md (the hand-written part below its marker line is kept).
+
+Usage: python tools/bench.py [--quick] [--skip-cargo] [--out BENCHMARKS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / ".cache"
+VENV = CACHE / "bench-venv"
+NODE_PROJECT = CACHE / "bench-node"
+WORK = CACHE / "bench"
+PY_PINS = [
+    "pydantic==2.14.4",
+    "msgspec==0.22.0",
+    "jsonschema-rs==0.60.3",
+    "fastjsonschema==2.22.3",
+]
+NODE_PINS = ["ajv@8.20.0", "ajv-formats@3.0.1", "zod@4.6.7", "valibot@1.5.0"]
+MARKER = "<!-- Everything below this line is hand-written; tools/bench.py keeps it. -->"
+DEPS_MJS = """\
+export * as validate from "@coach-app/coach-app-baml-client/validate";
+export { Ajv2020 } from "ajv/dist/2020.js";
+export { default as addFormats } from "ajv-formats";
+export { z } from "zod";
+export * as v from "valibot";
+import { readFileSync } from "node:fs";
+const ver = (p) => JSON.parse(readFileSync(new URL(`./node_modules/${p}/package.json`, import.meta.url))).version;
+export const versions = Object.fromEntries(
+  ["@coach-app/coach-app-baml-client", "ajv", "ajv-formats", "zod", "valibot"].map((p) => [p, ver(p)]),
+);
+"""
+
+
+def sh(cmd: list[str], **kw: Any) -> str:
+    print("+", " ".join(str(c) for c in cmd), file=sys.stderr)
+    return subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE, **kw).stdout
+
+
+def digest(*parts: object) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.read_bytes() if isinstance(p, Path) else str(p).encode())
+    return h.hexdigest()
+
+
+def artifacts() -> tuple[Path, Path, list[str]]:
+    dist = REPO / "dist"
+    wheels = sorted(dist.glob("coach_app_baml_client-*-abi3-*.whl"))
+    tarballs = sorted(dist.glob("*.tgz"))
+    if not wheels or not tarballs:
+        sys.exit("no wheel or npm tarball in dist/: run 'make dist' first")
+    oldest = min(wheels[-1].stat().st_mtime, tarballs[-1].stat().st_mtime)
+    sources = [
+        p
+        for d in ["crates/contracts-core/src", "crates/py-binding/src", "crates/node-binding/src"]
+        for p in (REPO / d).rglob("*.rs")
+        if p.stat().st_mtime > oldest
+    ]
+    stale = [str(p.relative_to(REPO)) for p in sources]
+    if stale:
+        print(f"WARNING: dist/ is older than {stale[:5]}: run 'make dist'", file=sys.stderr)
+    return wheels[-1], tarballs[-1], stale
+
+
+def python_env(wheel: Path) -> Path:
+    py = VENV / "bin" / "python"
+    stamp = VENV / ".bench-stamp"
+    want = digest(wheel, *PY_PINS)
+    if not (py.exists() and stamp.exists() and stamp.read_text() == want):
+        if not py.exists():
+            sh([sys.executable, "-m", "venv", str(VENV)])
+        pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        sh([*pip, "--force-reinstall", "--no-deps", str(wheel)])
+        sh([*pip, str(wheel), *PY_PINS])
+        stamp.write_text(want)
+    return py
+
+
+def node_env(tarball: Path) -> Path:
+    stamp = NODE_PROJECT / ".bench-stamp"
+    want = digest(tarball, *NODE_PINS, DEPS_MJS)
+    if not (stamp.exists() and stamp.read_text() == want):
+        NODE_PROJECT.mkdir(parents=True, exist_ok=True)
+        (NODE_PROJECT / "package.json").write_text(
+            json.dumps({"name": "bench", "version": "0.0.0", "private": True, "type": "module"})
+        )
+        sh(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", str(tarball), *NODE_PINS],
+            cwd=NODE_PROJECT,
+        )
+        (NODE_PROJECT / "deps.mjs").write_text(DEPS_MJS)
+        stamp.write_text(want)
+    return NODE_PROJECT
+
+
+def machine() -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
+        platform.processor(),
+    )
+    return {
+        "cpu": model,
+        "cores": str(os.cpu_count()),
+        "os": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "rustc": sh(["rustc", "--version"]).strip(),
+        "node": sh(["node", "--version"]).strip(),
+    }
+
+
+def load() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+def fmt_ns(ns: float) -> str:
+    return f"{ns / 1000:,.2f} µs" if ns >= 1000 else f"{ns:,.0f} ns"
+
+
+def timing_table(cases: dict[str, Any], ours: str) -> list[str]:
+    names = list(next(iter(cases.values()))["timings"])
+    for case in cases.values():
+        names += [n for n in case["timings"] if n not in names]
+    head = "| candidate | " + " | ".join(
+        f"{c} ({v['bytes']} B{', %d issues' % v['issues'] if v['issues'] else ''})" for c, v in cases.items()
+    ) + " |"
+    lines = [head, "|---|" + "---|" * len(cases)]
+    for n in names:
+        cells = []
+        for case in cases.values():
+            t = case["timings"].get(n)
+            cells.append("-" if t is None else f"{fmt_ns(t['ns'])} ({t['ratio_to_ours']:.2f}x)")
+        label = f"**{n}**" if n == ours else n
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def target_rows(py: dict[str, Any], node: dict[str, Any]) -> list[str]:
+    rows = ["| target | envelope | measured | verdict |", "|---|---|---|---|"]
+
+    def add(name: str, case: str, value: float, goal: float, higher: bool = True) -> None:
+        ok = value >= goal if higher else value <= goal
+        rows.append(f"| {name} | {case} | {value:.2f}x | {'met' if ok else '**missed**'} |")
+
+    for case in ["small_valid", "large_valid", "small_invalid", "large_invalid"]:
+        t = py["cases"][case]["timings"]
+        add("Python ≥ 4x Pydantic validate_json", case, t["pydantic validate_json"]["ratio_to_ours"], 4)
+        add("Python ≥ 1x msgspec", case, t["msgspec decode"]["ratio_to_ours"], 1)
+        add("Python ≥ 2x jsonschema-rs (json.loads + is_valid)", case, t["jsonschema_rs is_valid(json.loads)"]["ratio_to_ours"], 2)
+    for case in ["small_valid", "large_valid", "small_invalid", "large_invalid"]:
+        t = node["cases"][case]["timings"]
+        ajv = "ajv allErrors(JSON.parse)" if "invalid" in case else "ajv(JSON.parse)"
+        add(f"Node ≥ 1.5x {ajv}", case, t[ajv]["ratio_to_ours"], 1.5)
+        add("Node ≥ 2x zod 4", case, t["zod 4 safeParse(JSON.parse)"]["ratio_to_ours"], 2)
+    for lang, res, ours in [("Python", py, "validate_envelope(bytes)"), ("Node", node, "validateEnvelope(string)")]:
+        for size in ["small", "large"]:
+            inv = res["cases"][f"{size}_invalid"]["timings"][ours]["ns"]
+            val = res["cases"][f"{size}_valid"]["timings"][ours]["ns"]
+            add(f"{lang} invalid (all errors) ≤ 2x valid", size, inv / val, 2, higher=False)
+    for case, t in py["threads"].items():
+        add("Python 2 threads ≥ 1.7x one thread", f"{case} ({t['bytes']} B)", t["speedup"], 1.7)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 rounds of 5 ms (a smoke run)")
+    parser.add_argument("--skip-cargo", action="store_true")
+    parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
+    args = parser.parse_args()
+    command = "python tools/bench.py " + " ".join(sys.argv[1:])
+    rounds, batch = ("3", "5") if args.quick else ("15", "20")
+    WORK.mkdir(parents=True, exist_ok=True)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_before = load()
+
+    wheel, tarball, stale = artifacts()
+    py = python_env(wheel)
+    node_dir = node_env(tarball)
+    env = {**os.environ, "BENCH_NODE_PROJECT": str(node_dir)}
+    envelopes_json = WORK / "envelopes.json"
+    sh([str(py), "bench/envelopes.py", str(envelopes_json)], cwd=REPO)
+
+    py_res = json.loads(
+        sh([str(py), "bench/python_bench.py", "--rounds", rounds, "--batch-ms", batch], cwd=REPO)
+    )
+    node_res = json.loads(
+        sh(["node", "bench/node_bench.mjs", str(envelopes_json), rounds, batch], cwd=REPO, env=env)
+    )
+    cargo_table = "(skipped: --skip-cargo)"
+    if not args.skip_cargo:
+        sh(["cargo", "bench", "-q", "-p", "contracts-core", "--bench", "validate"], cwd=REPO)
+        cargo_table = sh([sys.executable, "tools/bench_ratios.py"], cwd=REPO).strip()
+
+    gen, res = WORK / "differential.jsonl", WORK / "differential-results.jsonl"
+    sh([str(py), "bench/differential.py", "gen", str(gen)], cwd=REPO)
+    sh(["node", "bench/differential.mjs", str(gen), str(res)], cwd=REPO, env=env)
+    diff = subprocess.run(
+        [str(py), "bench/differential.py", "report", str(res)],
+        cwd=REPO, text=True, stdout=subprocess.PIPE, check=False,
+    )
+    diff_res = json.loads(diff.stdout)
+    load_after = load()
+    (WORK / "results.json").write_text(
+        json.dumps({"python": py_res, "node": node_res, "differential": diff_res}, indent=1)
+    )
+
+    m = machine()
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `{command.strip()}` (`make bench`) on {started:%Y-%m-%d %H:%M} UTC.",
+        "Regenerate with the same command; only the part above the marker line is rewritten.",
+        "",
+        f"- machine: {m['cpu']}, {m['cores']} cores, {m['os']}",
+        f"- load average (1/5/15 min) before: {load_before}, after: {load_after}"
+        + (" — other builds were running: absolute numbers are noisy, the ratios (interleaved"
+           " rounds in one process, median of per-round ratios) much less so" if max(load_before[0], load_after[0]) > 0.5 else ""),
+        f"- toolchains: {m['rustc']}, node {m['node']}, CPython {py_res['versions']['python']}",
+        "- Python: " + ", ".join(f"{k} {v}" for k, v in py_res["versions"].items() if k != "python"),
+        "- Node: " + ", ".join(f"{k} {v}" for k, v in node_res["versions"].items() if k != "node"),
+        f"- artifacts: `{wheel.name}`, `{tarball.name}`"
+        + (f" (**stale**: older than {', '.join(stale[:3])})" if stale else " (newer than every core/binding source)"),
+        f"- method: {rounds} interleaved rounds (random order, one warm-up round discarded) of ~{batch} ms"
+        " batches per candidate; each cell is the median time per call and, in parentheses, the median"
+        " of the per-round ratios candidate / ours (> 1x: ours is faster)",
+        "",
+        "Envelopes (bench/envelopes.py, built like crates/contracts-core/benches/validate.rs):"
+        " small = `valid-typing-indicator`, large = `valid-session-summary-ready` with 12 action"
+        " items; invalid = the same with wrong types, bad UUID / enum values / dates / timestamp"
+        " (all issues collected).",
+        "",
+        "## Targets",
+        "",
+        *target_rows(py_res, node_res),
+        "",
+        "## Python (`validate_envelope(bytes)` = 1x)",
+        "",
+        *timing_table(py_res["cases"], "validate_envelope(bytes)"),
+        "",
+        "Pydantic lax `validate_json` verdicts on the benchmark envelopes: "
+        + ", ".join(f"{k}: {v}" for k, v in py_res["pydantic_lax_verdicts"].items())
+        + " (lax mode coerces `\"yes\"` to a bool and types the formats as `str`).",
+        "",
+        "Threads (`validate_envelope(bytes)` calls/s, one thread vs two at once):",
+        "",
+        "| envelope | bytes | 1 thread | 2 threads | speedup |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {k} | {t['bytes']} | {t['1_thread_calls_per_s']:,.0f}/s | {t['2_thread_calls_per_s']:,.0f}/s | {t['speedup']:.2f}x |"
+            for k, t in py_res["threads"].items()
+        ],
+        "",
+        "msgspec Structs (bench/msgspec_models.py, generated from schemas/ir.json) vs the vectors"
+        " (producer mode): "
+        + (f"{len(py_res['msgspec_vector_diffs'])} differ:" if py_res["msgspec_vector_diffs"] else "no difference."),
+        "",
+        *[f"- {d}" for d in py_res["msgspec_vector_diffs"]],
+        "",
+        "## Node (`validateEnvelope(string)` = 1x)",
+        "",
+        *timing_table(node_res["cases"], "validateEnvelope(string)"),
+        "",
+        "zod 4 / valibot schemas (bench/node_models.mjs, generated from schemas/ir.json) and ajv"
+        " (shipped schema) vs the vectors (producer mode):",
+        "",
+        *[f"- {lib}: {d}" for lib, ds in node_res["vector_diffs"].items() for d in ds],
+        "",
+        "## Rust (criterion, `cargo bench -p contracts-core --bench validate`)",
+        "",
+        cargo_table,
+        "",
+        "## Three-way differential (core vs Pydantic strict vs ajv)",
+        "",
+        f"{diff_res['envelopes']} envelopes generated from the shipped schema (fixed seed, half"
+        f" mutated; {diff_res['valid_per_core']} valid per the core); the Python and Node bindings"
+        " must agree on every one. Disagreements by reason:",
+        "",
+        "| pair | reason | count |",
+        "|---|---|---|",
+        *[f"| {d['pair']} | {d['reason']} | {d['count']} |" for d in diff_res["disagreements"]],
+        "",
+        f"**Unexplained: {diff_res['unexplained']}.**",
+        "",
+    ]
+    hand = ""
+    if args.out.exists() and MARKER in args.out.read_text():
+        hand = args.out.read_text().split(MARKER, 1)[1]
+    args.out.write_text("\n".join(lines) + "\n" + MARKER + (hand or "\n"))
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 1 if diff_res["unexplained"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
