@@ -21,7 +21,7 @@ CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-django test-repo lint fmt bench-core check-bump check-generated ready clean
+.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -60,7 +60,7 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
 
-test: test-rust test-baml test-repo test-python test-sdist test-node test-django lint check-bump ## Run every test and the lints (Quick start line 2)
+test: test-rust test-baml test-repo test-python test-sdist test-node test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## contracts check, cargo tests, doctests and the shared vectors
 	$(CONTRACTS) check
@@ -108,10 +108,22 @@ fmt: setup ## Format Rust and Python sources
 	cargo fmt --all
 	$(VENV)/bin/ruff format packages/python tools tests examples
 
+bump: setup ## Bump the one version everywhere + CHANGELOG entry: make bump PART=patch|minor|major|X.Y.Z [ARGS=--allow-dirty]
+	@test -n "$(PART)" || { echo "usage: make bump PART=patch|minor|major|X.Y.Z [ARGS=--allow-dirty|--dry-run]" >&2; exit 2; }
+	$(PY) tools/bump.py $(PART) $(ARGS)
+
+release-rehearsal: setup ## Publish dist/ to local pypiserver + verdaccio with tools/publish.py, install, validate, failure drills
+	@ls dist/coach_app_baml_client-*-abi3-*.whl >/dev/null 2>&1 || { echo "no wheel in dist/: run 'make dist' first" >&2; exit 1; }
+	$(PY) tools/release_rehearsal.py $(ARGS)
+
 check-bump: ## Fail when baml_src changed since the last release tag without a big enough version bump
 	@tag=$$(git describe --tags --abbrev=0 --match 'v[0-9]*' 2>/dev/null || true); \
 	if [ -z "$$tag" ]; then echo "check-bump: no release tag yet, nothing to compare"; \
 	else $(CONTRACTS) check-bump --against "$$tag"; fi
+
+bench: generate ## Python, Node and Rust benchmarks + the 3-way differential -> BENCHMARKS.md (uses dist/, builds nothing)
+	@ls dist/coach_app_baml_client-*-abi3-*.whl dist/*.tgz >/dev/null 2>&1 || { echo "no artifacts in dist/: run 'make dist' first" >&2; exit 1; }
+	$(PYTHON) tools/bench.py
 
 bench-core: generate ## criterion benchmarks of contracts-core next to its baselines, as a ratio table
 	cargo bench -q -p contracts-core --bench validate

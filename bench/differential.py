@@ -54,7 +54,9 @@ class Gen:
             nulls = [b for b in branches if b.get("type") == "null"]
             if nulls and r.random() < 0.3:
                 return None
-            return self.value(r.choice([b for b in branches if b.get("type") != "null"]), depth)
+            return self.value(
+                r.choice([b for b in branches if b.get("type") != "null"]), depth
+            )
         kind = node.get("type")
         if kind == "object":
             out: dict[str, Any] = {}
@@ -65,10 +67,15 @@ class Gen:
             extra = node.get("additionalProperties")
             if isinstance(extra, dict) and depth < 6:
                 for _ in range(r.randrange(4)):
-                    out[r.choice(WORDS) + str(r.randrange(100))] = self.value(extra, depth + 1)
+                    out[r.choice(WORDS) + str(r.randrange(100))] = self.value(
+                        extra, depth + 1
+                    )
             return out
         if kind == "array":
-            return [self.value(node["items"], depth + 1) for _ in range(r.randrange(4 if depth < 6 else 1))]
+            return [
+                self.value(node["items"], depth + 1)
+                for _ in range(r.randrange(4 if depth < 6 else 1))
+            ]
         if kind == "string":
             fmt = node.get("format")
             if fmt == "uuid":
@@ -84,7 +91,9 @@ class Gen:
                 return self.version
             return r.choice(WORDS)
         if kind == "integer":
-            return r.choice([0, 1, -1, r.randrange(-(2**31), 2**31), r.randrange(2**53)])
+            return r.choice(
+                [0, 1, -1, r.randrange(-(2**31), 2**31), r.randrange(2**53)]
+            )
         if kind == "number":
             return r.choice([0, 1, 0.5, round(r.uniform(-1e6, 1e6), 3)])
         if kind == "boolean":
@@ -136,10 +145,14 @@ class Gen:
             objs = [c for c, _ in nodes if isinstance(c, dict)] + [env]
             r.choice(objs)["zz_unknown"] = 1
         elif kind in ("bad_format", "bad_enum"):
-            strings = [(c, k) for c, k in nodes if isinstance(c[k], str) and k != "type"]
+            strings = [
+                (c, k) for c, k in nodes if isinstance(c[k], str) and k != "type"
+            ]
             c, k = r.choice(strings)
             c[k] = (
-                r.choice(["not-a-uuid", "2026-02-30T10:00:00Z", "2026-13-01", c[k].upper()])
+                r.choice(
+                    ["not-a-uuid", "2026-02-30T10:00:00Z", "2026-13-01", c[k].upper()]
+                )
                 if kind == "bad_format"
                 else "NOPE"
             )
@@ -148,14 +161,18 @@ class Gen:
             if not ints:
                 return "none"
             c, k = r.choice(ints)
-            c[k] = float(c[k]) if kind == "integral_float" else 2**63 + r.randrange(1000)
+            c[k] = (
+                float(c[k]) if kind == "integral_float" else 2**63 + r.randrange(1000)
+            )
         elif kind == "version":
-            env["contracts_version"] = r.choice(["0.0.9", "1.0.0", self.version + "-beta.1"])
+            env["contracts_version"] = r.choice(
+                ["0.0.9", "1.0.0", self.version + "-beta.1"]
+            )
         else:
             env["type"] = r.choice(self.root["oneOf"])["$ref"].rsplit("/", 1)[1]
-            env["type"] = self.resolve({"$ref": f"#/$defs/{env['type']}"})["properties"]["type"][
-                "const"
-            ]
+            env["type"] = self.resolve({"$ref": f"#/$defs/{env['type']}"})[
+                "properties"
+            ]["type"]["const"]
         return kind
 
 
@@ -199,9 +216,18 @@ def classify(row: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(("python vs node binding", "UNEXPLAINED: the two bindings disagree"))
     if row["ajv"] != core:
         if not core and row["ajv"] and codes == {"unsupported_version"}:
-            out.append(("core vs ajv", "contracts_version: the schema has a SemVer pattern only"))
-        elif not core and row["ajv"] and m == "int_above_i64" and codes == {"wrong_type"}:
-            out.append(("core vs ajv", "int above i64: JSON.parse turns it into a double"))
+            out.append(
+                (
+                    "core vs ajv",
+                    "contracts_version: the schema has a SemVer pattern only",
+                )
+            )
+        elif (
+            not core and row["ajv"] and m == "int_above_i64" and codes == {"wrong_type"}
+        ):
+            out.append(
+                ("core vs ajv", "int above i64: JSON.parse turns it into a double")
+            )
         else:
             out.append(("core vs ajv", f"UNEXPLAINED ({m}, {sorted(codes)})"))
     if row["pydantic_strict"] != core:
@@ -209,9 +235,19 @@ def classify(row: dict[str, Any]) -> list[tuple[str, str]]:
             reasons = sorted({PYDANTIC_DOCUMENTED[c] for c in codes})
             out.append(("core vs pydantic", "; ".join(reasons)))
         elif not core and row["pydantic_strict"] and m == "int_above_i64":
-            out.append(("core vs pydantic", "int above i64: Python ints are unbounded (README)"))
+            out.append(
+                (
+                    "core vs pydantic",
+                    "int above i64: Python ints are unbounded (README)",
+                )
+            )
         elif core and not row["pydantic_strict"] and m == "integral_float":
-            out.append(("core vs pydantic", "integral float for an int: strict mode rejects (README)"))
+            out.append(
+                (
+                    "core vs pydantic",
+                    "integral float for an int: strict mode rejects (README)",
+                )
+            )
         else:
             out.append(("core vs pydantic", f"UNEXPLAINED ({m}, {sorted(codes)})"))
     return out
@@ -225,7 +261,9 @@ def report(results: Path) -> int:
         for key in classify(row):
             reasons[key] += 1
             examples.setdefault(key, row["text"][:300])
-    unexplained = sum(n for (_, why), n in reasons.items() if why.startswith("UNEXPLAINED"))
+    unexplained = sum(
+        n for (_, why), n in reasons.items() if why.startswith("UNEXPLAINED")
+    )
     summary = {
         "envelopes": len(rows),
         "valid_per_core": sum(r["core_py"] for r in rows),

@@ -47,7 +47,8 @@ def _large(version: str, items: int) -> dict[str, Any]:
     envelope = vector("valid-session-summary-ready.json", version)["input"]
     content = envelope["payload"]["content"]
     content["action_items"] = [
-        copy.deepcopy(i) for i in itertools.islice(itertools.cycle(content["action_items"]), items)
+        copy.deepcopy(i)
+        for i in itertools.islice(itertools.cycle(content["action_items"]), items)
     ]
     return envelope
 
@@ -82,7 +83,11 @@ def vectors(version: str | None = None) -> list[dict[str, Any]]:
     out = []
     for path in sorted(VECTORS.glob("*.json")):
         case = vector(path.name, version)
-        data = case["input_text"].encode() if "input_text" in case else dumps(case["input"])
+        data = (
+            case["input_text"].encode()
+            if "input_text" in case
+            else dumps(case["input"])
+        )
         out.append({"file": path.name, **case, "bytes": data})
     return out
 

@@ -137,7 +137,9 @@ def explain(case: dict[str, Any], error: str | None) -> str:
     return f"unexplained (msgspec: {error or 'valid'}; contract: {sorted(codes) or 'valid'})"
 
 
-def check_vectors(dec: msgspec.json.Decoder[Any], cases: list[dict[str, Any]]) -> list[str]:
+def check_vectors(
+    dec: msgspec.json.Decoder[Any], cases: list[dict[str, Any]]
+) -> list[str]:
     """Producer-mode vectors (without ``target_version``) where msgspec disagrees."""
     diffs = []
     for case in cases:

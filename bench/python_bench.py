@@ -11,6 +11,7 @@ median time per call of every candidate plus the median of the per-round ratios
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import random
@@ -93,14 +94,16 @@ def raising(fn: Callable[[], object], *errors: type[BaseException]) -> Candidate
     return call
 
 
-def threads_ratio(data: bytes, seconds: float) -> dict[str, float]:
-    """Calls/s of ``validate_envelope(data)`` in one thread, then in two at once."""
+def threads_ratio(
+    data: bytes, seconds: float, fn: Callable[[bytes], object]
+) -> dict[str, float]:
+    """Calls/s of ``fn(data)`` in one thread, then in two at once."""
 
     def run(stop: float, counts: list[int], i: int) -> None:
         n = 0
         while time.perf_counter() < stop:
             for _ in range(20):
-                validate_envelope(data)
+                fn(data)
             n += 20
         counts[i] = n
 
@@ -108,7 +111,9 @@ def threads_ratio(data: bytes, seconds: float) -> dict[str, float]:
     for threads in (1, 2):
         counts = [0] * threads
         stop = time.perf_counter() + seconds
-        workers = [threading.Thread(target=run, args=(stop, counts, i)) for i in range(threads)]
+        workers = [
+            threading.Thread(target=run, args=(stop, counts, i)) for i in range(threads)
+        ]
         for w in workers:
             w.start()
         for w in workers:
@@ -180,19 +185,27 @@ def main() -> int:
         data = cases[name]
         as_dict = json.loads(data)
         candidates: dict[str, Candidate] = {
-            "validate_envelope(bytes)": raising(lambda: validate_envelope(data), *invalid_errors),
+            "validate_envelope(bytes)": raising(
+                lambda: validate_envelope(data), *invalid_errors
+            ),
             "is_valid_envelope(bytes)": lambda: is_valid_envelope(data),
-            "validate_envelope(dict)": raising(lambda: validate_envelope(as_dict), *invalid_errors),
+            "validate_envelope(dict)": raising(
+                lambda: validate_envelope(as_dict), *invalid_errors
+            ),
             "pydantic validate_json": raising(
                 lambda: envelope_adapter.validate_json(data), pydantic.ValidationError
             ),
             "pydantic validate_json(strict)": raising(
-                lambda: envelope_adapter.validate_json(data, strict=True), pydantic.ValidationError
+                lambda: envelope_adapter.validate_json(data, strict=True),
+                pydantic.ValidationError,
             ),
             "pydantic validate_python(dict)": raising(
-                lambda: envelope_adapter.validate_python(as_dict), pydantic.ValidationError
+                lambda: envelope_adapter.validate_python(as_dict),
+                pydantic.ValidationError,
             ),
-            "msgspec decode": raising(lambda: decoder.decode(data), msgspec.ValidationError),
+            "msgspec decode": raising(
+                lambda: decoder.decode(data), msgspec.ValidationError
+            ),
             "jsonschema_rs is_valid(json.loads)": lambda: rs.is_valid(json.loads(data)),
             "jsonschema_rs is_valid(dict)": lambda: rs.is_valid(as_dict),
             "fastjsonschema(json.loads)": raising(
@@ -207,13 +220,29 @@ def main() -> int:
             n_issues = len(envelope_issues(data))
         else:
             n_issues = 0
-        timings = interleaved(candidates, "validate_envelope(bytes)", args.rounds, batch_s)
-        results["cases"][name] = {"bytes": len(data), "issues": n_issues, "timings": timings}
+        timings = interleaved(
+            candidates, "validate_envelope(bytes)", args.rounds, batch_s
+        )
+        results["cases"][name] = {
+            "bytes": len(data),
+            "issues": n_issues,
+            "timings": timings,
+        }
         print(f"{name}: done", file=sys.stderr)
 
     results["threads"] = {
-        name: {"bytes": len(cases[name]), **threads_ratio(cases[name], args.thread_seconds)}
+        name: {
+            "bytes": len(cases[name]),
+            **threads_ratio(cases[name], args.thread_seconds, validate_envelope),
+        }
         for name in ["large_valid", "huge_valid"]
+    }
+    # Control: hashlib releases the GIL above 2 KiB, so this is what two threads can
+    # gain on this machine right now (other processes compete for the cores).
+    control = b"x" * 21_000
+    results["threads"]["control: hashlib.sha256 (GIL released)"] = {
+        "bytes": len(control),
+        **threads_ratio(control, args.thread_seconds, hashlib.sha256),
     }
     print(json.dumps(results, indent=1))
     return 0

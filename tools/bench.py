@@ -53,7 +53,9 @@ export const versions = Object.fromEntries(
 
 def sh(cmd: list[str], **kw: Any) -> str:
     print("+", " ".join(str(c) for c in cmd), file=sys.stderr)
-    return subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE, **kw).stdout
+    return subprocess.run(
+        cmd, check=True, text=True, stdout=subprocess.PIPE, **kw
+    ).stdout
 
 
 def digest(*parts: object) -> str:
@@ -72,13 +74,20 @@ def artifacts() -> tuple[Path, Path, list[str]]:
     oldest = min(wheels[-1].stat().st_mtime, tarballs[-1].stat().st_mtime)
     sources = [
         p
-        for d in ["crates/contracts-core/src", "crates/py-binding/src", "crates/node-binding/src"]
+        for d in [
+            "crates/contracts-core/src",
+            "crates/py-binding/src",
+            "crates/node-binding/src",
+        ]
         for p in (REPO / d).rglob("*.rs")
         if p.stat().st_mtime > oldest
     ]
     stale = [str(p.relative_to(REPO)) for p in sources]
     if stale:
-        print(f"WARNING: dist/ is older than {stale[:5]}: run 'make dist'", file=sys.stderr)
+        print(
+            f"WARNING: dist/ is older than {stale[:5]}: run 'make dist'",
+            file=sys.stderr,
+        )
     return wheels[-1], tarballs[-1], stale
 
 
@@ -102,10 +111,20 @@ def node_env(tarball: Path) -> Path:
     if not (stamp.exists() and stamp.read_text() == want):
         NODE_PROJECT.mkdir(parents=True, exist_ok=True)
         (NODE_PROJECT / "package.json").write_text(
-            json.dumps({"name": "bench", "version": "0.0.0", "private": True, "type": "module"})
+            json.dumps(
+                {"name": "bench", "version": "0.0.0", "private": True, "type": "module"}
+            )
         )
         sh(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", str(tarball), *NODE_PINS],
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                str(tarball),
+                *NODE_PINS,
+            ],
             cwd=NODE_PROJECT,
         )
         (NODE_PROJECT / "deps.mjs").write_text(DEPS_MJS)
@@ -116,7 +135,11 @@ def node_env(tarball: Path) -> Path:
 def machine() -> dict[str, str]:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     model = next(
-        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo.splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
     return {
@@ -140,15 +163,22 @@ def timing_table(cases: dict[str, Any], ours: str) -> list[str]:
     names = list(next(iter(cases.values()))["timings"])
     for case in cases.values():
         names += [n for n in case["timings"] if n not in names]
-    head = "| candidate | " + " | ".join(
-        f"{c} ({v['bytes']} B{', %d issues' % v['issues'] if v['issues'] else ''})" for c, v in cases.items()
-    ) + " |"
+    head = (
+        "| candidate | "
+        + " | ".join(
+            f"{c} ({v['bytes']} B{', %d issues' % v['issues'] if v['issues'] else ''})"
+            for c, v in cases.items()
+        )
+        + " |"
+    )
     lines = [head, "|---|" + "---|" * len(cases)]
     for n in names:
         cells = []
         for case in cases.values():
             t = case["timings"].get(n)
-            cells.append("-" if t is None else f"{fmt_ns(t['ns'])} ({t['ratio_to_ours']:.2f}x)")
+            cells.append(
+                "-" if t is None else f"{fmt_ns(t['ns'])} ({t['ratio_to_ours']:.2f}x)"
+            )
         label = f"**{n}**" if n == ours else n
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
@@ -157,33 +187,68 @@ def timing_table(cases: dict[str, Any], ours: str) -> list[str]:
 def target_rows(py: dict[str, Any], node: dict[str, Any]) -> list[str]:
     rows = ["| target | envelope | measured | verdict |", "|---|---|---|---|"]
 
-    def add(name: str, case: str, value: float, goal: float, higher: bool = True) -> None:
+    def add(
+        name: str, case: str, value: float, goal: float, higher: bool = True
+    ) -> None:
         ok = value >= goal if higher else value <= goal
-        rows.append(f"| {name} | {case} | {value:.2f}x | {'met' if ok else '**missed**'} |")
+        rows.append(
+            f"| {name} | {case} | {value:.2f}x | {'met' if ok else '**missed**'} |"
+        )
 
     for case in ["small_valid", "large_valid", "small_invalid", "large_invalid"]:
         t = py["cases"][case]["timings"]
-        add("Python ≥ 4x Pydantic validate_json", case, t["pydantic validate_json"]["ratio_to_ours"], 4)
+        add(
+            "Python ≥ 4x Pydantic validate_json",
+            case,
+            t["pydantic validate_json"]["ratio_to_ours"],
+            4,
+        )
         add("Python ≥ 1x msgspec", case, t["msgspec decode"]["ratio_to_ours"], 1)
-        add("Python ≥ 2x jsonschema-rs (json.loads + is_valid)", case, t["jsonschema_rs is_valid(json.loads)"]["ratio_to_ours"], 2)
+        add(
+            "Python ≥ 2x jsonschema-rs (json.loads + is_valid)",
+            case,
+            t["jsonschema_rs is_valid(json.loads)"]["ratio_to_ours"],
+            2,
+        )
     for case in ["small_valid", "large_valid", "small_invalid", "large_invalid"]:
         t = node["cases"][case]["timings"]
         ajv = "ajv allErrors(JSON.parse)" if "invalid" in case else "ajv(JSON.parse)"
         add(f"Node ≥ 1.5x {ajv}", case, t[ajv]["ratio_to_ours"], 1.5)
-        add("Node ≥ 2x zod 4", case, t["zod 4 safeParse(JSON.parse)"]["ratio_to_ours"], 2)
-    for lang, res, ours in [("Python", py, "validate_envelope(bytes)"), ("Node", node, "validateEnvelope(string)")]:
+        add(
+            "Node ≥ 2x zod 4",
+            case,
+            t["zod 4 safeParse(JSON.parse)"]["ratio_to_ours"],
+            2,
+        )
+    for lang, res, ours in [
+        ("Python", py, "validate_envelope(bytes)"),
+        ("Node", node, "validateEnvelope(string)"),
+    ]:
         for size in ["small", "large"]:
             inv = res["cases"][f"{size}_invalid"]["timings"][ours]["ns"]
             val = res["cases"][f"{size}_valid"]["timings"][ours]["ns"]
-            add(f"{lang} invalid (all errors) ≤ 2x valid", size, inv / val, 2, higher=False)
+            add(
+                f"{lang} invalid (all errors) ≤ 2x valid",
+                size,
+                inv / val,
+                2,
+                higher=False,
+            )
     for case, t in py["threads"].items():
-        add("Python 2 threads ≥ 1.7x one thread", f"{case} ({t['bytes']} B)", t["speedup"], 1.7)
+        add(
+            "Python 2 threads ≥ 1.7x one thread",
+            f"{case} ({t['bytes']} B)",
+            t["speedup"],
+            1.7,
+        )
     return rows
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 rounds of 5 ms (a smoke run)")
+    parser.add_argument(
+        "--quick", action="store_true", help="3 rounds of 5 ms (a smoke run)"
+    )
     parser.add_argument("--skip-cargo", action="store_true")
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
     args = parser.parse_args()
@@ -201,14 +266,24 @@ def main() -> int:
     sh([str(py), "bench/envelopes.py", str(envelopes_json)], cwd=REPO)
 
     py_res = json.loads(
-        sh([str(py), "bench/python_bench.py", "--rounds", rounds, "--batch-ms", batch], cwd=REPO)
+        sh(
+            [str(py), "bench/python_bench.py", "--rounds", rounds, "--batch-ms", batch],
+            cwd=REPO,
+        )
     )
     node_res = json.loads(
-        sh(["node", "bench/node_bench.mjs", str(envelopes_json), rounds, batch], cwd=REPO, env=env)
+        sh(
+            ["node", "bench/node_bench.mjs", str(envelopes_json), rounds, batch],
+            cwd=REPO,
+            env=env,
+        )
     )
     cargo_table = "(skipped: --skip-cargo)"
     if not args.skip_cargo:
-        sh(["cargo", "bench", "-q", "-p", "contracts-core", "--bench", "validate"], cwd=REPO)
+        sh(
+            ["cargo", "bench", "-q", "-p", "contracts-core", "--bench", "validate"],
+            cwd=REPO,
+        )
         cargo_table = sh([sys.executable, "tools/bench_ratios.py"], cwd=REPO).strip()
 
     gen, res = WORK / "differential.jsonl", WORK / "differential-results.jsonl"
@@ -216,12 +291,17 @@ def main() -> int:
     sh(["node", "bench/differential.mjs", str(gen), str(res)], cwd=REPO, env=env)
     diff = subprocess.run(
         [str(py), "bench/differential.py", "report", str(res)],
-        cwd=REPO, text=True, stdout=subprocess.PIPE, check=False,
+        cwd=REPO,
+        text=True,
+        stdout=subprocess.PIPE,
+        check=False,
     )
     diff_res = json.loads(diff.stdout)
     load_after = load()
     (WORK / "results.json").write_text(
-        json.dumps({"python": py_res, "node": node_res, "differential": diff_res}, indent=1)
+        json.dumps(
+            {"python": py_res, "node": node_res, "differential": diff_res}, indent=1
+        )
     )
 
     m = machine()
@@ -233,13 +313,23 @@ def main() -> int:
         "",
         f"- machine: {m['cpu']}, {m['cores']} cores, {m['os']}",
         f"- load average (1/5/15 min) before: {load_before}, after: {load_after}"
-        + (" — other builds were running: absolute numbers are noisy, the ratios (interleaved"
-           " rounds in one process, median of per-round ratios) much less so" if max(load_before[0], load_after[0]) > 0.5 else ""),
+        + (
+            " — other builds were running: absolute numbers are noisy, the ratios (interleaved"
+            " rounds in one process, median of per-round ratios) much less so"
+            if max(load_before[0], load_after[0]) > 0.5
+            else ""
+        ),
         f"- toolchains: {m['rustc']}, node {m['node']}, CPython {py_res['versions']['python']}",
-        "- Python: " + ", ".join(f"{k} {v}" for k, v in py_res["versions"].items() if k != "python"),
-        "- Node: " + ", ".join(f"{k} {v}" for k, v in node_res["versions"].items() if k != "node"),
+        "- Python: "
+        + ", ".join(f"{k} {v}" for k, v in py_res["versions"].items() if k != "python"),
+        "- Node: "
+        + ", ".join(f"{k} {v}" for k, v in node_res["versions"].items() if k != "node"),
         f"- artifacts: `{wheel.name}`, `{tarball.name}`"
-        + (f" (**stale**: older than {', '.join(stale[:3])})" if stale else " (newer than every core/binding source)"),
+        + (
+            f" (**stale**: older than {', '.join(stale[:3])})"
+            if stale
+            else " (newer than every core/binding source)"
+        ),
         f"- method: {rounds} interleaved rounds (random order, one warm-up round discarded) of ~{batch} ms"
         " batches per candidate; each cell is the median time per call and, in parentheses, the median"
         " of the per-round ratios candidate / ours (> 1x: ours is faster)",
@@ -259,7 +349,7 @@ def main() -> int:
         "",
         "Pydantic lax `validate_json` verdicts on the benchmark envelopes: "
         + ", ".join(f"{k}: {v}" for k, v in py_res["pydantic_lax_verdicts"].items())
-        + " (lax mode coerces `\"yes\"` to a bool and types the formats as `str`).",
+        + ' (lax mode coerces `"yes"` to a bool and types the formats as `str`).',
         "",
         "Threads (`validate_envelope(bytes)` calls/s, one thread vs two at once):",
         "",
@@ -272,7 +362,11 @@ def main() -> int:
         "",
         "msgspec Structs (bench/msgspec_models.py, generated from schemas/ir.json) vs the vectors"
         " (producer mode): "
-        + (f"{len(py_res['msgspec_vector_diffs'])} differ:" if py_res["msgspec_vector_diffs"] else "no difference."),
+        + (
+            f"{len(py_res['msgspec_vector_diffs'])} differ:"
+            if py_res["msgspec_vector_diffs"]
+            else "no difference."
+        ),
         "",
         *[f"- {d}" for d in py_res["msgspec_vector_diffs"]],
         "",
@@ -297,7 +391,10 @@ def main() -> int:
         "",
         "| pair | reason | count |",
         "|---|---|---|",
-        *[f"| {d['pair']} | {d['reason']} | {d['count']} |" for d in diff_res["disagreements"]],
+        *[
+            f"| {d['pair']} | {d['reason']} | {d['count']} |"
+            for d in diff_res["disagreements"]
+        ],
         "",
         f"**Unexplained: {diff_res['unexplained']}.**",
         "",

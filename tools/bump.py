@@ -57,7 +57,9 @@ class BumpError(Exception):
 def next_version(current: str, part: str) -> str:
     major, minor, patch, pre = versions.parse(current)
     if part == "major":
-        return f"{major}.0.0" if pre and minor == 0 and patch == 0 else f"{major + 1}.0.0"
+        return (
+            f"{major}.0.0" if pre and minor == 0 and patch == 0 else f"{major + 1}.0.0"
+        )
     if part == "minor":
         return f"{major}.{minor}.0" if pre and patch == 0 else f"{major}.{minor + 1}.0"
     if part == "patch":
@@ -66,7 +68,9 @@ def next_version(current: str, part: str) -> str:
     return part
 
 
-def _sub_once(pattern: str, repl: str, text: str, what: str, flags: int = re.MULTILINE) -> str:
+def _sub_once(
+    pattern: str, repl: str, text: str, what: str, flags: int = re.MULTILINE
+) -> str:
     new, n = re.subn(pattern, repl, text, count=1, flags=flags)
     if n != 1:
         raise BumpError(f"could not find {what}")
@@ -79,7 +83,12 @@ def rewrite_cargo_toml(text: str, new: str, internal: set[str]) -> str:
     if not sep:
         raise BumpError("Cargo.toml has no [workspace.package] table")
     body, nxt, tail = rest.partition("\n[")
-    body = _sub_once(r'^(version\s*=\s*")[^"]*(")', rf"\g<1>{new}\g<2>", body, "[workspace.package] version")
+    body = _sub_once(
+        r'^(version\s*=\s*")[^"]*(")',
+        rf"\g<1>{new}\g<2>",
+        body,
+        "[workspace.package] version",
+    )
     text = head + sep + body + nxt + tail
     # "=X.Y.Z" pins of path dependencies in [workspace.dependencies].
     head, sep, rest = text.partition("[workspace.dependencies]")
@@ -89,7 +98,9 @@ def rewrite_cargo_toml(text: str, new: str, internal: set[str]) -> str:
             line_re = rf"^({re.escape(name)}\s*=\s*\{{[^\n]*\bpath\s*=[^\n]*)$"
             for m in list(re.finditer(line_re, body, flags=re.MULTILINE)):
                 line = m.group(1)
-                fixed = re.sub(r'(\bversion\s*=\s*")=?[^"]*(")', rf"\g<1>={new}\g<2>", line)
+                fixed = re.sub(
+                    r'(\bversion\s*=\s*")=?[^"]*(")', rf"\g<1>={new}\g<2>", line
+                )
                 body = body.replace(line, fixed)
         text = head + sep + body + nxt + tail
     return text
@@ -100,7 +111,9 @@ def rewrite_cargo_lock(text: str, new: str, internal: set[str]) -> str:
     for i, block in enumerate(blocks[1:], start=1):
         m = re.match(r'name = "([^"]+)"\n', block)
         if m and m.group(1) in internal and "\nsource = " not in block:
-            blocks[i] = re.sub(r'^version = "[^"]*"$', f'version = "{new}"', block, count=1, flags=re.M)
+            blocks[i] = re.sub(
+                r'^version = "[^"]*"$', f'version = "{new}"', block, count=1, flags=re.M
+            )
     return "\n[[package]]\n".join(blocks)
 
 
@@ -127,11 +140,15 @@ def rewrite_package_lock(text: str, new: str) -> str:
 
 def commit_subjects(root: Path, since_tag: str | None) -> list[str]:
     rng = [f"{since_tag}..HEAD"] if since_tag else ["HEAD"]
-    out = versions.git(root, "log", "--no-merges", "--format=%s (%h)", *rng, check=False)
+    out = versions.git(
+        root, "log", "--no-merges", "--format=%s (%h)", *rng, check=False
+    )
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
-def changelog_entry(new: str, date: str, subjects: list[str], since_tag: str | None) -> str:
+def changelog_entry(
+    new: str, date: str, subjects: list[str], since_tag: str | None
+) -> str:
     origin = f"since {since_tag}" if since_tag else "since the first commit"
     lines = [f"## [{new}] - {date}", "", f"### Changes ({origin})", ""]
     lines += [f"- {s}" for s in subjects] or ["- No commits (version bump only)."]
@@ -143,7 +160,9 @@ def add_changelog_entry(text: str | None, entry: str, new: str) -> str:
         text = CHANGELOG_HEADER
     if re.search(rf"^## \[{re.escape(new)}\]", text, flags=re.MULTILINE):
         raise BumpError(f"CHANGELOG.md already has an entry for {new}")
-    unreleased = re.search(r"^## \[Unreleased\][^\n]*\n", text, flags=re.MULTILINE | re.IGNORECASE)
+    unreleased = re.search(
+        r"^## \[Unreleased\][^\n]*\n", text, flags=re.MULTILINE | re.IGNORECASE
+    )
     if unreleased:
         # Notes written by hand under [Unreleased] move into the new entry.
         after = text[unreleased.end() :]
@@ -185,7 +204,9 @@ def bump(
     current = versions.workspace_version(root)
     new = next_version(current, part)
     if versions.sort_key(new) <= versions.sort_key(current):
-        raise BumpError(f"refusing: {new} is not greater than the current version {current}")
+        raise BumpError(
+            f"refusing: {new} is not greater than the current version {current}"
+        )
     dirty = versions.dirty_files(root)
     if dirty and not allow_dirty:
         listing = "\n".join(f"  {line}" for line in dirty[:20])
@@ -202,9 +223,13 @@ def bump(
         ts / "package-lock.json": lambda t: rewrite_package_lock(t, new),
     }
     since = versions.last_release_tag(root, before=new)
-    entry = changelog_entry(new, date or dt.date.today().isoformat(), commit_subjects(root, since), since)
+    entry = changelog_entry(
+        new, date or dt.date.today().isoformat(), commit_subjects(root, since), since
+    )
     changelog = root / "CHANGELOG.md"
-    old_changelog = changelog.read_text(encoding="utf-8") if changelog.is_file() else None
+    old_changelog = (
+        changelog.read_text(encoding="utf-8") if changelog.is_file() else None
+    )
 
     originals: dict[Path, str | None] = {}
     new_texts: dict[Path, str] = {}
@@ -254,14 +279,26 @@ def bump(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("part", help="patch, minor, major, or an explicit X.Y.Z[-(alpha|beta|rc).N]")
-    ap.add_argument("--allow-dirty", action="store_true", help="bump even with uncommitted changes")
-    ap.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
+    ap.add_argument(
+        "part", help="patch, minor, major, or an explicit X.Y.Z[-(alpha|beta|rc).N]"
+    )
+    ap.add_argument(
+        "--allow-dirty", action="store_true", help="bump even with uncommitted changes"
+    )
+    ap.add_argument(
+        "--dry-run", action="store_true", help="print what would change, write nothing"
+    )
     ap.add_argument("--date", help="CHANGELOG date (default: today)")
     ap.add_argument("--root", type=Path, default=versions.ROOT, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     try:
-        bump(args.root, args.part, allow_dirty=args.allow_dirty, dry_run=args.dry_run, date=args.date)
+        bump(
+            args.root,
+            args.part,
+            allow_dirty=args.allow_dirty,
+            dry_run=args.dry_run,
+            date=args.date,
+        )
     except (BumpError, versions.VersionError) as err:
         print(f"bump: {err}", file=sys.stderr)
         return 1

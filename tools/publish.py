@@ -74,14 +74,27 @@ def log(msg: str) -> None:
     print(f"publish: {msg}", flush=True)
 
 
-def run(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = True):
+def run(
+    cmd: list[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+):
     log("$ " + shlex.join(str(c) for c in cmd))
     proc = subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        [str(c) for c in cmd],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if check and proc.returncode != 0:
         out = (proc.stdout + proc.stderr).strip()
-        raise StepError(f"`{shlex.join(str(c) for c in cmd)}` exited {proc.returncode}:\n{out[-3000:]}")
+        raise StepError(
+            f"`{shlex.join(str(c) for c in cmd)}` exited {proc.returncode}:\n{out[-3000:]}"
+        )
     return proc
 
 
@@ -101,7 +114,9 @@ class Artifacts:
     version: str
     wheels: list[Path]
     sdist: Path | None
-    npm: list[NpmPackage] = field(default_factory=list)  # platform packages first, main last
+    npm: list[NpmPackage] = field(
+        default_factory=list
+    )  # platform packages first, main last
 
     @property
     def python_files(self) -> list[Path]:
@@ -165,7 +180,9 @@ class Config:
 
 
 def _http_get(url: str, timeout: float = 20.0) -> tuple[int, str]:
-    req = urllib.request.Request(url, headers={"Accept": "text/html", "User-Agent": "coach-app-publish"})
+    req = urllib.request.Request(
+        url, headers={"Accept": "text/html", "User-Agent": "coach-app-publish"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - configured URLs
             return resp.status, resp.read().decode("utf-8", "replace")
@@ -184,7 +201,9 @@ def pypi_published_files(cfg: Config) -> set[str]:
         return set()
     if status != 200:
         raise StepError(f"PyPI index {url} answered HTTP {status}")
-    return {m.split("#")[0].rsplit("/", 1)[-1] for m in re.findall(r'href="([^"]+)"', body)}
+    return {
+        m.split("#")[0].rsplit("/", 1)[-1] for m in re.findall(r'href="([^"]+)"', body)
+    }
 
 
 def _npm_env() -> dict[str, str]:
@@ -195,9 +214,33 @@ def _npm_env() -> dict[str, str]:
     return env
 
 
+def npm_reachable(cfg: Config) -> str | None:
+    """None when the npm registry answers its ping endpoint, else why not (fast, no npm retries)."""
+    url = cfg.npm_registry.rstrip("/") + "/-/ping"
+    try:
+        status, _ = _http_get(url, timeout=15)
+    except OSError as err:
+        return f"npm registry {cfg.npm_registry} unreachable: {err}"
+    return (
+        None
+        if status < 500
+        else f"npm registry {cfg.npm_registry} answered HTTP {status}"
+    )
+
+
 def npm_published(cfg: Config, name: str, version: str) -> bool:
+    if why := npm_reachable(cfg):
+        raise StepError(why)
     proc = subprocess.run(
-        ["npm", "view", f"{name}@{version}", "version", "--json", "--registry", cfg.npm_registry],
+        [
+            "npm",
+            "view",
+            f"{name}@{version}",
+            "version",
+            "--json",
+            "--registry",
+            cfg.npm_registry,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -207,17 +250,25 @@ def npm_published(cfg: Config, name: str, version: str) -> bool:
         return proc.stdout.strip().strip('"') == version
     if "E404" in proc.stderr or "404" in proc.stderr:
         return False
-    raise StepError(f"npm registry {cfg.npm_registry} unreachable: {proc.stderr.strip()[-500:]}")
+    raise StepError(
+        f"npm registry {cfg.npm_registry} unreachable: {proc.stderr.strip()[-500:]}"
+    )
 
 
 def crate_published(name: str, version: str) -> bool:
-    prefix = {1: "1", 2: "2", 3: f"3/{name[0]}"}.get(len(name), f"{name[:2]}/{name[2:4]}")
+    prefix = {1: "1", 2: "2", 3: f"3/{name[0]}"}.get(
+        len(name), f"{name[:2]}/{name[2:4]}"
+    )
     status, body = _http_get(f"https://index.crates.io/{prefix}/{name}")
     if status == 404:
         return False
     if status != 200:
         raise StepError(f"crates.io index answered HTTP {status} for {name}")
-    return any(json.loads(line).get("vers") == version for line in body.splitlines() if line.strip())
+    return any(
+        json.loads(line).get("vers") == version
+        for line in body.splitlines()
+        if line.strip()
+    )
 
 
 # --- state and reporting -------------------------------------------------------------
@@ -238,13 +289,25 @@ def state(cfg: Config, arts: Artifacts) -> list[tuple[str, str, bool | None]]:
     if "npm" not in cfg.skip:
         for pkg in arts.npm:
             try:
-                rows.append(("npm", f"{pkg.name}@{cfg.version}", npm_published(cfg, pkg.name, cfg.version)))
+                rows.append(
+                    (
+                        "npm",
+                        f"{pkg.name}@{cfg.version}",
+                        npm_published(cfg, pkg.name, cfg.version),
+                    )
+                )
             except StepError:
                 rows.append(("npm", f"{pkg.name}@{cfg.version}", None))
     if "crates" not in cfg.skip:
         for crate in CRATES:
             try:
-                rows.append(("crates.io", f"{crate} {cfg.version}", crate_published(crate, cfg.version)))
+                rows.append(
+                    (
+                        "crates.io",
+                        f"{crate} {cfg.version}",
+                        crate_published(crate, cfg.version),
+                    )
+                )
             except (StepError, OSError):
                 rows.append(("crates.io", f"{crate} {cfg.version}", None))
     return rows
@@ -260,13 +323,19 @@ def remedy(cfg: Config) -> str:
     return shlex.join([sys.executable, str(Path(__file__).resolve()), *cfg.argv])
 
 
-def report_failure(cfg: Config, arts: Artifacts | None, step: str, err: Exception, partial: bool) -> None:
+def report_failure(
+    cfg: Config, arts: Artifacts | None, step: str, err: Exception, partial: bool
+) -> None:
     out = sys.stderr
     print(f"\npublish: FAILED at step '{step}': {err}", file=out)
     if arts is not None:
         print(f"publish: state of release {cfg.version}:", file=out)
         for registry, label, ok in state(cfg, arts):
-            mark = {True: "published", False: "MISSING", None: "UNKNOWN (registry unreachable)"}[ok]
+            mark = {
+                True: "published",
+                False: "MISSING",
+                None: "UNKNOWN (registry unreachable)",
+            }[ok]
             print(f"    {registry:9} {label:60} {mark}", file=out)
     if partial:
         print(
@@ -304,11 +373,15 @@ def step_preflight(cfg: Config, arts: Artifacts) -> None:
                 f"found {[w.name for w in arts.wheels]}"
             )
         if arts.sdist is None:
-            problems.append(f"no sdist coach_app_baml_client-{versions.pep440(v)}.tar.gz in {cfg.dist}")
+            problems.append(
+                f"no sdist coach_app_baml_client-{versions.pep440(v)}.tar.gz in {cfg.dist}"
+            )
     if "npm" not in cfg.skip:
         main = [p for p in arts.npm if p.main]
         if not main:
-            problems.append(f"no main npm tarball (@coach-app/..., with a napi config) in {cfg.dist}")
+            problems.append(
+                f"no main npm tarball (@coach-app/..., with a napi config) in {cfg.dist}"
+            )
         for pkg in arts.npm:
             if pkg.version != v:
                 problems.append(f"{pkg.tarball}: {pkg.name}@{pkg.version} != {v}")
@@ -316,20 +389,42 @@ def step_preflight(cfg: Config, arts: Artifacts) -> None:
             meta = _tar_json(main[0].tarball)
             names = [n for n in _tar_names(main[0].tarball) if n.endswith(".node")]
             if names:
-                problems.append(f"main npm package ships addons {names}: run split-npm (napi layout)")
+                problems.append(
+                    f"main npm package ships addons {names}: run split-npm (napi layout)"
+                )
             optional = meta.get("optionalDependencies", {})
             if not optional:
-                problems.append("main npm package has no optionalDependencies: run split-npm")
+                problems.append(
+                    "main npm package has no optionalDependencies: run split-npm"
+                )
             have = {p.name for p in arts.npm if not p.main}
             for dep, spec in sorted(optional.items()):
                 if spec != v:
-                    problems.append(f"main package optionalDependencies {dep} = {spec} != {v}")
+                    problems.append(
+                        f"main package optionalDependencies {dep} = {spec} != {v}"
+                    )
                 if dep not in have:
-                    problems.append(f"no tarball for optional dependency {dep}@{spec} in {cfg.dist}")
+                    problems.append(
+                        f"no tarball for optional dependency {dep}@{spec} in {cfg.dist}"
+                    )
             for extra in sorted(have - set(optional)):
-                problems.append(f"platform tarball {extra} is not an optionalDependency of the main package")
+                problems.append(
+                    f"platform tarball {extra} is not an optionalDependency of the main package"
+                )
     if problems:
         raise PreflightError("artifacts:\n  " + "\n  ".join(problems))
+
+    # Registries answer (checked first: fast, and no point in the rest when one is down).
+    if "pypi" not in cfg.skip:
+        try:
+            files = pypi_published_files(cfg)
+        except StepError as err:
+            raise PreflightError(str(err)) from err
+        log(f"PyPI index ok ({len(files)} files of {PYPI_PROJECT} already there)")
+    if "npm" not in cfg.skip:
+        if why := npm_reachable(cfg):
+            raise PreflightError(why)
+        log(f"npm registry {cfg.npm_registry} answers")
 
     # Well-formed (these run locally, nothing is uploaded).
     if "pypi" not in cfg.skip and shutil.which("twine"):
@@ -339,23 +434,21 @@ def step_preflight(cfg: Config, arts: Artifacts) -> None:
     if "npm" not in cfg.skip:
         for pkg in arts.npm:
             run(
-                ["npm", "publish", pkg.tarball, "--dry-run", "--access", "public", "--registry", cfg.npm_registry],
+                [
+                    "npm",
+                    "publish",
+                    pkg.tarball,
+                    "--dry-run",
+                    "--access",
+                    "public",
+                    "--registry",
+                    cfg.npm_registry,
+                ],
                 env=_npm_env(),
             )
 
-    # Registries answer; credentials work where they can be checked without uploading.
-    if "pypi" not in cfg.skip:
-        try:
-            files = pypi_published_files(cfg)
-        except StepError as err:
-            raise PreflightError(str(err)) from err
-        log(f"PyPI index ok ({len(files)} files of {PYPI_PROJECT} already there)")
+    # Credentials, where they can be checked without uploading.
     if "npm" not in cfg.skip:
-        ping = subprocess.run(
-            ["npm", "ping", "--registry", cfg.npm_registry], capture_output=True, text=True, env=_npm_env(), check=False
-        )
-        if ping.returncode != 0:
-            raise PreflightError(f"npm registry {cfg.npm_registry} unreachable:\n{ping.stderr.strip()[-800:]}")
         if not cfg.oidc:
             who = subprocess.run(
                 ["npm", "whoami", "--registry", cfg.npm_registry],
@@ -365,12 +458,16 @@ def step_preflight(cfg: Config, arts: Artifacts) -> None:
                 check=False,
             )
             if who.returncode != 0:
-                raise PreflightError(f"npm registry {cfg.npm_registry} rejects our credentials (npm whoami)")
-            log(f"npm registry ok, publishing as {who.stdout.strip()}")
+                raise PreflightError(
+                    f"npm registry {cfg.npm_registry} rejects our credentials (npm whoami)"
+                )
+            log(f"npm: publishing as {who.stdout.strip()}")
         else:
-            log("npm registry ok (trusted publishing: the OIDC token is exchanged at publish time)")
+            log("npm: trusted publishing (the OIDC token is exchanged at publish time)")
     if "crates" not in cfg.skip and not os.environ.get("CARGO_REGISTRY_TOKEN"):
-        raise PreflightError("CARGO_REGISTRY_TOKEN is not set (release.yml: rust-lang/crates-io-auth-action)")
+        raise PreflightError(
+            "CARGO_REGISTRY_TOKEN is not set (release.yml: rust-lang/crates-io-auth-action)"
+        )
 
     rows = state(cfg, arts)
     unknown = [label for _, label, ok in rows if ok is None]
@@ -380,7 +477,9 @@ def step_preflight(cfg: Config, arts: Artifacts) -> None:
     if done and len(done) == len(rows):
         log(f"every package of {v} is already published: nothing to do")
     elif done:
-        log(f"RESUMING a partial release of {v} (roll forward): already published: {done}")
+        log(
+            f"RESUMING a partial release of {v} (roll forward): already published: {done}"
+        )
     log("preflight passed")
 
 
@@ -393,13 +492,20 @@ def step_pypi(cfg: Config, arts: Artifacts) -> None:
         if p.name in present:
             log(f"PyPI: {p.name} already published, skipped")
     if todo:
-        # Same as pypa/gh-action-pypi-publish: twine upload --skip-existing.
-        cmd = ["twine", "upload", "--non-interactive", "--skip-existing", "--disable-progress-bar"]
+        # What pypa/gh-action-pypi-publish runs (twine upload); files already on the index
+        # were filtered out above. twine supports --skip-existing for PyPI/TestPyPI only.
+        cmd = ["twine", "upload", "--non-interactive", "--disable-progress-bar"]
+        if re.match(r"^https://(test\.)?(upload\.)?pypi\.org/", cfg.pypi_upload_url):
+            cmd.append("--skip-existing")
         run([*cmd, "--repository-url", cfg.pypi_upload_url, *todo])
-    missing = [p.name for p in arts.python_files if p.name not in pypi_published_files(cfg)]
+    missing = [
+        p.name for p in arts.python_files if p.name not in pypi_published_files(cfg)
+    ]
     if missing:
         raise StepError(f"PyPI does not list {missing} after the upload")
-    log(f"PyPI: {len(arts.python_files)} files of {versions.pep440(cfg.version)} published")
+    log(
+        f"PyPI: {len(arts.python_files)} files of {versions.pep440(cfg.version)} published"
+    )
 
 
 def step_npm(cfg: Config, arts: Artifacts) -> None:
@@ -410,11 +516,23 @@ def step_npm(cfg: Config, arts: Artifacts) -> None:
             log(f"npm: {pkg.name}@{cfg.version} already published, skipped")
             continue
         run(
-            ["npm", "publish", pkg.tarball, "--access", "public", "--registry", cfg.npm_registry, *provenance, *tag],
+            [
+                "npm",
+                "publish",
+                pkg.tarball,
+                "--access",
+                "public",
+                "--registry",
+                cfg.npm_registry,
+                *provenance,
+                *tag,
+            ],
             env=_npm_env(),
         )
         if not npm_published(cfg, pkg.name, cfg.version):
-            raise StepError(f"{pkg.name}@{cfg.version} is not visible on {cfg.npm_registry} after publishing")
+            raise StepError(
+                f"{pkg.name}@{cfg.version} is not visible on {cfg.npm_registry} after publishing"
+            )
         log(f"npm: {pkg.name}@{cfg.version} published")
 
 
@@ -426,7 +544,18 @@ def step_crates(cfg: Config, arts: Artifacts) -> None:
         # --allow-dirty: the generated sources listed in the crates' `include` are gitignored,
         # which cargo counts as dirty; release_checks.py already refused any real change.
         # --no-verify: test-artifacts verified the very same packages with `cargo package`.
-        run(["cargo", "publish", "-p", crate, "--allow-dirty", "--no-verify", "--locked"], cwd=ROOT)
+        run(
+            [
+                "cargo",
+                "publish",
+                "-p",
+                crate,
+                "--allow-dirty",
+                "--no-verify",
+                "--locked",
+            ],
+            cwd=ROOT,
+        )
         log(f"crates.io: {crate} {cfg.version} published")
 
 
@@ -452,7 +581,9 @@ STEP_FUNCS: dict[str, Callable[[Config, Artifacts], None]] = {
 }
 
 
-def publish(cfg: Config, steps: list[str], hooks: dict[str, Callable[[], None]] | None = None) -> int:
+def publish(
+    cfg: Config, steps: list[str], hooks: dict[str, Callable[[], None]] | None = None
+) -> int:
     """Run ``steps`` in the fixed order; the exit code (0, EXIT_PREFLIGHT, EXIT_PARTIAL)."""
     hooks = hooks or {}
     arts: Artifacts | None = None
@@ -481,10 +612,14 @@ def publish(cfg: Config, steps: list[str], hooks: dict[str, Callable[[], None]] 
 # --- split-npm -----------------------------------------------------------------------
 
 
-def split_npm(tarball: Path, addons: Path, out: Path, targets: list[str] | None, napi: Path = NAPI) -> list[Path]:
+def split_npm(
+    tarball: Path, addons: Path, out: Path, targets: list[str] | None, napi: Path = NAPI
+) -> list[Path]:
     """napi-rs v3 layout from the main tarball + addons; returns the new tarballs (platforms, then main)."""
     if not napi.exists():
-        raise StepError(f"{napi} not found: run `npm ci` in packages/typescript (make setup)")
+        raise StepError(
+            f"{napi} not found: run `npm ci` in packages/typescript (make setup)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="split-npm-") as tmp:
         work = Path(tmp)
@@ -497,7 +632,9 @@ def split_npm(tarball: Path, addons: Path, out: Path, targets: list[str] | None,
             # Rehearsal only: a subset of the configured targets (the addons this host can build).
             unknown = sorted(set(targets) - set(pkg["napi"]["targets"]))
             if unknown:
-                raise StepError(f"targets {unknown} are not in the package's napi.targets")
+                raise StepError(
+                    f"targets {unknown} are not in the package's napi.targets"
+                )
             pkg["napi"]["targets"] = [t for t in pkg["napi"]["targets"] if t in targets]
         pkg.pop("optionalDependencies", None)
         pkg_json.write_text(json.dumps(pkg, indent=2) + "\n")
@@ -507,12 +644,39 @@ def split_npm(tarball: Path, addons: Path, out: Path, targets: list[str] | None,
             shutil.copy2(node, staged / node.name)
         for node in pkg_dir.rglob("*.node"):  # the main package carries no addon
             node.unlink()
-        common = ["--cwd", str(pkg_dir), "--package-json-path", "package.json", "--npm-dir", "npm"]
+        common = [
+            "--cwd",
+            str(pkg_dir),
+            "--package-json-path",
+            "package.json",
+            "--npm-dir",
+            "npm",
+        ]
         run([napi, "create-npm-dirs", *common])
         # napi joins (not resolves) --output-dir onto --cwd: pass it relative.
-        run([napi, "artifacts", *common, "--output-dir", os.path.relpath(staged, pkg_dir)])
-        run([napi, "pre-publish", *common, "-t", "npm", "--skip-optional-publish", "--no-gh-release"])
-        for node in pkg_dir.glob("*.node"):  # `napi artifacts` also copies them next to package.json
+        run(
+            [
+                napi,
+                "artifacts",
+                *common,
+                "--output-dir",
+                os.path.relpath(staged, pkg_dir),
+            ]
+        )
+        run(
+            [
+                napi,
+                "pre-publish",
+                *common,
+                "-t",
+                "npm",
+                "--skip-optional-publish",
+                "--no-gh-release",
+            ]
+        )
+        for node in pkg_dir.glob(
+            "*.node"
+        ):  # `napi artifacts` also copies them next to package.json
             node.unlink()
         pkg = json.loads(pkg_json.read_text())
         optional = pkg.get("optionalDependencies", {})
@@ -520,9 +684,13 @@ def split_npm(tarball: Path, addons: Path, out: Path, targets: list[str] | None,
         made: list[Path] = []
         for pdir in platform_dirs:
             if not list(pdir.glob("*.node")):
-                raise StepError(f"no addon for {pdir.name} in {addons} (expected {pkg['napi']['binaryName']}.{pdir.name}.node)")
+                raise StepError(
+                    f"no addon for {pdir.name} in {addons} (expected {pkg['napi']['binaryName']}.{pdir.name}.node)"
+                )
         if len(optional) != len(platform_dirs):
-            raise StepError(f"optionalDependencies {optional} do not match the platform packages {platform_dirs}")
+            raise StepError(
+                f"optionalDependencies {optional} do not match the platform packages {platform_dirs}"
+            )
         shutil.rmtree(pkg_dir / "npm_packs", ignore_errors=True)
         for pdir in platform_dirs:
             made.append(_npm_pack(pdir, out))
@@ -535,7 +703,11 @@ def split_npm(tarball: Path, addons: Path, out: Path, targets: list[str] | None,
 
 
 def _npm_pack(pkg_dir: Path, out: Path) -> Path:
-    proc = run(["npm", "pack", "--ignore-scripts", "--json", "--pack-destination", out], cwd=pkg_dir, env=_npm_env())
+    proc = run(
+        ["npm", "pack", "--ignore-scripts", "--json", "--pack-destination", out],
+        cwd=pkg_dir,
+        env=_npm_env(),
+    )
     info = json.loads(proc.stdout)
     return out / info[0]["filename"]
 
@@ -543,25 +715,46 @@ def _npm_pack(pkg_dir: Path, out: Path) -> Path:
 # --- CLI -----------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None, hooks: dict[str, Callable[[], None]] | None = None) -> int:
+def main(
+    argv: list[str] | None = None, hooks: dict[str, Callable[[], None]] | None = None
+) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
-    sp = sub.add_parser("split-npm", help="napi-rs v3 per-platform packages from the main tarball")
+    sp = sub.add_parser(
+        "split-npm", help="napi-rs v3 per-platform packages from the main tarball"
+    )
     sp.add_argument("--tarball", type=Path, required=True)
-    sp.add_argument("--addons", type=Path, required=True, help="directory with <binary>.<platform>.node files")
+    sp.add_argument(
+        "--addons",
+        type=Path,
+        required=True,
+        help="directory with <binary>.<platform>.node files",
+    )
     sp.add_argument("--out", type=Path, required=True)
-    sp.add_argument("--targets", help="comma-separated subset of napi.targets (rehearsal only)")
+    sp.add_argument(
+        "--targets", help="comma-separated subset of napi.targets (rehearsal only)"
+    )
     for name in (*STEPS, "all"):
         p = sub.add_parser(name)
         p.add_argument("--dist", type=Path, default=ROOT / "dist")
-        p.add_argument("--version", default=None, help="default: [workspace.package] version")
+        p.add_argument(
+            "--version", default=None, help="default: [workspace.package] version"
+        )
         p.add_argument("--pypi-upload-url", default=None, help="twine --repository-url")
         p.add_argument("--pypi-simple-url", default="https://pypi.org/simple/")
         p.add_argument("--npm-registry", default="https://registry.npmjs.org/")
         p.add_argument("--expect-wheels", type=int, default=4)
-        p.add_argument("--skip", default="", help="comma-separated registries/steps to skip: pypi,npm,crates")
-        p.add_argument("--oidc", action="store_true", help="trusted publishing in GitHub Actions (npm --provenance)")
+        p.add_argument(
+            "--skip",
+            default="",
+            help="comma-separated registries/steps to skip: pypi,npm,crates",
+        )
+        p.add_argument(
+            "--oidc",
+            action="store_true",
+            help="trusted publishing in GitHub Actions (npm --provenance)",
+        )
         p.add_argument("--verify-timeout", type=float, default=120.0)
     args = ap.parse_args(argv)
     if args.command == "split-npm":

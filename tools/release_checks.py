@@ -14,6 +14,9 @@ Checks (all by default, in this order):
                (one not pointing at HEAD): refuses when ``baml_src/`` changed since that tag
                but the version did not, when the version went backwards, and when the tag of
                this version already exists on another commit
+``bump-size``  the bump is big enough for the contract change since the last tag
+               (``make check-bump``: ``contracts check-bump``; SKIP when the Makefile has no
+               such target)
 ``generated``  generation is reproducible and matches the sources (``make check-generated``:
                baml-cli generate twice + ``contracts gen --check``), and left the tree clean
 
@@ -35,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import versions  # noqa: E402
 
-CHECKS = ("versions", "tag", "clean", "bumped", "generated")
+CHECKS = ("versions", "tag", "clean", "bumped", "bump-size", "generated")
 
 
 @dataclass
@@ -46,7 +49,9 @@ class Result:
 
 
 class Ctx:
-    def __init__(self, root: Path, tag: str | None, dist: Path | None, allow_dirty: bool) -> None:
+    def __init__(
+        self, root: Path, tag: str | None, dist: Path | None, allow_dirty: bool
+    ) -> None:
         self.root = root
         self.tag = tag
         self.dist = dist
@@ -54,7 +59,9 @@ class Ctx:
 
 
 def check_versions(ctx: Ctx) -> Result:
-    version, places, bad = versions.check(ctx.root, dist=ctx.dist or ctx.root / ".no-dist")
+    version, places, bad = versions.check(
+        ctx.root, dist=ctx.dist or ctx.root / ".no-dist"
+    )
     if bad:
         return Result("versions", "FAIL", versions.report(version, bad))
     return Result("versions", "PASS", f"{len(places)} version places carry {version}")
@@ -79,22 +86,31 @@ def check_tag(ctx: Ctx) -> Result:
 def check_clean(ctx: Ctx) -> Result:
     dirty = versions.dirty_files(ctx.root)
     if not dirty:
-        return Result("clean", "PASS", "no tracked change, no untracked non-ignored file")
+        return Result(
+            "clean", "PASS", "no tracked change, no untracked non-ignored file"
+        )
     listing = "\n".join(f"    {line}" for line in dirty[:25])
     more = f"\n    ... and {len(dirty) - 25} more" if len(dirty) > 25 else ""
     msg = f"the working tree is dirty ({len(dirty)} entries):\n{listing}{more}"
     if ctx.allow_dirty:
-        return Result("clean", "WARN", msg + "\n  (allowed by --allow-dirty: NOT a releasable state)")
+        return Result(
+            "clean",
+            "WARN",
+            msg + "\n  (allowed by --allow-dirty: NOT a releasable state)",
+        )
     return Result(
         "clean",
         "FAIL",
-        msg + "\n  Release only from a clean checkout of the tagged commit: commit, stash or "
+        msg
+        + "\n  Release only from a clean checkout of the tagged commit: commit, stash or "
         "remove these (generated files must be gitignored).",
     )
 
 
 def _rev(root: Path, ref: str) -> str | None:
-    out = versions.git(root, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False).strip()
+    out = versions.git(
+        root, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False
+    ).strip()
     return out or None
 
 
@@ -106,17 +122,35 @@ def check_bumped(ctx: Ctx) -> Result:
         return Result("bumped", "FAIL", "not a git repository with commits")
     own = _rev(root, f"refs/tags/v{current}")
     if own is not None and own != head:
+        changed = versions.git(
+            root, "diff", "--name-only", f"v{current}", "HEAD", "--", "baml_src"
+        ).split()
+        why = (
+            f"baml_src/ changed since v{current} ({len(changed)} files: {', '.join(changed[:8])}) "
+            f"but the version is still {current}: "
+            if changed
+            else ""
+        )
         return Result(
             "bumped",
             "FAIL",
-            f"v{current} is already released from commit {own[:12]} (HEAD is {head[:12]}): "
-            "published versions are immutable; run `make bump PART=patch|minor|major` first.",
+            f"{why}v{current} is already released from commit {own[:12]} (HEAD is {head[:12]}); "
+            "published versions are immutable. Run `make bump PART=patch|minor|major` "
+            "(PATCH: prompts/tests/metadata, MINOR: additive, MAJOR: breaking) and commit.",
         )
-    previous = [(v, t) for v, t in versions.release_tags(root) if _rev(root, f"refs/tags/{t}") != head]
+    previous = [
+        (v, t)
+        for v, t in versions.release_tags(root)
+        if _rev(root, f"refs/tags/{t}") != head
+    ]
     if not previous:
-        return Result("bumped", "PASS", f"no earlier v* tag: {current} is the first release")
+        return Result(
+            "bumped", "PASS", f"no earlier v* tag: {current} is the first release"
+        )
     prev_version, prev_tag = previous[-1]
-    changed = versions.git(root, "diff", "--name-only", prev_tag, "HEAD", "--", "baml_src").split()
+    changed = versions.git(
+        root, "diff", "--name-only", prev_tag, "HEAD", "--", "baml_src"
+    ).split()
     if versions.sort_key(current) < versions.sort_key(prev_version):
         return Result(
             "bumped",
@@ -161,8 +195,33 @@ def check_generated(ctx: Ctx) -> Result:
         )
     after = versions.dirty_files(ctx.root)
     if after and not ctx.allow_dirty:
-        return Result("generated", "FAIL", "generation left changes:\n" + "\n".join(after[:25]))
-    return Result("generated", "PASS", "make check-generated: deterministic and up to date")
+        return Result(
+            "generated", "FAIL", "generation left changes:\n" + "\n".join(after[:25])
+        )
+    return Result(
+        "generated", "PASS", "make check-generated: deterministic and up to date"
+    )
+
+
+def check_bump_size(ctx: Ctx) -> Result:
+    makefile = ctx.root / "Makefile"
+    if not makefile.is_file() or "\ncheck-bump:" not in makefile.read_text(
+        encoding="utf-8"
+    ):
+        return Result("bump-size", "SKIP", "no `make check-bump` target")
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "check-bump"],
+        cwd=ctx.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out = (proc.stdout + proc.stderr).strip().splitlines()
+    if proc.returncode != 0:
+        return Result(
+            "bump-size", "FAIL", "`make check-bump` failed:\n" + "\n".join(out[-25:])
+        )
+    return Result("bump-size", "PASS", out[-1] if out else "make check-bump: ok")
 
 
 RUNNERS: dict[str, Callable[[Ctx], Result]] = {
@@ -170,6 +229,7 @@ RUNNERS: dict[str, Callable[[Ctx], Result]] = {
     "tag": check_tag,
     "clean": check_clean,
     "bumped": check_bumped,
+    "bump-size": check_bump_size,
     "generated": check_generated,
 }
 
@@ -198,7 +258,9 @@ def _names(value: str) -> list[str]:
     names = [n.strip() for n in value.split(",") if n.strip()]
     unknown = [n for n in names if n not in CHECKS]
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown checks {unknown}; known: {', '.join(CHECKS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown checks {unknown}; known: {', '.join(CHECKS)}"
+        )
     return names
 
 
@@ -206,10 +268,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", type=Path, default=versions.ROOT)
     ap.add_argument("--tag", help="the release tag (release.yml: github.ref_name)")
-    ap.add_argument("--dist", type=Path, help="also check the artifact names in this directory")
-    ap.add_argument("--only", type=_names, help=f"comma-separated subset of {','.join(CHECKS)}")
-    ap.add_argument("--skip", type=_names, default=[], help="comma-separated checks to skip")
-    ap.add_argument("--allow-dirty", action="store_true", help="a dirty tree is a warning (never in CI)")
+    ap.add_argument(
+        "--dist", type=Path, help="also check the artifact names in this directory"
+    )
+    ap.add_argument(
+        "--only", type=_names, help=f"comma-separated subset of {','.join(CHECKS)}"
+    )
+    ap.add_argument(
+        "--skip", type=_names, default=[], help="comma-separated checks to skip"
+    )
+    ap.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="a dirty tree is a warning (never in CI)",
+    )
     args = ap.parse_args(argv)
     results = run(
         args.root,
@@ -226,7 +298,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {line}")
     failed = [r.name for r in results if r.status == "FAIL"]
     if failed:
-        print(f"release-checks: FAILED ({', '.join(failed)}); nothing may be published.", file=sys.stderr)
+        print(
+            f"release-checks: FAILED ({', '.join(failed)}); nothing may be published.",
+            file=sys.stderr,
+        )
         return 1
     print(f"release-checks: {len(results)} checks ok")
     return 0

@@ -61,7 +61,8 @@ CACHE = ROOT / ".cache" / "release-rehearsal"
 PYPISERVER = "pypiserver==2.4.2"
 TWINE = "twine==6.2.0"
 PASSLIB = "passlib==1.7.4"
-VERDACCIO = "verdaccio@6.10.4"
+# 6.8.0: the newest verdaccio that runs on Node 20 (6.9+ needs Node 22).
+VERDACCIO = "verdaccio@6.8.0"
 # verdaccio-audit asks for node-fetch@"cjs", a dist-tag some registry mirrors lack.
 VERDACCIO_OVERRIDES = {"node-fetch": "2.7.0"}
 HOST_TARGET = "x86_64-unknown-linux-gnu"
@@ -79,7 +80,9 @@ def sh(cmd: list[str | Path], **kw) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run([str(c) for c in cmd], check=False, **kw)
     if proc.returncode != 0:
         out = ((proc.stdout or "") + (proc.stderr or "")).strip()[-2500:]
-        raise RuntimeError(f"`{' '.join(str(c) for c in cmd)}` exited {proc.returncode}:\n{out}")
+        raise RuntimeError(
+            f"`{' '.join(str(c) for c in cmd)}` exited {proc.returncode}:\n{out}"
+        )
     return proc
 
 
@@ -116,7 +119,17 @@ def install_tools() -> tuple[Path, Path]:
         shutil.rmtree(venv, ignore_errors=True)
         say(f"installing {PYPISERVER} {TWINE} {PASSLIB} into {venv.relative_to(ROOT)}")
         sh([sys.executable, "-m", "venv", venv])
-        sh([venv / "bin/pip", "install", "-q", "--disable-pip-version-check", PYPISERVER, TWINE, PASSLIB])
+        sh(
+            [
+                venv / "bin/pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                PYPISERVER,
+                TWINE,
+                PASSLIB,
+            ]
+        )
         stamp.touch()
     npmdir = CACHE / "verdaccio"
     vstamp = npmdir / f".{VERDACCIO}"
@@ -125,9 +138,20 @@ def install_tools() -> tuple[Path, Path]:
         npmdir.mkdir(parents=True)
         say(f"installing {VERDACCIO} into {npmdir.relative_to(ROOT)}")
         (npmdir / "package.json").write_text(
-            json.dumps({"private": True, "overrides": VERDACCIO_OVERRIDES}, indent=2) + "\n"
+            json.dumps({"private": True, "overrides": VERDACCIO_OVERRIDES}, indent=2)
+            + "\n"
         )
-        sh(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", VERDACCIO], cwd=npmdir)
+        sh(
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                VERDACCIO,
+            ],
+            cwd=npmdir,
+        )
         vstamp.touch()
     return venv, npmdir / "node_modules" / ".bin" / "verdaccio"
 
@@ -136,26 +160,42 @@ def install_tools() -> tuple[Path, Path]:
 
 
 class Server:
-    def __init__(self, name: str, cmd: list[str], url: str, health: str, log: Path) -> None:
-        self.name, self.cmd, self.url, self.health, self.log = name, cmd, url, health, log
+    def __init__(
+        self, name: str, cmd: list[str], url: str, health: str, log: Path
+    ) -> None:
+        self.name, self.cmd, self.url, self.health, self.log = (
+            name,
+            cmd,
+            url,
+            health,
+            log,
+        )
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         fh = self.log.open("ab")
         self.proc = subprocess.Popen(
-            self.cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            self.cmd,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             wait_http(self.health)
         except RuntimeError:
             self.stop()
-            raise RuntimeError(f"{self.name} did not start; log:\n{self.log.read_text()[-2000:]}") from None
+            raise RuntimeError(
+                f"{self.name} did not start; log:\n{self.log.read_text()[-2000:]}"
+            ) from None
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)  # its own session: only what we started
+            os.killpg(
+                self.proc.pid, signal.SIGTERM
+            )  # its own session: only what we started
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -186,7 +226,12 @@ class Registries:
 
 
 def upstream_npm_registry() -> str:
-    out = subprocess.run(["npm", "config", "get", "registry"], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        ["npm", "config", "get", "registry"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return out.stdout.strip() or "https://registry.npmjs.org/"
 
 
@@ -267,7 +312,9 @@ log: {{ type: stdout, format: pretty, level: warn }}
         pypi.start()
         npm.start()
         token = create_npm_user(regs.npm_url)
-        regs.npmrc.write_text(f"//127.0.0.1:{npm_port}/:_authToken={token}\nfund=false\naudit=false\n")
+        regs.npmrc.write_text(
+            f"//127.0.0.1:{npm_port}/:_authToken={token}\nfund=false\naudit=false\n"
+        )
         yield regs
     finally:
         npm.stop()
@@ -275,7 +322,9 @@ log: {{ type: stdout, format: pretty, level: warn }}
 
 
 def create_npm_user(url: str) -> str:
-    body = json.dumps({"name": USER, "password": PASSWORD, "type": "user", "roles": []}).encode()
+    body = json.dumps(
+        {"name": USER, "password": PASSWORD, "type": "user", "roles": []}
+    ).encode()
     req = urllib.request.Request(
         f"{url}-/user/org.couchdb.user:{USER}",
         data=body,
@@ -300,7 +349,9 @@ def prepare_artifacts(dist: Path, out: Path, version: str) -> tuple[Path, int]:
     wheels = sorted(dist.rglob(f"coach_app_baml_client-{py}-*-abi3-*.whl"))
     sdists = sorted(dist.rglob(f"coach_app_baml_client-{py}.tar.gz"))
     npm = sorted(dist.rglob(f"coach-app-coach-app-baml-client-*{version}.tgz"))
-    mains = [p for p in npm if p.name == f"coach-app-coach-app-baml-client-{version}.tgz"]
+    mains = [
+        p for p in npm if p.name == f"coach-app-coach-app-baml-client-{version}.tgz"
+    ]
     if not wheels or len(sdists) != 1 or len(mains) != 1:
         raise RuntimeError(
             f"{dist} must hold the wheel(s), one sdist and one main npm tarball of {version} "
@@ -380,10 +431,16 @@ def run_publish_subprocess(argv: list[str], env: dict[str, str]) -> tuple[int, s
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def run_publish_inprocess(argv: list[str], env: dict[str, str], hooks: dict[str, Callable[[], None]]) -> tuple[int, str]:
+def run_publish_inprocess(
+    argv: list[str], env: dict[str, str], hooks: dict[str, Callable[[], None]]
+) -> tuple[int, str]:
     """tools/publish.py's main() with hooks (to stop a registry between two steps)."""
     buf = io.StringIO()
-    with patched_env(env), contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+    with (
+        patched_env(env),
+        contextlib.redirect_stdout(buf),
+        contextlib.redirect_stderr(buf),
+    ):
         code = publish.main(argv, hooks=hooks)
     return code, buf.getvalue()
 
@@ -401,16 +458,32 @@ def vector(version: str) -> tuple[str, str]:
     """(valid envelope JSON, mode) from testdata/vectors/."""
     path = ROOT / "testdata" / "vectors" / VECTOR
     data = json.loads(path.read_text().replace("{{CONTRACTS_VERSION}}", version))
-    assert data["expect"]["valid"] and "input" in data and "target_version" not in data, path
+    assert (
+        data["expect"]["valid"] and "input" in data and "target_version" not in data
+    ), path
     return json.dumps(data["input"]), data["mode"]
 
 
 def python_consumer(regs: Registries, work: Path, version: str) -> str:
     venv = work / "venv"
     sh([sys.executable, "-m", "venv", venv])
-    pip = [venv / "bin/pip", "install", "-q", "--disable-pip-version-check", "--no-cache-dir"]
+    pip = [
+        venv / "bin/pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        "--no-cache-dir",
+    ]
     # Ours from the local index only (proves where it comes from) ...
-    sh([*pip, "--no-deps", "--index-url", regs.pypi_simple, f"coach-app-baml-client=={versions.pep440(version)}"])
+    sh(
+        [
+            *pip,
+            "--no-deps",
+            "--index-url",
+            regs.pypi_simple,
+            f"coach-app-baml-client=={versions.pep440(version)}",
+        ]
+    )
     # ... then its dependencies (baml-py, pydantic) from the real PyPI.
     sh([*pip, "--index-url", regs.pypi_simple, "--extra-index-url", "https://pypi.org/simple/",
         f"coach-app-baml-client=={versions.pep440(version)}"])  # fmt: skip
@@ -431,8 +504,10 @@ def python_consumer(regs: Registries, work: Path, version: str) -> str:
 
 def node_consumer(regs: Registries, work: Path, version: str) -> str:
     proj = work / "node-project"
-    proj.mkdir()
-    (proj / "package.json").write_text(json.dumps({"name": "consumer", "private": True, "type": "module"}) + "\n")
+    proj.mkdir(parents=True)
+    (proj / "package.json").write_text(
+        json.dumps({"name": "consumer", "private": True, "type": "module"}) + "\n"
+    )
     npmrc = proj / ".npmrc"
     npmrc.write_text(f"registry={regs.npm_url}\nfund=false\naudit=false\n")
     env = dict(os.environ, NPM_CONFIG_USERCONFIG=str(npmrc))
@@ -441,9 +516,13 @@ def node_consumer(regs: Registries, work: Path, version: str) -> str:
     platform = proj / "node_modules/@coach-app/coach-app-baml-client-linux-x64-gnu"
     main = proj / "node_modules/@coach-app/coach-app-baml-client"
     if not list(platform.glob("*.node")):
-        raise RuntimeError("the platform package (optionalDependency) was not installed")
+        raise RuntimeError(
+            "the platform package (optionalDependency) was not installed"
+        )
     if list(main.rglob("*.node")):
-        raise RuntimeError("the main package ships an addon: the napi layout was not used")
+        raise RuntimeError(
+            "the main package ships an addon: the napi layout was not used"
+        )
     envelope, mode = vector(version)
     script = proj / "check.mjs"
     script.write_text(
@@ -485,8 +564,16 @@ class Tally:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dist", type=Path, default=ROOT / "dist")
-    ap.add_argument("--allow-dirty", action="store_true", help="a dirty tree is a warning in the release checks")
-    ap.add_argument("--skip-generated", action="store_true", help="skip `make check-generated` (faster)")
+    ap.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="a dirty tree is a warning in the release checks",
+    )
+    ap.add_argument(
+        "--skip-generated",
+        action="store_true",
+        help="skip `make check-generated` (faster)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
@@ -503,7 +590,10 @@ def main(argv: list[str] | None = None) -> int:
             skip=["generated"] if args.skip_generated else [],
             allow_dirty=args.allow_dirty,
         )
-        lines = [f"{r.status} {r.name}: {r.detail.splitlines()[0] if r.detail else ''}" for r in results]
+        lines = [
+            f"{r.status} {r.name}: {r.detail.splitlines()[0] if r.detail else ''}"
+            for r in results
+        ]
         failed = [r for r in results if r.status == "FAIL"]
         if failed:
             raise RuntimeError("\n".join(lines + [f.detail for f in failed]))
@@ -520,15 +610,21 @@ def main(argv: list[str] | None = None) -> int:
             env = publish_env(regs, venv)
 
             def release() -> str:
-                code, out = run_publish_subprocess(publish_argv(regs, art, version, wheels), env)
+                code, out = run_publish_subprocess(
+                    publish_argv(regs, art, version, wheels), env
+                )
                 if code != 0:
                     raise RuntimeError(f"publish.py all exited {code}:\n{out[-3000:]}")
                 files = pypi_files(regs, version)
                 return f"publish.py all: exit 0; PyPI has {files}\n" + "\n".join(
-                    line for line in out.splitlines() if "published" in line or "verify" in line
+                    line
+                    for line in out.splitlines()
+                    if "published" in line or "verify" in line
                 )
 
-            if tally.check("publish wheel, sdist and npm packages (publish.py all)", release):
+            if tally.check(
+                "publish wheel, sdist and npm packages (publish.py all)", release
+            ):
                 tally.check("pip install from the local index + validate an envelope",
                             lambda: python_consumer(regs, tmp / "py", version))  # fmt: skip
                 tally.check("npm i from verdaccio (+ platform optionalDependency) + validate",
@@ -540,17 +636,26 @@ def main(argv: list[str] | None = None) -> int:
 
             def npm_down_first() -> str:
                 regs.npm.stop()
-                code, out = run_publish_subprocess(publish_argv(regs, art, version, wheels), env)
+                code, out = run_publish_subprocess(
+                    publish_argv(regs, art, version, wheels), env
+                )
                 files = pypi_files(regs, version)
                 if code != publish.EXIT_PREFLIGHT:
-                    raise RuntimeError(f"expected exit {publish.EXIT_PREFLIGHT}, got {code}:\n{out[-2000:]}")
+                    raise RuntimeError(
+                        f"expected exit {publish.EXIT_PREFLIGHT}, got {code}:\n{out[-2000:]}"
+                    )
                 if files:
-                    raise RuntimeError(f"silent partial state: PyPI got {files} although npm was down")
+                    raise RuntimeError(
+                        f"silent partial state: PyPI got {files} although npm was down"
+                    )
                 if "nothing was published" not in out or "REMEDY: " not in out:
                     raise RuntimeError(f"no remedy in the report:\n{out[-2000:]}")
                 return "exit 2, PyPI untouched; report:\n" + _report(out)
 
-            tally.check("npm down before publishing -> refused, nothing published", npm_down_first)
+            tally.check(
+                "npm down before publishing -> refused, nothing published",
+                npm_down_first,
+            )
 
         # 3. npm registry dies after the PyPI upload: loud partial state, remedy rolls forward.
         with registries(tmp / "run3", venv, verdaccio) as regs:
@@ -560,28 +665,55 @@ def main(argv: list[str] | None = None) -> int:
                 argv3 = publish_argv(regs, art, version, wheels)
                 code, out = run_publish_inprocess(argv3, env, {"npm": regs.npm.stop})
                 if code != publish.EXIT_PARTIAL:
-                    raise RuntimeError(f"expected exit {publish.EXIT_PARTIAL}, got {code}:\n{out[-2500:]}")
+                    raise RuntimeError(
+                        f"expected exit {publish.EXIT_PARTIAL}, got {code}:\n{out[-2500:]}"
+                    )
                 if not pypi_files(regs, version):
                     raise RuntimeError("PyPI upload did not happen before npm failed")
-                remedy_lines = [line for line in out.splitlines() if line.startswith("REMEDY: ")]
+                remedy_lines = [
+                    line for line in out.splitlines() if line.startswith("REMEDY: ")
+                ]
                 if "PARTIAL RELEASE" not in out or not remedy_lines:
-                    raise RuntimeError(f"the failure is not reported loudly:\n{out[-2500:]}")
+                    raise RuntimeError(
+                        f"the failure is not reported loudly:\n{out[-2500:]}"
+                    )
                 remedy = remedy_lines[0][len("REMEDY: ") :]
                 regs.npm.start()  # the outage is over: same port, same storage
-                proc = subprocess.run(remedy, shell=True, capture_output=True, text=True, env=env, check=False)  # noqa: S602
+                proc = subprocess.run(
+                    remedy,
+                    shell=True,
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    check=False,
+                )  # noqa: S602
                 out2 = proc.stdout + proc.stderr
                 if proc.returncode != 0:
-                    raise RuntimeError(f"the remedy `{remedy}` exited {proc.returncode}:\n{out2[-2500:]}")
-                if "already published, skipped" not in out2 or "verify: all" not in out2:
-                    raise RuntimeError(f"the remedy did not roll forward:\n{out2[-2500:]}")
+                    raise RuntimeError(
+                        f"the remedy `{remedy}` exited {proc.returncode}:\n{out2[-2500:]}"
+                    )
+                if (
+                    "already published, skipped" not in out2
+                    or "verify: all" not in out2
+                ):
+                    raise RuntimeError(
+                        f"the remedy did not roll forward:\n{out2[-2500:]}"
+                    )
                 return (
                     "first run: exit 3 with the partial state and the remedy:\n"
                     + _report(out)
-                    + f"\nremedy run: exit 0 (roll forward)\n"
-                    + "\n".join(line for line in out2.splitlines() if "skipped" in line or "verify:" in line)
+                    + "\nremedy run: exit 0 (roll forward)\n"
+                    + "\n".join(
+                        line
+                        for line in out2.splitlines()
+                        if "skipped" in line or "verify:" in line
+                    )
                 )
 
-            tally.check("npm dies after the PyPI upload -> loud failure, remedy completes it", npm_dies_midway)
+            tally.check(
+                "npm dies after the PyPI upload -> loud failure, remedy completes it",
+                npm_dies_midway,
+            )
     except Exception as err:  # noqa: BLE001 - setup failures count as a failed check
         tally.results.append(("setup", False, f"{type(err).__name__}: {err}"))
         say(f"FAIL setup: {err}")
@@ -602,7 +734,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(out: str) -> str:
     start = out.find("publish: FAILED")
-    return "\n".join("  " + line for line in out[start:].strip().splitlines()) if start >= 0 else out[-1500:]
+    return (
+        "\n".join("  " + line for line in out[start:].strip().splitlines())
+        if start >= 0
+        else out[-1500:]
+    )
 
 
 if __name__ == "__main__":

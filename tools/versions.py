@@ -41,7 +41,9 @@ NPM_BASENAME = "coach-app-coach-app-baml-client"
 
 # SemVer 2.0.0 restricted to pre-releases every ecosystem can express:
 # X.Y.Z, X.Y.Z-alpha.N, X.Y.Z-beta.N, X.Y.Z-rc.N (PEP 440: XaN, XbN, XrcN).
-SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-(alpha|beta|rc)\.(0|[1-9]\d*))?$")
+SEMVER_RE = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-(alpha|beta|rc)\.(0|[1-9]\d*))?$"
+)
 _PRE_ORDER = {"alpha": 0, "beta": 1, "rc": 2}
 _PEP440_PRE = {"alpha": "a", "beta": "b", "rc": "rc"}
 
@@ -114,7 +116,11 @@ def _cargo_places(root: Path) -> list[Place]:
     for name, spec in data.get("workspace", {}).get("dependencies", {}).items():
         if isinstance(spec, dict) and "path" in spec:
             pin = spec.get("version")
-            value = pin[1:].strip() if isinstance(pin, str) and pin.startswith("=") else None
+            value = (
+                pin[1:].strip()
+                if isinstance(pin, str) and pin.startswith("=")
+                else None
+            )
             what = f"[workspace.dependencies] {name} version (exact pin '=X.Y.Z')"
             places.append(Place("Cargo.toml", what, value if value else pin))
     for name, manifest in members.items():
@@ -136,7 +142,9 @@ def _cargo_places(root: Path) -> list[Place]:
             if not entries:
                 places.append(Place("Cargo.lock", f"{name} version", None))
             for entry in entries:
-                places.append(Place("Cargo.lock", f"{name} version", entry.get("version")))
+                places.append(
+                    Place("Cargo.lock", f"{name} version", entry.get("version"))
+                )
     return places
 
 
@@ -154,13 +162,21 @@ def _npm_places(root: Path) -> list[Place]:
         rel_lock = (TS_DIR / "package-lock.json").as_posix()
         lock = json.loads(lock_path.read_text(encoding="utf-8"))
         places.append(Place(rel_lock, "version", lock.get("version")))
-        places.append(Place(rel_lock, 'packages[""].version', lock.get("packages", {}).get("", {}).get("version")))
+        places.append(
+            Place(
+                rel_lock,
+                'packages[""].version',
+                lock.get("packages", {}).get("", {}).get("version"),
+            )
+        )
     return places
 
 
 _WHEEL_RE = re.compile(rf"^{PY_PROJECT}-([^-]+)-[^-]+-[^-]+-[^-]+\.whl$")
 _SDIST_RE = re.compile(rf"^{PY_PROJECT}-(.+)\.tar\.gz$")
-_NPM_RE = re.compile(rf"^{NPM_BASENAME}(?:-((?:[a-z0-9]+-)*[a-z0-9]+?))?-(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\.tgz$")
+_NPM_RE = re.compile(
+    rf"^{NPM_BASENAME}(?:-((?:[a-z0-9]+-)*[a-z0-9]+?))?-(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\.tgz$"
+)
 
 
 def artifact_places(dist: Path, root: Path = ROOT) -> list[Place]:
@@ -199,7 +215,9 @@ def mismatches(places: list[Place], version: str) -> list[Place]:
     return bad
 
 
-def check(root: Path = ROOT, *, dist: Path | None = None) -> tuple[str, list[Place], list[Place]]:
+def check(
+    root: Path = ROOT, *, dist: Path | None = None
+) -> tuple[str, list[Place], list[Place]]:
     """(workspace version, every place, the places that disagree)."""
     version = workspace_version(root)
     places = collect(root, dist=dist)
@@ -207,19 +225,27 @@ def check(root: Path = ROOT, *, dist: Path | None = None) -> tuple[str, list[Pla
     try:
         parse(version)
     except VersionError as err:
-        bad.insert(0, Place("Cargo.toml", f"[workspace.package] version ({err})", version))
+        bad.insert(
+            0, Place("Cargo.toml", f"[workspace.package] version ({err})", version)
+        )
     return version, places, bad
 
 
 def report(version: str, bad: list[Place]) -> str:
-    lines = [f"version places disagree with Cargo.toml [workspace.package] version {version}:"]
+    lines = [
+        f"version places disagree with Cargo.toml [workspace.package] version {version}:"
+    ]
     lines += [f"  {p}" for p in bad]
-    lines.append("Fix: run `python tools/bump.py X.Y.Z --allow-dirty` (rewrites every place), or rebuild dist/.")
+    lines.append(
+        "Fix: run `python tools/bump.py X.Y.Z --allow-dirty` (rewrites every place), or rebuild dist/."
+    )
     return "\n".join(lines)
 
 
 def git(root: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=False
+    )
     if check and proc.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.strip()}")
     return proc.stdout
@@ -252,7 +278,12 @@ def dirty_files(root: Path = ROOT) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", type=Path, default=ROOT)
-    ap.add_argument("--dist", type=Path, default=None, help="artifact directory (default: ROOT/dist)")
+    ap.add_argument(
+        "--dist",
+        type=Path,
+        default=None,
+        help="artifact directory (default: ROOT/dist)",
+    )
     args = ap.parse_args(argv)
     version, places, bad = check(args.root, dist=args.dist)
     for place in places:

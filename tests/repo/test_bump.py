@@ -52,7 +52,10 @@ def _run_bump(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def repo(tmp_path: Path) -> Path:
     """A git repo with the version files and crates of this repository, two commits."""
     files = subprocess.run(
-        ["git", "ls-files", "-z", "--", *PATHS], cwd=ROOT, capture_output=True, check=True
+        ["git", "ls-files", "-z", "--", *PATHS],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     ).stdout.split(b"\0")
     buf = BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
@@ -93,7 +96,10 @@ def test_bump_minor_rewrites_every_place_consistently(repo: Path) -> None:
     assert not bad, versions.report(version, bad)
     assert len(places) >= 8
     cargo = tomllib.loads((repo / "Cargo.toml").read_text())
-    assert cargo["workspace"]["dependencies"]["contracts-core"]["version"] == f"={expected}"
+    assert (
+        cargo["workspace"]["dependencies"]["contracts-core"]["version"]
+        == f"={expected}"
+    )
     lock = json.loads((repo / "packages/typescript/package-lock.json").read_text())
     assert lock["version"] == lock["packages"][""]["version"] == expected
     # cargo accepts the rewritten lockfile as it is.
@@ -153,7 +159,11 @@ def test_refuses_a_dirty_tree_unless_allowed(repo: Path) -> None:
     (repo / "NOTES.txt").write_text("uncommitted\n")
     proc = _run_bump(repo, "patch")
     assert proc.returncode == 1
-    assert "dirty" in proc.stderr and "NOTES.txt" in proc.stderr and "--allow-dirty" in proc.stderr
+    assert (
+        "dirty" in proc.stderr
+        and "NOTES.txt" in proc.stderr
+        and "--allow-dirty" in proc.stderr
+    )
     assert {p: (repo / p).read_text() for p in before} == before
     assert not (repo / "CHANGELOG.md").exists()
 
@@ -186,9 +196,13 @@ def test_dry_run_writes_nothing(repo: Path) -> None:
     assert _git(repo, "status", "--porcelain") == ""
 
 
-def test_a_failed_check_restores_every_file(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_check_restores_every_file(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = {p: (repo / p).read_bytes() for p in ("Cargo.toml", "Cargo.lock")}
-    monkeypatch.setattr(bump, "cargo_lock_check", lambda root: "simulated cargo failure")
+    monkeypatch.setattr(
+        bump, "cargo_lock_check", lambda root: "simulated cargo failure"
+    )
     with pytest.raises(bump.BumpError, match="simulated cargo failure"):
         bump.bump(repo, "minor", date="2030-01-02")
     assert {p: (repo / p).read_bytes() for p in before} == before

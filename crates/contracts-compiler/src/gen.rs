@@ -5,6 +5,7 @@
 use crate::check::EventBinding;
 use crate::codegen;
 use crate::error::CompileError;
+use crate::history::History;
 use crate::ir::Ir;
 
 /// One generated file.
@@ -32,5 +33,35 @@ pub fn outputs(ir: &Ir, events: &[EventBinding]) -> Result<Vec<Output>, CompileE
         },
     ];
     outputs.extend(crate::schema::outputs(ir, events)?);
+    Ok(outputs)
+}
+
+/// Every derived file including the schema history: [`outputs`], plus for
+/// every release `schemas/history/<X.Y.Z>/…` in each schema directory and
+/// `history.rs` (empty when there are no releases). With [`History::Keep`]
+/// (not a git checkout) the history files on disk are left as they are.
+pub fn outputs_with_history(
+    ir: &Ir,
+    events: &[EventBinding],
+    history: &History,
+) -> Result<Vec<Output>, CompileError> {
+    let mut outputs = outputs(ir, events)?;
+    let History::Releases(releases) = history else {
+        return Ok(outputs);
+    };
+    let mut versions = Vec::new();
+    for release in releases {
+        let version = release.version.to_string();
+        outputs.extend(crate::schema::history_outputs(
+            &version,
+            &release.ir,
+            &release.events,
+        )?);
+        versions.push((version, release.ir.clone(), release.events.clone()));
+    }
+    outputs.push(Output {
+        path: format!("{CORE_GENERATED_DIR}/history.rs"),
+        contents: codegen::history_rs(&versions)?,
+    });
     Ok(outputs)
 }

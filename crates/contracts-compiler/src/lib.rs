@@ -16,6 +16,7 @@ pub mod codegen;
 pub mod diff;
 pub mod error;
 pub mod gen;
+pub mod history;
 pub mod ir;
 pub mod lexer;
 pub mod mirror;

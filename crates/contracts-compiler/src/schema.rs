@@ -13,6 +13,8 @@
 //! - `events/<EVENT_TYPE>.schema.json` — one envelope, its `properties.payload`
 //!   referencing that event's DTO, with only the `$defs` it reaches.
 //! - `ir.json` — the IR itself.
+//! - `history/<X.Y.Z>/` — the same three for every released version kept in
+//!   the schema history (see [`crate::history`]).
 
 use crate::check::EventBinding;
 use crate::codegen::FORMAT_ALIASES;
@@ -45,6 +47,24 @@ pub const VERSION_PATTERN: &str = "^[0-9]+\\.[0-9]+\\.[0-9]+([-+].*)?$";
 
 /// Every schema file, once per directory in [`SCHEMA_DIRS`].
 pub fn outputs(ir: &Ir, events: &[EventBinding]) -> Result<Vec<Output>, CompileError> {
+    outputs_under("", ir, events)
+}
+
+/// The schema files of a released version, into `history/<version>/` of
+/// every directory in [`SCHEMA_DIRS`].
+pub fn history_outputs(
+    version: &str,
+    ir: &Ir,
+    events: &[EventBinding],
+) -> Result<Vec<Output>, CompileError> {
+    outputs_under(&format!("history/{version}/"), ir, events)
+}
+
+fn outputs_under(
+    prefix: &str,
+    ir: &Ir,
+    events: &[EventBinding],
+) -> Result<Vec<Output>, CompileError> {
     let mut files = vec![(
         "envelope.schema.json".to_string(),
         envelope_schema(ir, events)?,
@@ -63,7 +83,7 @@ pub fn outputs(ir: &Ir, events: &[EventBinding]) -> Result<Vec<Output>, CompileE
     for dir in SCHEMA_DIRS {
         for (name, value) in &files {
             outputs.push(Output {
-                path: format!("{dir}/{name}"),
+                path: format!("{dir}/{prefix}{name}"),
                 contents: serde_json::to_string_pretty(value).expect("JSON serialises") + "\n",
             });
         }

@@ -10,23 +10,28 @@
 //! format and version rules in `rules`, and a differential test keeps their
 //! verdicts identical.
 
-use crate::registry::{CLASSES, ENUMS, EVENT_META_CLASS};
 use crate::rules;
-use crate::schema::Ty;
-use crate::validate::{event, Mode, ValidateOptions};
+use crate::schema::{Registry, Ty};
+use crate::validate::{Mode, ValidateOptions};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
 
 /// The envelope's `type` when `json` (already size-checked, BOM stripped)
-/// is a valid envelope; `None` otherwise.
-pub(crate) fn valid_type(json: &[u8], options: &ValidateOptions) -> Option<&'static str> {
+/// is a valid envelope of the contracts `reg`; `None` otherwise.
+pub(crate) fn valid_type(
+    reg: &'static Registry,
+    json: &[u8],
+    options: &ValidateOptions,
+) -> Option<&'static str> {
     // One UTF-8 check of the whole input is much cheaper than serde_json's
     // check of every string it reads from a byte slice.
     let text = std::str::from_utf8(json).ok()?;
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let event_type = Envelope { options }.deserialize(&mut deserializer).ok()?;
+    let event_type = Envelope { reg, options }
+        .deserialize(&mut deserializer)
+        .ok()?;
     deserializer.end().ok()?;
     Some(event_type)
 }
@@ -37,6 +42,7 @@ fn fail<E: de::Error>() -> E {
 }
 
 struct Envelope<'o> {
+    reg: &'static Registry,
     options: &'o ValidateOptions,
 }
 
@@ -56,7 +62,7 @@ impl<'de> Visitor<'de> for Envelope<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<&'static str, A::Error> {
-        let options = self.options;
+        let Envelope { reg, options } = self;
         let mut found = None;
         let mut payload_class = None;
         let mut deferred_payload: Option<&'de RawValue> = None;
@@ -81,23 +87,24 @@ impl<'de> Visitor<'de> for Envelope<'_> {
             match key.as_ref() {
                 "type" => {
                     let Text(event_type) = map.next_value()?;
-                    let def = event(&event_type).ok_or_else(fail)?;
+                    let def = reg.event(&event_type).ok_or_else(fail)?;
                     found = Some(def.event_type);
                     payload_class = Some(def.payload_class);
                 }
                 "contracts_version" => {
                     let Text(version) = map.next_value()?;
-                    rules::check_version(&version, options).map_err(|_| fail())?;
+                    rules::check_version(&version, options.mode, reg.version)
+                        .map_err(|_| fail())?;
                 }
                 "payload" => match payload_class {
                     Some(class) => {
-                        map.next_value_seed(Check::new(&Ty::Class(class), 1, options))?;
+                        map.next_value_seed(Check::new(reg, Ty::Class(class), 1, options))?;
                     }
                     None => deferred_payload = Some(map.next_value::<&'de RawValue>()?),
                 },
                 _ => {
-                    let meta = EVENT_META_CLASS.ok_or_else(fail)?;
-                    map.next_value_seed(Check::new(&Ty::Class(meta), 1, options))?;
+                    let meta = reg.event_meta_class.ok_or_else(fail)?;
+                    map.next_value_seed(Check::new(reg, Ty::Class(meta), 1, options))?;
                 }
             }
         }
@@ -105,7 +112,7 @@ impl<'de> Visitor<'de> for Envelope<'_> {
             return Err(fail());
         }
         if let (Some(raw), Some(class)) = (deferred_payload, payload_class) {
-            if !check_raw(raw, &Ty::Class(class), 1, options) {
+            if !check_raw(reg, raw, Ty::Class(class), 1, options) {
                 return Err(fail());
             }
         }
@@ -114,50 +121,48 @@ impl<'de> Visitor<'de> for Envelope<'_> {
 }
 
 /// Checks borrowed JSON text against `ty`.
-fn check_raw(raw: &RawValue, ty: &Ty, depth: usize, options: &ValidateOptions) -> bool {
+fn check_raw(
+    reg: &'static Registry,
+    raw: &RawValue,
+    ty: Ty,
+    depth: usize,
+    options: &ValidateOptions,
+) -> bool {
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-    Check::new(ty, depth, options)
+    Check::new(reg, ty, depth, options)
         .deserialize(&mut deserializer)
         .is_ok()
 }
 
-/// Validates one value against a registry type, at the same depth numbering
-/// as the slow path.
+/// Validates one value against a type of the registry `reg`, at the same
+/// depth numbering as the slow path. `Ty` is `Copy` (at most two `'static`
+/// references), so entry types such as `Ty::Class(i)` need no interning.
 #[derive(Clone, Copy)]
 struct Check<'o> {
-    ty: &'static Ty,
+    ty: Ty,
     depth: usize,
+    reg: &'static Registry,
     options: &'o ValidateOptions,
 }
 
 impl<'o> Check<'o> {
-    fn new(ty: &Ty, depth: usize, options: &'o ValidateOptions) -> Self {
+    fn new(reg: &'static Registry, ty: Ty, depth: usize, options: &'o ValidateOptions) -> Self {
         Self {
-            ty: static_ty(ty),
+            ty,
             depth,
+            reg,
             options,
         }
     }
 
     fn at(self, ty: &'static Ty, depth: usize) -> Self {
-        Self { ty, depth, ..self }
-    }
-}
-
-/// The registry's types are `'static`; class and enum references are built
-/// on the fly as `Ty::Class(i)`, so they are interned here.
-fn static_ty(ty: &Ty) -> &'static Ty {
-    match *ty {
-        Ty::Class(i) => &CLASS_TYS[i],
-        _ => {
-            // Only class types are built outside the registry.
-            unreachable!("fast path entry types are classes")
+        Self {
+            ty: *ty,
+            depth,
+            ..self
         }
     }
 }
-
-static CLASS_TYS: std::sync::LazyLock<Vec<Ty>> =
-    std::sync::LazyLock::new(|| (0..CLASSES.len()).map(Ty::Class).collect());
 
 impl<'de> DeserializeSeed<'de> for Check<'_> {
     type Value = ();
@@ -172,7 +177,7 @@ impl<'de> DeserializeSeed<'de> for Check<'_> {
                 let raw = <&'de RawValue as serde::Deserialize>::deserialize(deserializer)?;
                 let matched = members
                     .iter()
-                    .any(|m| check_raw(raw, m, self.depth, self.options));
+                    .any(|m| check_raw(self.reg, raw, *m, self.depth, self.options));
                 matched.then_some(()).ok_or_else(fail)
             }
             Ty::Class(_) | Ty::Map(..) => deserializer.deserialize_map(self),
@@ -211,14 +216,14 @@ impl<'de> Visitor<'de> for Check<'_> {
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
         matches!(self.ty, Ty::Bool)
             .then_some(())
-            .or_else(|| (*self.ty == Ty::BoolLiteral(v)).then_some(()))
+            .or_else(|| (self.ty == Ty::BoolLiteral(v)).then_some(()))
             .ok_or_else(fail)
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
         let ok = match self.ty {
             Ty::Int | Ty::Float => true,
-            Ty::IntLiteral(expected) => *expected == v,
+            Ty::IntLiteral(expected) => expected == v,
             _ => false,
         };
         ok.then_some(()).ok_or_else(fail)
@@ -246,8 +251,8 @@ impl<'de> Visitor<'de> for Check<'_> {
             Ty::Uuid => rules::is_canonical_uuid(s),
             Ty::Timestamp => rules::is_timestamp(s),
             Ty::Date => rules::is_iso_date(s),
-            Ty::StringLiteral(expected) => *expected == s,
-            Ty::Enum(i) => ENUMS[*i].values.contains(&s),
+            Ty::StringLiteral(expected) => expected == s,
+            Ty::Enum(i) => self.reg.enums[i].values.contains(&s),
             _ => false,
         };
         ok.then_some(()).ok_or_else(fail)
@@ -267,7 +272,7 @@ impl<'de> Visitor<'de> for Check<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         match self.ty {
             Ty::Class(index) => {
-                let fields = CLASSES[*index].fields;
+                let fields = self.reg.classes[index].fields;
                 if fields.len() > 128 {
                     // Beyond the `seen` bitset: let the slow path decide.
                     return Err(fail());
@@ -301,7 +306,7 @@ impl<'de> Visitor<'de> for Check<'_> {
                 let mut keys: Vec<Cow<'de, str>> = Vec::new();
                 while let Some(Text(key)) = map.next_key()? {
                     let key_ok = match key_ty {
-                        Ty::Enum(i) => ENUMS[*i].values.contains(&key.as_ref()),
+                        Ty::Enum(i) => self.reg.enums[*i].values.contains(&key.as_ref()),
                         _ => true,
                     };
                     if !key_ok || keys.contains(&key) {

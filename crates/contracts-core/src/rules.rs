@@ -1,6 +1,6 @@
 //! The value rules both validation paths share, so their verdicts cannot drift.
 
-use crate::validate::{Mode, ValidateOptions};
+use crate::validate::Mode;
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase hex, the one form producers emit.
 pub(crate) fn is_canonical_uuid(s: &str) -> bool {
@@ -67,17 +67,17 @@ pub(crate) fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
     parts.next().is_none().then_some(version)
 }
 
-/// Whether an envelope may carry `version` in this mode; the error says why not.
-pub(crate) fn check_version(version: &str, options: &ValidateOptions) -> Result<(), String> {
-    let ours = crate::CONTRACTS_VERSION;
-    match options.mode {
+/// Whether an envelope may carry `version` in `mode` when validated against
+/// the contracts `ours` (the registry's version: the current one, or the
+/// targeted older one in producer mode); the error says why not.
+pub(crate) fn check_version(version: &str, mode: Mode, ours: &str) -> Result<(), String> {
+    match mode {
         Mode::Producer => {
-            let expected = options.target_version.as_deref().unwrap_or(ours);
-            if version == expected {
+            if version == ours {
                 Ok(())
             } else {
                 Err(format!(
-                    "producers must emit contracts_version {expected:?}; got {version:?} (set it from CONTRACTS_VERSION, or pass target_version for an older client)"
+                    "producers must emit contracts_version {ours:?}; got {version:?} (set it from CONTRACTS_VERSION, or pass target_version for an older client)"
                 ))
             }
         }

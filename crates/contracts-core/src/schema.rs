@@ -1,8 +1,11 @@
 //! The shape of the generated registry: static type descriptions of every
-//! class, enum and event in `baml_src`, produced by `contracts gen`.
+//! class, enum and event in `baml_src`, produced by `contracts gen`, one
+//! [`Registry`] per contracts version (the current one and every released
+//! version kept in the history).
 
-/// A wire type. Class and enum references are indices into
-/// [`crate::registry::CLASSES`] and [`crate::registry::ENUMS`].
+/// A wire type. Class and enum references are indices into the
+/// [`Registry::classes`] and [`Registry::enums`] of the registry the type
+/// belongs to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Ty {
     /// Any JSON string.
@@ -76,6 +79,52 @@ pub struct EventDef {
     pub event_type: &'static str,
     /// The BAML envelope class name.
     pub envelope_class: &'static str,
-    /// Index of the payload class in [`crate::registry::CLASSES`].
+    /// Index of the payload class in [`Registry::classes`].
     pub payload_class: usize,
+}
+
+/// Every type of one contracts version: what both validation paths and
+/// [`crate::downgrade_envelope`] walk. The current contract is
+/// [`crate::current_registry`]; released versions are in
+/// [`crate::history`]. All tables are `'static`, so a registry is a plain
+/// value and validating against another version allocates nothing more.
+#[derive(Debug)]
+pub struct Registry {
+    /// The contracts version these tables describe (`MAJOR.MINOR.PATCH`).
+    pub version: &'static str,
+    /// Every class, indexed by [`Ty::Class`].
+    pub classes: &'static [ClassDef],
+    /// Every enum, indexed by [`Ty::Enum`].
+    pub enums: &'static [EnumDef],
+    /// Every real-time event type, in `EventType` declaration order.
+    pub events: &'static [EventDef],
+    /// Index of the `EventMeta` class in [`Registry::classes`].
+    pub event_meta_class: Option<usize>,
+    /// The JSON Schema of the `EventEnvelope` union of this version.
+    pub envelope_schema: &'static str,
+    /// The JSON Schema of each event's envelope of this version, by event type.
+    pub event_schemas: &'static [(&'static str, &'static str)],
+}
+
+impl Registry {
+    /// The definition of `event_type`, if this version has it.
+    pub fn event(&self, event_type: &str) -> Option<&'static EventDef> {
+        self.events.iter().find(|e| e.event_type == event_type)
+    }
+
+    /// The class called `name`, with its index.
+    pub fn class_named(&self, name: &str) -> Option<(usize, &'static ClassDef)> {
+        self.classes
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == name)
+    }
+
+    /// The shipped JSON Schema of one event's envelope in this version.
+    pub fn event_schema(&self, event_type: &str) -> Option<&'static str> {
+        self.event_schemas
+            .iter()
+            .find(|(t, _)| *t == event_type)
+            .map(|(_, s)| *s)
+    }
 }

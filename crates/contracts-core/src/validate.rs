@@ -1,8 +1,8 @@
-//! Envelope validation against the generated registry.
+//! Envelope validation against a generated registry: the current one, or in
+//! producer mode the registry of an explicitly targeted older version.
 
 use crate::issue::{push_pointer, IssueCode, ValidationErrors, ValidationIssue};
-use crate::registry::{CLASSES, ENUMS, EVENTS, EVENT_META_CLASS};
-use crate::schema::{EventDef, Ty};
+use crate::schema::{Registry, Ty};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -41,8 +41,13 @@ impl std::str::FromStr for Mode {
 pub struct ValidateOptions {
     /// Producer (strict) or consumer (tolerant).
     pub mode: Mode,
-    /// In producer mode, the version the envelope must carry instead of
-    /// [`crate::CONTRACTS_VERSION`] (an explicitly targeted older version).
+    /// In producer mode, an explicitly targeted older version: the envelope
+    /// must carry it as `contracts_version` instead of
+    /// [`crate::CONTRACTS_VERSION`], and is checked against that version's
+    /// registry from the shipped history ([`crate::history`]). A version
+    /// that is neither current nor in the history is one
+    /// `unsupported_version` issue listing the known ones. Ignored in
+    /// consumer mode.
     pub target_version: Option<String>,
     /// Stop after this many issues.
     pub max_issues: usize,
@@ -84,12 +89,30 @@ pub struct ValidEnvelope {
 }
 
 impl ValidEnvelope {
-    fn of(event_type: &str) -> Option<Self> {
-        let def = event(event_type)?;
+    fn of(reg: &'static Registry, event_type: &str) -> Option<Self> {
+        let def = reg.event(event_type)?;
         Some(Self {
             event_type: def.event_type,
-            payload_class: CLASSES[def.payload_class].name,
+            payload_class: reg.classes[def.payload_class].name,
         })
+    }
+}
+
+/// The registry `options` validate against: the current one, or in producer
+/// mode the targeted version's; an unknown target version is the issue.
+pub(crate) fn resolve(options: &ValidateOptions) -> Result<&'static Registry, ValidationIssue> {
+    match (options.mode, options.target_version.as_deref()) {
+        (Mode::Producer, Some(version)) => crate::registry_for(version).ok_or_else(|| {
+            issue(
+                "/contracts_version".into(),
+                IssueCode::UnsupportedVersion,
+                format!(
+                    "target_version {version:?} is not a contracts version this build knows; known versions: {} (the history holds the released versions of this MAJOR and the previous one)",
+                    crate::known_versions().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        }),
+        _ => Ok(crate::current_registry()),
     }
 }
 
@@ -110,7 +133,7 @@ impl EnvelopeInput for [u8] {
         if self.len() > options.max_bytes {
             return None;
         }
-        crate::fast::valid_type(strip_bom(self), options)
+        crate::fast::valid_type(resolve(options).ok()?, strip_bom(self), options)
     }
 
     fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
@@ -125,11 +148,15 @@ impl EnvelopeInput for [u8] {
                 ),
             )];
         }
+        let reg = match resolve(options) {
+            Ok(reg) => reg,
+            Err(unknown) => return vec![unknown],
+        };
         let json = strip_bom(self);
-        if crate::fast::valid_type(json, options).is_some() {
+        if crate::fast::valid_type(reg, json, options).is_some() {
             return Vec::new();
         }
-        slow_issues(json, options)
+        slow_issues(reg, json, options)
     }
 }
 
@@ -182,9 +209,10 @@ impl EnvelopeInput for Value {
         if !value_issues(self, &quick).is_empty() {
             return None;
         }
+        let reg = resolve(options).ok()?;
         self.get("type")
             .and_then(Value::as_str)
-            .and_then(event)
+            .and_then(|t| reg.event(t))
             .map(|e| e.event_type)
     }
 
@@ -205,7 +233,10 @@ pub fn validate_envelope<I: EnvelopeInput + ?Sized>(
     input: &I,
     options: &ValidateOptions,
 ) -> Result<ValidEnvelope, ValidationErrors> {
-    if let Some(valid) = input.valid_type(options).and_then(ValidEnvelope::of) {
+    let valid = input
+        .valid_type(options)
+        .and_then(|t| ValidEnvelope::of(resolve(options).ok()?, t));
+    if let Some(valid) = valid {
         return Ok(valid);
     }
     let issues = input.issues(options);
@@ -247,7 +278,11 @@ fn strip_bom(input: &[u8]) -> &[u8] {
 
 /// The explaining path: parse into a `Value` (recording duplicate keys,
 /// which a `Value` would silently collapse) and walk it.
-fn slow_issues(json: &[u8], options: &ValidateOptions) -> Vec<ValidationIssue> {
+fn slow_issues(
+    reg: &'static Registry,
+    json: &[u8],
+    options: &ValidateOptions,
+) -> Vec<ValidationIssue> {
     let mut duplicates = Vec::new();
     let mut deserializer = serde_json::Deserializer::from_slice(json);
     let parsed = TrackedValue {
@@ -258,10 +293,7 @@ fn slow_issues(json: &[u8], options: &ValidateOptions) -> Vec<ValidationIssue> {
     .and_then(|value| deserializer.end().map(|()| value));
     match parsed {
         Ok(value) => {
-            let mut walker = Walker {
-                options,
-                issues: Vec::new(),
-            };
+            let mut walker = Walker::new(reg, options);
             for (path, key) in duplicates {
                 walker.push(
                     path,
@@ -389,17 +421,66 @@ impl<'de> Visitor<'de> for TrackedValue<'_, '_> {
 
 /// Every issue in an already parsed envelope.
 pub fn value_issues(value: &Value, options: &ValidateOptions) -> Vec<ValidationIssue> {
-    let mut walker = Walker {
-        options,
-        issues: Vec::new(),
-    };
+    match resolve(options) {
+        Ok(reg) => registry_value_issues(reg, value, options),
+        Err(unknown) => vec![unknown],
+    }
+}
+
+impl Registry {
+    /// Every issue in an already parsed envelope checked against this
+    /// registry (in producer mode the envelope must carry this registry's
+    /// version); `options.target_version` is not consulted.
+    pub fn value_issues(
+        &'static self,
+        value: &Value,
+        options: &ValidateOptions,
+    ) -> Vec<ValidationIssue> {
+        registry_value_issues(self, value, options)
+    }
+
+    /// The fast path's verdict on JSON text against this registry;
+    /// `options.target_version` is not consulted.
+    pub fn is_valid_envelope(&'static self, json: &[u8], options: &ValidateOptions) -> bool {
+        registry_is_valid(self, json, options)
+    }
+}
+
+/// Every issue in an already parsed envelope checked against `reg` (whose
+/// version the envelope must carry in producer mode); `target_version` is
+/// not consulted.
+pub(crate) fn registry_value_issues(
+    reg: &'static Registry,
+    value: &Value,
+    options: &ValidateOptions,
+) -> Vec<ValidationIssue> {
+    let mut walker = Walker::new(reg, options);
     walker.envelope(value);
     walker.issues
 }
 
-/// Finds an event type's definition.
-pub(crate) fn event(event_type: &str) -> Option<&'static EventDef> {
-    EVENTS.iter().find(|e| e.event_type == event_type)
+/// True when the JSON text `json` is a valid envelope of `reg` (the fast
+/// path only); `target_version` is not consulted.
+pub(crate) fn registry_is_valid(
+    reg: &'static Registry,
+    json: &[u8],
+    options: &ValidateOptions,
+) -> bool {
+    json.len() <= options.max_bytes
+        && crate::fast::valid_type(reg, strip_bom(json), options).is_some()
+}
+
+/// Every issue of `value` against one type of `reg` (pointers relative to
+/// the value).
+pub(crate) fn type_issues(
+    reg: &'static Registry,
+    value: &Value,
+    ty: &Ty,
+    options: &ValidateOptions,
+) -> Vec<ValidationIssue> {
+    let mut walker = Walker::new(reg, options);
+    walker.check(value, ty, &Segment::Root, 1);
+    walker.issues
 }
 
 fn issue(path: String, code: IssueCode, message: String) -> ValidationIssue {
@@ -421,7 +502,8 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-fn describe(ty: &Ty) -> String {
+fn describe(reg: &Registry, ty: &Ty) -> String {
+    let describe = |ty: &Ty| describe(reg, ty);
     match ty {
         Ty::String => "string".into(),
         Ty::Int => "int".into(),
@@ -434,8 +516,8 @@ fn describe(ty: &Ty) -> String {
         Ty::StringLiteral(s) => format!("{s:?}"),
         Ty::IntLiteral(i) => i.to_string(),
         Ty::BoolLiteral(b) => b.to_string(),
-        Ty::Enum(i) => ENUMS[*i].name.into(),
-        Ty::Class(i) => CLASSES[*i].name.into(),
+        Ty::Enum(i) => reg.enums[*i].name.into(),
+        Ty::Class(i) => reg.classes[*i].name.into(),
         Ty::List(inner) => format!("{}[]", describe(inner)),
         Ty::Map(key, value) => format!("map<{}, {}>", describe(key), describe(value)),
         Ty::Union(members) => members.iter().map(describe).collect::<Vec<_>>().join(" | "),
@@ -444,11 +526,20 @@ fn describe(ty: &Ty) -> String {
 }
 
 struct Walker<'a> {
+    reg: &'static Registry,
     options: &'a ValidateOptions,
     issues: Vec<ValidationIssue>,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    fn new(reg: &'static Registry, options: &'a ValidateOptions) -> Self {
+        Self {
+            reg,
+            options,
+            issues: Vec::new(),
+        }
+    }
+
     fn full(&self) -> bool {
         self.issues.len() >= self.options.max_issues.max(1)
     }
@@ -485,12 +576,12 @@ impl Walker<'_> {
                 None
             }
             Some(Value::String(t)) => {
-                let found = event(t);
+                let found = self.reg.event(t);
                 if found.is_none() {
                     self.push(
                         "/type".into(),
                         IssueCode::UnknownEventType,
-                        format!("unknown event type {t:?}; expected one of the EventType values of contracts {}", crate::CONTRACTS_VERSION),
+                        format!("unknown event type {t:?}; expected one of the EventType values of contracts {}", self.reg.version),
                     );
                 }
                 found
@@ -522,7 +613,7 @@ impl Walker<'_> {
             ),
             (Some(_), None) => {}
         }
-        match (object.get("meta"), EVENT_META_CLASS) {
+        match (object.get("meta"), self.reg.event_meta_class) {
             (None, _) => self.push(
                 "/meta".into(),
                 IssueCode::MissingField,
@@ -569,14 +660,16 @@ impl Walker<'_> {
                     IssueCode::WrongType,
                     format!(
                         "`contracts_version` must be a string like \"{}\"; got {}",
-                        crate::CONTRACTS_VERSION,
+                        self.reg.version,
                         type_name(other)
                     ),
                 );
                 return;
             }
         };
-        if let Err(message) = crate::rules::check_version(version, self.options) {
+        if let Err(message) =
+            crate::rules::check_version(version, self.options.mode, self.reg.version)
+        {
             self.push(path, IssueCode::UnsupportedVersion, message);
         }
     }
@@ -593,6 +686,8 @@ impl Walker<'_> {
             );
             return;
         }
+        let reg = self.reg;
+        let describe = |ty: &Ty| describe(reg, ty);
         let wrong =
             |value: &Value, ty: &Ty| format!("expected {}, got {}", describe(ty), type_name(value));
         match (ty, value) {
@@ -654,7 +749,7 @@ impl Walker<'_> {
                 }
             }
             (Ty::Enum(i), Value::String(s)) => {
-                let def = &ENUMS[*i];
+                let def = &reg.enums[*i];
                 if !def.values.contains(&s.as_str()) {
                     self.push_at(
                         at,
@@ -674,7 +769,7 @@ impl Walker<'_> {
                     IssueCode::NotAnObject,
                     format!(
                         "expected a {} object, got {}",
-                        CLASSES[*i].name,
+                        reg.classes[*i].name,
                         type_name(value)
                     ),
                 );
@@ -688,7 +783,7 @@ impl Walker<'_> {
                 for (key, item) in object {
                     let item_at = Segment::Key(at, key);
                     if let Ty::Enum(i) = key_ty {
-                        let def = &ENUMS[*i];
+                        let def = &reg.enums[*i];
                         if !def.values.contains(&key.as_str()) {
                             self.push_at(
                                 &item_at,
@@ -710,7 +805,7 @@ impl Walker<'_> {
     }
 
     fn class(&mut self, index: usize, object: &Map<String, Value>, at: &Segment<'_>, depth: usize) {
-        let def = &CLASSES[index];
+        let def = &self.reg.classes[index];
         for field in def.fields {
             let field_at = Segment::Key(at, field.name);
             match object.get(field.name) {
@@ -724,7 +819,7 @@ impl Walker<'_> {
                         field.name,
                         def.name,
                         field.name,
-                        describe(&field.ty)
+                        describe(self.reg, &field.ty)
                     ),
                 ),
             }
@@ -755,10 +850,7 @@ impl Walker<'_> {
     fn union(&mut self, value: &Value, members: &[Ty], at: &Segment<'_>, depth: usize) {
         let mut best: Option<Vec<ValidationIssue>> = None;
         for member in members {
-            let mut trial = Walker {
-                options: self.options,
-                issues: Vec::new(),
-            };
+            let mut trial = Walker::new(self.reg, self.options);
             trial.check(value, member, at, depth);
             if trial.issues.is_empty() {
                 return;
@@ -771,7 +863,11 @@ impl Walker<'_> {
             .as_ref()
             .is_some_and(|b| b.len() == 1 && b[0].path == at.pointer());
         if only_type_mismatch || best.is_none() {
-            let expected = members.iter().map(describe).collect::<Vec<_>>().join(" | ");
+            let expected = members
+                .iter()
+                .map(|m| describe(self.reg, m))
+                .collect::<Vec<_>>()
+                .join(" | ");
             self.push_at(
                 at,
                 IssueCode::WrongType,

@@ -143,7 +143,7 @@ fn leaf(rng: &mut Rng) -> Value {
     match rng.below(9) {
         0 => Value::Null,
         1 => Value::Bool(rng.one_in(2)),
-        2 => Value::from(rng.next() as i64),
+        2 => Value::from(rng.next().cast_signed()),
         3 => Value::from(rng.below(100)),
         4 => serde_json::Number::from_f64(f64::from_bits(rng.next()))
             .map_or(Value::Null, Value::Number),

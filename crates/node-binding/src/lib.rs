@@ -8,7 +8,8 @@
 //! Errors: invalid *arguments* (an unknown `mode`, `maxIssues: 0`, a payload
 //! that is not JSON text) throw a JavaScript `Error` whose `code` is
 //! `InvalidArg`. An invalid *envelope* never throws: `envelopeIssues` returns
-//! the issues, and `makeEnvelope` returns `{envelope: null, issues}`.
+//! the issues, and `makeEnvelope` returns `{envelope: null, issues}`; a
+//! downgrade that would lose data returns `{envelope: null, error}`.
 
 use contracts_core::{
     MetaOverrides, Mode, ValidateOptions as CoreOptions, ValidationIssue as CoreIssue,
@@ -44,8 +45,10 @@ pub struct ValidateOptions {
     /// `"producer"` (strict, the default) or `"consumer"` (tolerant).
     #[napi(ts_type = "'producer' | 'consumer'")]
     pub mode: Option<String>,
-    /// Producer mode: the `contracts_version` the envelope must carry instead
-    /// of this package's version.
+    /// Producer mode: an older version the envelope must carry instead of
+    /// this package's version, validated against that version's contracts
+    /// from the shipped schema history (an unknown one is an
+    /// `unsupported_version` issue).
     pub target_version: Option<String>,
     /// Stop after this many issues (default 100, at least 1).
     pub max_issues: Option<u32>,
@@ -208,4 +211,59 @@ pub fn make_envelope(
             },
         },
     )
+}
+
+/// Why `downgradeEnvelope` refused: the `contracts diff` rule id of the
+/// change that makes the downgrade lossy, and where.
+#[napi(object)]
+pub struct DowngradeErrorInfo {
+    /// E.g. `"event-type-added"`, `"enum-value-added"`, `"unknown-version"`.
+    pub rule_id: String,
+    /// JSON Pointer (RFC 6901) into the envelope; `""` is the whole envelope.
+    pub path: String,
+    /// What would be lost and what to do instead.
+    pub message: String,
+}
+
+/// What `downgradeEnvelope` returns: the downgraded envelope as JSON text
+/// and no error, or `envelope: null` and the error.
+#[napi(object)]
+pub struct Downgraded {
+    /// The envelope for the older client as JSON text, or `null`.
+    pub envelope: Option<String>,
+    /// Set when `envelope` is `null`.
+    pub error: Option<DowngradeErrorInfo>,
+}
+
+/// Rewrites `input` (a valid envelope of this package's version, as JSON text
+/// or UTF-8 bytes) into one a client of the older contracts version `to`
+/// decodes: drops the fields `to` did not have and sets `contracts_version`.
+/// `to` equal to this package's version returns the input unchanged. Never
+/// throws: a lossy downgrade, an unknown version or invalid JSON is
+/// `{envelope: null, error}`.
+#[napi]
+pub fn downgrade_envelope(input: Either<String, Uint8Array>, to: String) -> Downgraded {
+    let bytes = input_bytes(&input);
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let result = serde_json::from_slice::<serde_json::Value>(bytes)
+        .map_err(|e| contracts_core::DowngradeError {
+            rule_id: "invalid-envelope",
+            path: String::new(),
+            message: format!("the input is not valid JSON: {e}"),
+        })
+        .and_then(|envelope| contracts_core::downgrade_envelope(&envelope, &to));
+    match result {
+        Ok(envelope) => Downgraded {
+            envelope: Some(envelope.to_string()),
+            error: None,
+        },
+        Err(e) => Downgraded {
+            envelope: None,
+            error: Some(DowngradeErrorInfo {
+                rule_id: e.rule_id.to_owned(),
+                path: e.path,
+                message: e.message,
+            }),
+        },
+    }
 }

@@ -99,6 +99,39 @@ fn raise(py: Python<'_>, issues: &[ValidationIssue]) -> PyErr {
     raised.unwrap_or_else(|e| e)
 }
 
+/// Rewrites `data` (a valid envelope of this version, bytes or str) into one
+/// a client of the older contracts version `to` decodes; returns it as JSON
+/// text. Raises `DowngradeError` (`.rule_id`, `.path`) when that would lose
+/// data, when `to` is unknown or when `data` is not a valid envelope.
+#[pyfunction]
+fn downgrade_envelope(py: Python<'_>, data: &Bound<'_, PyAny>, to: &str) -> PyResult<String> {
+    let bytes = input_bytes(data)?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let result = serde_json::from_slice::<serde_json::Value>(bytes)
+        .map_err(|e| contracts_core::DowngradeError {
+            rule_id: "invalid-envelope",
+            path: String::new(),
+            message: format!("the input is not valid JSON: {e}"),
+        })
+        .and_then(|envelope| contracts_core::downgrade_envelope(&envelope, to));
+    match result {
+        Ok(envelope) => Ok(envelope.to_string()),
+        Err(e) => {
+            let raised = (|| {
+                let error_class = py
+                    .import("coach_app_baml_client._errors")?
+                    .getattr("DowngradeError")?;
+                Ok::<_, PyErr>(PyErr::from_value(error_class.call1((
+                    e.rule_id,
+                    e.path.as_str(),
+                    e.message.as_str(),
+                ))?))
+            })();
+            Err(raised.unwrap_or_else(|err| err))
+        }
+    }
+}
+
 /// The contracts version this module was built from.
 #[pyfunction]
 fn contracts_version() -> &'static str {
@@ -195,5 +228,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(make_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(downgrade_envelope, m)?)?;
     Ok(())
 }

@@ -175,4 +175,5 @@ def test_no_leak_over_many_validations() -> None:
     before = _rss_mb()
     work(iterations)
     growth = _rss_mb() - before
+    print(f"RSS growth over {iterations} validations: {growth:.2f} MB (bound {limit_mb} MB)")
     assert growth < limit_mb, f"RSS grew {growth:.2f} MB over {iterations} validations"

@@ -31,6 +31,17 @@ export interface MadeEnvelope {
   issues: Array<ValidationIssue>;
 }
 
+export interface DowngradeErrorInfo {
+  ruleId: string;
+  path: string;
+  message: string;
+}
+
+export interface Downgraded {
+  envelope?: string;
+  error?: DowngradeErrorInfo;
+}
+
 export declare function contractsVersion(): string;
 export declare function eventTypes(): Array<string>;
 export declare function payloadClass(eventType: string): string | null;
@@ -44,3 +55,4 @@ export declare function makeEnvelope(
   payloadJson: string,
   meta?: MetaOverridesInput | undefined | null,
 ): MadeEnvelope;
+export declare function downgradeEnvelope(input: string | Uint8Array, to: string): Downgraded;

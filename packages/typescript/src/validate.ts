@@ -19,6 +19,12 @@ if (native.contractsVersion() !== CONTRACTS_VERSION) {
 /** An envelope to validate: JSON text, UTF-8 bytes (`Buffer`/`Uint8Array`), or an already parsed value. */
 export type EnvelopeInput = string | Uint8Array | object;
 
+/** Why `downgradeEnvelope` refused: the `contracts diff` rule id (e.g. `"enum-value-added"`), a JSON Pointer and a message. */
+export type DowngradeError = { ruleId: string; path: string; message: string };
+
+/** The result of `downgradeEnvelope`: the envelope for the older client, or why it cannot be made losslessly. */
+export type DowngradeResult = { ok: true; envelope: Record<string, unknown> } | { ok: false; error: DowngradeError };
+
 /** The result of `validateEnvelope`. */
 export type ValidationResult = { ok: true; envelope: EventEnvelope } | { ok: false; issues: ValidationIssue[] };
 
@@ -80,6 +86,22 @@ export function makeEnvelope<T extends EventType | `${EventType}`>(
   const made = native.makeEnvelope(eventType, payloadJson, meta);
   if (made.envelope == null) throw new EnvelopeValidationError(made.issues);
   return JSON.parse(made.envelope) as EnvelopeOf<T>;
+}
+
+/**
+ * Rewrites an envelope of this package's contracts version into one a client of
+ * the older version `to` decodes (fields `to` did not have are dropped,
+ * `contracts_version` becomes `to`). `to === CONTRACTS_VERSION` returns it
+ * unchanged. Errors are data: `{ok: false, error: {ruleId, path, message}}`
+ * for an unknown version, a new event type, a new enum value, a missing
+ * required field or a changed type. Throws only when `input` is not
+ * JSON-serialisable.
+ */
+export function downgradeEnvelope(input: EnvelopeInput, to: string): DowngradeResult {
+  const result = native.downgradeEnvelope(toNative(input), to);
+  if (result.envelope != null) return { ok: true, envelope: JSON.parse(result.envelope) as Record<string, unknown> };
+  const error = result.error ?? { ruleId: "invalid-envelope", path: "", message: "no envelope and no error" };
+  return { ok: false, error: { ruleId: error.ruleId, path: error.path, message: error.message } };
 }
 
 /** The payload class bound to `eventType` (e.g. `"CoachingSession"`), or `null` when unknown. */

@@ -270,10 +270,34 @@ describe("validation", () => {
     const envelope = validate.makeEnvelope(root.EVENT_TYPES[0], firstPayload(vectors, root.EVENT_TYPES[0]));
     const older = { ...envelope, contracts_version: "0.0.9" };
     assert.deepEqual(issueKeys(validate.envelopeIssues(older)), ["/contracts_version unsupported_version"]);
-    assert.deepEqual(validate.envelopeIssues(older, { targetVersion: "0.0.9" }), []);
+    // 0.0.9 is not in the schema history: one issue that lists the known versions.
+    const unknown = validate.envelopeIssues(older, { targetVersion: "0.0.9" });
+    assert.deepEqual(issueKeys(unknown), ["/contracts_version unsupported_version"]);
+    assert.match(unknown[0].message, new RegExp(root.CONTRACTS_VERSION.replaceAll(".", "\\.")));
+    assert.deepEqual(validate.envelopeIssues(envelope, { targetVersion: root.CONTRACTS_VERSION }), []);
     const extra = { ...envelope, extra_field: true };
     assert.deepEqual(issueKeys(validate.envelopeIssues(extra)), ["/extra_field unknown_field"]);
     assert.deepEqual(validate.envelopeIssues(extra, { mode: "consumer" }), []);
+  });
+});
+
+describe("downgradeEnvelope", () => {
+  before(async () => {
+    root ??= await project.import("root.mjs");
+    validate ??= await project.import("validate.mjs");
+  });
+
+  test("to the current version is the identity; an unknown version is an error value", () => {
+    const envelope = validate.makeEnvelope(root.EVENT_TYPES[0], firstPayload(loadVectors(PKG.version), root.EVENT_TYPES[0]));
+    assert.deepEqual(validate.downgradeEnvelope(envelope, root.CONTRACTS_VERSION), { ok: true, envelope });
+    assert.deepEqual(validate.downgradeEnvelope(JSON.stringify(envelope), root.CONTRACTS_VERSION), { ok: true, envelope });
+    const result = validate.downgradeEnvelope(envelope, "0.0.9");
+    assert.equal(result.ok, false);
+    assert.equal(result.error.ruleId, "unknown-version");
+    assert.equal(result.error.path, "");
+    assert.match(result.error.message, /0\.0\.9/);
+    assert.match(result.error.message, new RegExp(root.CONTRACTS_VERSION.replaceAll(".", "\\.")));
+    assert.equal(validate.downgradeEnvelope("{not json", "0.0.9").error.ruleId, "invalid-envelope");
   });
 });
 

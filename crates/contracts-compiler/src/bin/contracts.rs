@@ -23,7 +23,8 @@ const USAGE: &str = "usage: contracts <check|ir|schema|gen|diff|check-bump> [opt
   ir      print the intermediate representation as JSON
   schema  write the JSON Schema files and ir.json into --out DIR
   gen     write every derived file under --root (default .): the contracts-core registry and
-          the schema copies shipped by the crate and both packages; --check only compares
+          the schema copies shipped by the crate and both packages, plus the schema history of
+          every older vX.Y.Z tag of this MAJOR and the previous one; --check only compares
   diff    list every contract change since --against (a git ref/tag, or another baml_src
           folder) with its rule id, location and required bump, then `verdict: …`
   check-bump
@@ -200,7 +201,14 @@ fn write_if_changed(path: &Path, contents: &str) -> std::io::Result<bool> {
 }
 
 fn generate(args: &Args, ir: &Ir, events: &[check::EventBinding]) -> ExitCode {
-    let outputs = match gen::outputs(ir, events) {
+    let history = match contracts_compiler::history::load(&args.root, &args.from) {
+        Ok(history) => history,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(1);
+        }
+    };
+    let outputs = match gen::outputs_with_history(ir, events, &history) {
         Ok(outputs) => outputs,
         Err(e) => return report(&[e]),
     };

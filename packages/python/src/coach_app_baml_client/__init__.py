@@ -17,7 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _native
-from ._errors import EnvelopeValidationError, ValidationIssue
+from ._errors import DowngradeError, EnvelopeValidationError, ValidationIssue
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, TypeAdapter
@@ -27,10 +27,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTRACTS_VERSION",
     "EVENT_TYPES",
+    "DowngradeError",
     "EnvelopeValidationError",
     "EventEnvelope",
     "Mode",
     "ValidationIssue",
+    "downgrade_envelope",
     "envelope_adapter",
     "envelope_issues",
     "envelope_json",
@@ -138,6 +140,24 @@ def make_envelope(
             request_id=request_id,
         )
     )
+    return result
+
+
+def downgrade_envelope(envelope: object, to: str) -> dict[str, Any]:
+    """Rewrite an envelope of this version for a client of the older contracts version ``to``.
+
+    Fields ``to`` did not have are dropped (recursively) and
+    ``contracts_version`` becomes ``to``; the result validates against that
+    version (``validate_envelope(result, target_version=to)``). ``to ==
+    CONTRACTS_VERSION`` returns the envelope unchanged. Raises
+    :class:`DowngradeError` (``.rule_id``, ``.path``) when the older client
+    would lose data (a new event type or enum value, a field it requires, a
+    changed type) or when ``to`` is not a version this package knows.
+
+    >>> downgrade_envelope({"type": "X"}, CONTRACTS_VERSION)
+    {'type': 'X'}
+    """
+    result: dict[str, Any] = json.loads(_native.downgrade_envelope(_wire(envelope), to))
     return result
 
 

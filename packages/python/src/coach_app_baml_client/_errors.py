@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["EnvelopeValidationError", "ValidationIssue"]
+__all__ = ["DowngradeError", "EnvelopeValidationError", "ValidationIssue"]
 
 
 class ValidationIssue(NamedTuple):
@@ -45,3 +45,30 @@ class EnvelopeValidationError(ValueError):
         lines = [f"invalid envelope: {len(self.issues)} issue(s)"]
         lines += [f"  {issue}" for issue in self.issues]
         super().__init__("\n".join(lines))
+
+
+class DowngradeError(ValueError):
+    """An envelope cannot be downgraded to an older contracts version without loss.
+
+    ``rule_id`` is the ``contracts diff`` rule of the change that makes it
+    lossy (``event-type-added``, ``enum-value-added``,
+    ``field-added-required``, ``field-optional-to-required``,
+    ``field-type-changed``), or ``unknown-version`` / ``invalid-envelope``;
+    ``path`` is an RFC 6901 JSON Pointer into the envelope.
+
+    >>> err = DowngradeError("enum-value-added", "/payload/status", "ARCHIVED is new")
+    >>> (err.rule_id, err.path)
+    ('enum-value-added', '/payload/status')
+    >>> print(err)
+    /payload/status: ARCHIVED is new (enum-value-added)
+    """
+
+    rule_id: str
+    path: str
+    message: str
+
+    def __init__(self, rule_id: str, path: str, message: str) -> None:
+        self.rule_id = rule_id
+        self.path = path
+        self.message = message
+        super().__init__(f"{path or '(root)'}: {message} ({rule_id})")

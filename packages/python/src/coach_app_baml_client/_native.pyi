@@ -12,6 +12,7 @@ __all__ = [
     "validate_envelope",
     "is_valid_envelope",
     "make_envelope",
+    "downgrade_envelope",
 ]
 
 CONTRACTS_VERSION: Final[str]
@@ -43,3 +44,4 @@ def make_envelope(
     actor_id: str | None = None,
     request_id: str | None = None,
 ) -> str: ...
+def downgrade_envelope(data: bytes | str, to: str) -> str: ...

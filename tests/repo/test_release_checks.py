@@ -1,0 +1,149 @@
+"""tools/release_checks.py refuses drift and tampering, on a temporary git repository.
+
+(`generated`, which runs `make check-generated`, is exercised by the release
+rehearsal and release.yml; here the git/version checks run on a small copy.)
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import bump  # noqa: E402
+import release_checks  # noqa: E402
+import versions  # noqa: E402
+
+FILES = [
+    "Cargo.toml",
+    "Cargo.lock",
+    "packages/typescript/package.json",
+    "packages/typescript/package-lock.json",
+    "baml_src/generators.baml",
+]
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    for rel in FILES:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, tmp_path / rel)
+    for manifest in versions.internal_crates(ROOT).values():
+        rel = manifest.relative_to(ROOT)
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(manifest, tmp_path / rel)
+    _git(tmp_path, "init", "-q", "-b", "main")
+    _git(tmp_path, "config", "user.email", "test@example.invalid")
+    _git(tmp_path, "config", "user.name", "Test")
+    _git(tmp_path, "config", "commit.gpgsign", "false")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "Initial import")
+    return tmp_path
+
+
+def _status(repo: Path, **kw) -> dict[str, release_checks.Result]:
+    results = release_checks.run(repo, skip=["generated", "bump-size"], **kw)
+    return {r.name: r for r in results}
+
+
+def test_a_clean_first_release_passes(repo: Path) -> None:
+    version = versions.workspace_version(repo)
+    res = _status(repo, tag=f"v{version}")
+    assert {n: r.status for n, r in res.items()} == {
+        "versions": "PASS",
+        "tag": "PASS",
+        "clean": "PASS",
+        "bumped": "PASS",
+    }, res
+
+
+def test_tag_must_equal_the_workspace_version(repo: Path) -> None:
+    res = _status(repo, tag="v9.9.9")
+    assert res["tag"].status == "FAIL"
+    assert (
+        "does not match" in res["tag"].detail
+        and "Nothing was published" in res["tag"].detail
+    )
+
+
+def test_dirty_tree_is_refused_unless_allowed(repo: Path) -> None:
+    (repo / "baml_src/generators.baml").write_text("// tampered\n", encoding="utf-8")
+    (repo / "stray.txt").write_text("x\n")
+    res = _status(repo)
+    assert res["clean"].status == "FAIL"
+    assert (
+        "baml_src/generators.baml" in res["clean"].detail
+        and "stray.txt" in res["clean"].detail
+    )
+    assert _status(repo, allow_dirty=True)["clean"].status == "WARN"
+
+
+def test_baml_src_change_without_a_bump_is_refused(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        bump, "cargo_lock_check", lambda root: None
+    )  # crate sources not copied
+    version = versions.workspace_version(repo)
+    _git(repo, "tag", f"v{version}")
+    # Releasing the tagged commit itself is fine.
+    assert _status(repo, tag=f"v{version}")["bumped"].status == "PASS"
+
+    gen = repo / "baml_src/generators.baml"
+    gen.write_text(gen.read_text() + "\n// a contract change\n")
+    _git(repo, "commit", "-q", "-am", "Change the contracts")
+    res = _status(repo)
+    assert res["bumped"].status == "FAIL"
+    assert "baml_src/ changed since" in res["bumped"].detail
+    assert "make bump" in res["bumped"].detail
+
+    bump.bump(repo, "minor", date="2030-01-02")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "Release")
+    res = _status(repo)
+    assert res["bumped"].status == "PASS", res["bumped"].detail
+    assert "baml_src/ changed" in res["bumped"].detail
+
+
+def test_an_existing_tag_on_another_commit_is_refused(repo: Path) -> None:
+    version = versions.workspace_version(repo)
+    _git(repo, "tag", f"v{version}")
+    (repo / "README").write_text("x\n")
+    _git(repo, "add", "README")
+    _git(repo, "commit", "-q", "-m", "Docs")
+    res = _status(repo)
+    assert res["bumped"].status == "FAIL"
+    assert "already released" in res["bumped"].detail
+
+
+def test_version_mismatch_fails_the_versions_check(repo: Path) -> None:
+    pkg = repo / "packages/typescript/package.json"
+    pkg.write_text(pkg.read_text().replace('"version": "', '"version": "9', 1))
+    res = _status(repo, allow_dirty=True)
+    assert res["versions"].status == "FAIL"
+    assert "packages/typescript/package.json: version = 9" in res["versions"].detail
+
+
+def test_cli_exit_status(repo: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools/release_checks.py"), "--root", str(repo),
+         "--skip", "generated,bump-size", "--tag", "v0.0.0-rc.1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "release-check FAIL tag" in proc.stdout
+    assert "nothing may be published" in proc.stderr
