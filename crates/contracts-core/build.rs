@@ -4,6 +4,7 @@ fn main() {
     for file in [
         "src/generated/registry.rs",
         "src/generated/mirror.rs",
+        "src/generated/history.rs",
         "schemas/envelope.schema.json",
     ] {
         let path = root.join(file);

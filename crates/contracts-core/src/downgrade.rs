@@ -90,6 +90,25 @@ pub fn downgrade_envelope(envelope: &Value, to: &str) -> Result<Value, Downgrade
     downgrade_between(envelope, current, target)
 }
 
+/// [`downgrade_envelope`] for JSON given as bytes or text (a UTF-8 BOM is
+/// ignored), returning JSON text: what the Python and Node bindings call.
+///
+/// ```
+/// let err = contracts_core::downgrade_envelope_json(b"not json", contracts_core::CONTRACTS_VERSION).unwrap_err();
+/// assert_eq!(err.rule_id, "invalid-envelope");
+/// ```
+pub fn downgrade_envelope_json(input: &[u8], to: &str) -> Result<String, DowngradeError> {
+    let json = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let envelope: Value = serde_json::from_slice(json).map_err(|e| DowngradeError {
+        rule_id: INVALID_ENVELOPE,
+        path: String::new(),
+        message: format!(
+            "the input is not valid JSON: {e} (send one JSON envelope encoded as UTF-8)"
+        ),
+    })?;
+    downgrade_envelope(&envelope, to).map(|downgraded| downgraded.to_string())
+}
+
 /// [`downgrade_envelope`] between two explicit registries: `envelope` must
 /// be a valid producer envelope of `from`, the result is one of `to`.
 pub fn downgrade_between(

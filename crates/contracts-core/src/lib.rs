@@ -84,7 +84,9 @@ pub mod mirror {
     include!("generated/mirror.rs");
 }
 
-pub use downgrade::{downgrade_between, downgrade_envelope, DowngradeError};
+pub use downgrade::{
+    downgrade_between, downgrade_envelope, downgrade_envelope_json, DowngradeError,
+};
 pub use issue::{IssueCode, ValidationErrors, ValidationIssue};
 pub use schema::Registry;
 pub use validate::{
@@ -187,6 +189,33 @@ pub fn envelope_schema() -> &'static str {
 /// ```
 pub fn event_schema(event_type: &str) -> Option<&'static str> {
     current_registry().event_schema(event_type)
+}
+
+/// [`make_envelope`] for a payload given as JSON bytes or text, returning the
+/// envelope as JSON text (with `type` first): what the Python and Node
+/// bindings call. A payload that is not JSON is an `invalid_json` issue at
+/// `/payload`.
+///
+/// ```
+/// use contracts_core::{make_envelope_json, MetaOverrides};
+/// let err = make_envelope_json("TYPING_INDICATOR", b"{oops", MetaOverrides::default()).unwrap_err();
+/// assert_eq!((err.issues[0].path.as_str(), err.issues[0].code.as_str()), ("/payload", "invalid_json"));
+/// ```
+pub fn make_envelope_json(
+    event_type: &str,
+    payload_json: &[u8],
+    meta: MetaOverrides,
+) -> Result<String, ValidationErrors> {
+    let payload: Value = serde_json::from_slice(payload_json).map_err(|e| ValidationErrors {
+        issues: vec![ValidationIssue {
+            path: "/payload".into(),
+            code: IssueCode::InvalidJson,
+            message: format!(
+                "the payload is not valid JSON: {e} (pass the DTO as one JSON object)"
+            ),
+        }],
+    })?;
+    make_envelope(event_type, payload, meta).map(|envelope| envelope.to_string())
 }
 
 /// Optional `meta` fields for [`make_envelope`]; `event_id` and `timestamp`

@@ -179,15 +179,14 @@ pub fn is_valid_envelope(
 /// Builds an envelope of `eventType` around the payload given as JSON text,
 /// fills `meta.event_id`, `meta.timestamp` and `contracts_version`, and
 /// validates it in producer mode. Returns `{envelope: <JSON text>, issues: []}`
-/// or `{envelope: null, issues}`; throws only when `payloadJson` is not JSON.
+/// or `{envelope: null, issues}` (a `payloadJson` that is not JSON is an
+/// `invalid_json` issue at `/payload`); never throws.
 #[napi]
 pub fn make_envelope(
     event_type: String,
     payload_json: String,
     meta: Option<MetaOverridesInput>,
 ) -> Result<MadeEnvelope> {
-    let payload: serde_json::Value = serde_json::from_str(&payload_json)
-        .map_err(|e| invalid_arg(format!("payloadJson is not valid JSON: {e}")))?;
     let meta = meta.map_or_else(MetaOverrides::default, |m| MetaOverrides {
         event_id: m.event_id,
         timestamp: m.timestamp,
@@ -196,9 +195,9 @@ pub fn make_envelope(
         request_id: m.request_id,
     });
     Ok(
-        match contracts_core::make_envelope(&event_type, payload, meta) {
+        match contracts_core::make_envelope_json(&event_type, payload_json.as_bytes(), meta) {
             Ok(envelope) => MadeEnvelope {
-                envelope: Some(envelope.to_string()),
+                envelope: Some(envelope),
                 issues: Vec::new(),
             },
             Err(errors) => MadeEnvelope {
@@ -243,18 +242,9 @@ pub struct Downgraded {
 /// `{envelope: null, error}`.
 #[napi]
 pub fn downgrade_envelope(input: Either<String, Uint8Array>, to: String) -> Downgraded {
-    let bytes = input_bytes(&input);
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let result = serde_json::from_slice::<serde_json::Value>(bytes)
-        .map_err(|e| contracts_core::DowngradeError {
-            rule_id: "invalid-envelope",
-            path: String::new(),
-            message: format!("the input is not valid JSON: {e}"),
-        })
-        .and_then(|envelope| contracts_core::downgrade_envelope(&envelope, &to));
-    match result {
+    match contracts_core::downgrade_envelope_json(input_bytes(&input), &to) {
         Ok(envelope) => Downgraded {
-            envelope: Some(envelope.to_string()),
+            envelope: Some(envelope),
             error: None,
         },
         Err(e) => Downgraded {

@@ -7,7 +7,8 @@
 use contracts_core::{MetaOverrides, Mode, ValidateOptions, ValidationIssue};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString};
+use pyo3::sync::GILOnceCell;
+use pyo3::types::{PyBytes, PyList, PyString, PyType};
 
 /// Inputs at or above this size are validated with the GIL released, so
 /// other Python threads run meanwhile.
@@ -60,26 +61,42 @@ fn input_bytes<'a>(data: &'a Bound<'_, PyAny>) -> PyResult<&'a [u8]> {
     }
 }
 
+/// Runs `check` on the input's bytes, without the GIL for large inputs.
+fn with_input<T: Send>(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    check: impl FnOnce(&[u8]) -> T + Send,
+) -> PyResult<T> {
+    let bytes = input_bytes(data)?;
+    Ok(if bytes.len() >= RELEASE_GIL_BYTES {
+        py.allow_threads(|| check(bytes))
+    } else {
+        check(bytes)
+    })
+}
+
 fn issues(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
     options: &ValidateOptions,
 ) -> PyResult<Vec<ValidationIssue>> {
-    let bytes = input_bytes(data)?;
-    Ok(if bytes.len() >= RELEASE_GIL_BYTES {
-        py.allow_threads(|| contracts_core::envelope_issues(bytes, options))
-    } else {
+    with_input(py, data, |bytes| {
         contracts_core::envelope_issues(bytes, options)
     })
 }
+
+/// The Python-defined classes of `coach_app_baml_client._errors`, looked up
+/// once per interpreter rather than on every error.
+static ISSUE_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+static ERROR_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+static DOWNGRADE_ERROR_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+const ERRORS_MODULE: &str = "coach_app_baml_client._errors";
 
 fn to_python_issues<'py>(
     py: Python<'py>,
     issues: &[ValidationIssue],
 ) -> PyResult<Bound<'py, PyList>> {
-    let issue_class = py
-        .import("coach_app_baml_client._errors")?
-        .getattr("ValidationIssue")?;
+    let issue_class = ISSUE_CLASS.import(py, ERRORS_MODULE, "ValidationIssue")?;
     let items = issues
         .iter()
         .map(|i| issue_class.call1((i.path.as_str(), i.code.as_str(), i.message.as_str())))
@@ -89,9 +106,7 @@ fn to_python_issues<'py>(
 
 fn raise(py: Python<'_>, issues: &[ValidationIssue]) -> PyErr {
     let raised = (|| {
-        let error_class = py
-            .import("coach_app_baml_client._errors")?
-            .getattr("EnvelopeValidationError")?;
+        let error_class = ERROR_CLASS.import(py, ERRORS_MODULE, "EnvelopeValidationError")?;
         Ok::<_, PyErr>(PyErr::from_value(
             error_class.call1((to_python_issues(py, issues)?,))?,
         ))
@@ -105,31 +120,15 @@ fn raise(py: Python<'_>, issues: &[ValidationIssue]) -> PyErr {
 /// data, when `to` is unknown or when `data` is not a valid envelope.
 #[pyfunction]
 fn downgrade_envelope(py: Python<'_>, data: &Bound<'_, PyAny>, to: &str) -> PyResult<String> {
-    let bytes = input_bytes(data)?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let result = serde_json::from_slice::<serde_json::Value>(bytes)
-        .map_err(|e| contracts_core::DowngradeError {
-            rule_id: "invalid-envelope",
-            path: String::new(),
-            message: format!("the input is not valid JSON: {e}"),
-        })
-        .and_then(|envelope| contracts_core::downgrade_envelope(&envelope, to));
-    match result {
-        Ok(envelope) => Ok(envelope.to_string()),
-        Err(e) => {
-            let raised = (|| {
-                let error_class = py
-                    .import("coach_app_baml_client._errors")?
-                    .getattr("DowngradeError")?;
-                Ok::<_, PyErr>(PyErr::from_value(error_class.call1((
-                    e.rule_id,
-                    e.path.as_str(),
-                    e.message.as_str(),
-                ))?))
-            })();
-            Err(raised.unwrap_or_else(|err| err))
+    contracts_core::downgrade_envelope_json(input_bytes(data)?, to).map_err(|e| {
+        let raised = DOWNGRADE_ERROR_CLASS
+            .import(py, ERRORS_MODULE, "DowngradeError")
+            .and_then(|class| class.call1((e.rule_id, e.path.as_str(), e.message.as_str())));
+        match raised {
+            Ok(error) => PyErr::from_value(error),
+            Err(err) => err,
         }
-    }
+    })
 }
 
 /// The contracts version this module was built from.
@@ -187,7 +186,9 @@ fn is_valid_envelope(
     target_version: Option<String>,
 ) -> PyResult<bool> {
     let options = options(mode, target_version, Some(1))?;
-    Ok(issues(py, data, &options)?.is_empty())
+    with_input(py, data, |bytes| {
+        contracts_core::is_valid_envelope(bytes, &options)
+    })
 }
 
 /// Builds and validates an envelope; `payload_json` is the payload as JSON
@@ -205,8 +206,6 @@ fn make_envelope(
     actor_id: Option<String>,
     request_id: Option<String>,
 ) -> PyResult<String> {
-    let payload: serde_json::Value = serde_json::from_slice(input_bytes(payload_json)?)
-        .map_err(|e| PyValueError::new_err(format!("payload is not valid JSON: {e}")))?;
     let meta = MetaOverrides {
         event_id,
         timestamp,
@@ -214,8 +213,7 @@ fn make_envelope(
         actor_id,
         request_id,
     };
-    contracts_core::make_envelope(event_type, payload, meta)
-        .map(|envelope| envelope.to_string())
+    contracts_core::make_envelope_json(event_type, input_bytes(payload_json)?, meta)
         .map_err(|e| raise(py, &e.issues))
 }
 

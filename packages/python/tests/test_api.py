@@ -140,8 +140,9 @@ def test_argument_errors_are_builtin_exceptions() -> None:
         _native.is_valid_envelope(b"{}", "strict")
     with pytest.raises(TypeError):
         _native.is_valid_envelope(42)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="payload is not valid JSON"):
+    with pytest.raises(EnvelopeValidationError, match="payload is not valid JSON") as info:
         _native.make_envelope("TYPING_INDICATOR", b"{not json")
+    assert [(i.path, i.code) for i in info.value.issues] == [("/payload", "invalid_json")]
 
 
 def test_a_subclass_can_catch_and_reraise() -> None:
