@@ -37,9 +37,14 @@ impl Rng {
         z ^ (z >> 31)
     }
 
+    /// A number in `0..n` (0 when `n` is 0).
     #[allow(clippy::cast_possible_truncation)]
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 
     pub fn one_in(&mut self, n: usize) -> bool {
