@@ -146,11 +146,35 @@ def commit_subjects(root: Path, since_tag: str | None) -> list[str]:
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
+def contract_changes(root: Path, since_tag: str | None) -> str | None:
+    """The contract section of the entry: `contracts diff --format markdown`
+    against the last release (what changed on the wire and the bump each change
+    needs), or None before the first release or outside the workspace."""
+    workspace = (root / "crates" / "contracts-compiler").is_dir() and (
+        root / "baml_src"
+    ).is_dir()
+    if since_tag is None or not workspace:
+        return None
+    cmd = ["cargo", "run", "-q", "-p", "contracts-compiler", "--bin", "contracts", "--"]
+    cmd += ["diff", "--against", since_tag, "--format", "markdown"]
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BumpError(f"`{' '.join(cmd)}` failed:\n{proc.stderr or proc.stdout}")
+    return proc.stdout.strip() or None
+
+
 def changelog_entry(
-    new: str, date: str, subjects: list[str], since_tag: str | None
+    new: str,
+    date: str,
+    subjects: list[str],
+    since_tag: str | None,
+    contract: str | None = None,
 ) -> str:
     origin = f"since {since_tag}" if since_tag else "since the first commit"
-    lines = [f"## [{new}] - {date}", "", f"### Changes ({origin})", ""]
+    lines = [f"## [{new}] - {date}", ""]
+    if contract:
+        lines += ["### Contract changes", "", contract, ""]
+    lines += [f"### Changes ({origin})", ""]
     lines += [f"- {s}" for s in subjects] or ["- No commits (version bump only)."]
     return "\n".join(lines) + "\n"
 
@@ -224,7 +248,11 @@ def bump(
     }
     since = versions.last_release_tag(root, before=new)
     entry = changelog_entry(
-        new, date or dt.date.today().isoformat(), commit_subjects(root, since), since
+        new,
+        date or dt.date.today().isoformat(),
+        commit_subjects(root, since),
+        since,
+        contract_changes(root, since),
     )
     changelog = root / "CHANGELOG.md"
     old_changelog = (
