@@ -46,7 +46,7 @@ $(STAMPS)/npm: $(TS)/package.json $(TS)/package-lock.json
 	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
-generate: setup ## Regenerate every SDK and the contracts-core registry from baml_src/
+generate: setup ## Regenerate the three SDKs, the core registry, mirror and history, and the JSON Schemas from baml_src/
 	$(BAML_CLI) generate --from baml_src 2>&1 | grep -v '^\s*$$' | tail -n 2
 	$(CONTRACTS) gen
 
