@@ -4,8 +4,10 @@
 //!
 //! Each vector is one JSON file:
 //! `{description, mode, target_version?, input | input_text, expect: {valid, issues: [{path, code}]}}`.
-//! The literal `{{CONTRACTS_VERSION}}` anywhere in the file is replaced by
-//! [`contracts_core::CONTRACTS_VERSION`] before the file is parsed.
+//! Before the file is parsed, the placeholders `{{CONTRACTS_VERSION}}`,
+//! `{{NEXT_MINOR}}` (`MAJOR.MINOR+1.0`), `{{NEXT_MAJOR}}` (`MAJOR+1.0.0`) and
+//! `{{MAJOR}}` are replaced, computed from [`contracts_core::CONTRACTS_VERSION`],
+//! so the version rules keep their meaning after every bump.
 
 use contracts_core::{envelope_issues, IssueCode, Mode, ValidateOptions};
 use serde_json::Value;
@@ -15,8 +17,17 @@ use std::fmt::Write as _;
 mod support;
 use support::vector_files;
 
-const PLACEHOLDER: &str = "{{CONTRACTS_VERSION}}";
 const MIN_VECTORS: usize = 50;
+
+/// Replaces the version placeholders (see the module documentation).
+fn expand_placeholders(raw: &str, version: &str) -> String {
+    let mut parts = version.split(['.', '-', '+']).map(|p| p.parse::<u64>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    raw.replace("{{CONTRACTS_VERSION}}", version)
+        .replace("{{NEXT_MINOR}}", &format!("{major}.{}.0", minor + 1))
+        .replace("{{NEXT_MAJOR}}", &format!("{}.0.0", major + 1))
+        .replace("{{MAJOR}}", &major.to_string())
+}
 
 /// One parsed vector, ready to run.
 struct Vector {
@@ -27,7 +38,7 @@ struct Vector {
 }
 
 fn parse_vector(raw: &str) -> Result<Vector, String> {
-    let text = raw.replace(PLACEHOLDER, contracts_core::CONTRACTS_VERSION);
+    let text = expand_placeholders(raw, contracts_core::CONTRACTS_VERSION);
     let doc: Value =
         serde_json::from_str(&text).map_err(|e| format!("vector file is not valid JSON: {e}"))?;
     let obj = doc

@@ -41,8 +41,19 @@ def _repo_root() -> Path:
 VECTORS = sorted((_repo_root() / "testdata" / "vectors").glob("*.json"))
 
 
+def expand_placeholders(raw: str, version: str) -> str:
+    """The corpus's version placeholders, computed from this package's version."""
+    major, minor = (int(p) for p in version.split("-")[0].split("+")[0].split(".")[:2])
+    return (
+        raw.replace("{{CONTRACTS_VERSION}}", version)
+        .replace("{{NEXT_MINOR}}", f"{major}.{minor + 1}.0")
+        .replace("{{NEXT_MAJOR}}", f"{major + 1}.0.0")
+        .replace("{{MAJOR}}", str(major))
+    )
+
+
 def _load(path: Path) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8").replace("{{CONTRACTS_VERSION}}", CONTRACTS_VERSION)
+    text = expand_placeholders(path.read_text(encoding="utf-8"), CONTRACTS_VERSION)
     case: dict[str, Any] = json.loads(text)
     return case
 

@@ -66,7 +66,17 @@ export function makeProject() {
   };
 }
 
-/** Every vector of testdata/vectors with `{{CONTRACTS_VERSION}}` substituted. */
+/** The corpus's version placeholders, computed from `version`. */
+export function expandPlaceholders(raw, version) {
+  const [major, minor] = version.split(/[-+]/)[0].split(".").map(Number);
+  return raw
+    .replaceAll("{{CONTRACTS_VERSION}}", version)
+    .replaceAll("{{NEXT_MINOR}}", `${major}.${minor + 1}.0`)
+    .replaceAll("{{NEXT_MAJOR}}", `${major + 1}.0.0`)
+    .replaceAll("{{MAJOR}}", String(major));
+}
+
+/** Every vector of testdata/vectors with its version placeholders substituted. */
 export function loadVectors(version) {
   if (!existsSync(VECTORS_DIR)) return [];
   return readdirSync(VECTORS_DIR)
@@ -75,7 +85,7 @@ export function loadVectors(version) {
     .map((file) => {
       const raw = readFileSync(join(VECTORS_DIR, file), "utf8");
       const vector = JSON.parse(raw);
-      const sub = (s) => s.replaceAll("{{CONTRACTS_VERSION}}", version);
+      const sub = (s) => expandPlaceholders(s, version);
       if (typeof vector.input_text === "string") vector.input_text = sub(vector.input_text);
       if ("input" in vector) vector.input = JSON.parse(sub(JSON.stringify(vector.input)));
       return { file, ...vector };
