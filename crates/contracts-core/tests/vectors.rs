@@ -21,7 +21,9 @@ const MIN_VECTORS: usize = 50;
 
 /// Replaces the version placeholders (see the module documentation).
 fn expand_placeholders(raw: &str, version: &str) -> String {
-    let mut parts = version.split(['.', '-', '+']).map(|p| p.parse::<u64>().unwrap_or(0));
+    let mut parts = version
+        .split(['.', '-', '+'])
+        .map(|p| p.parse::<u64>().unwrap_or(0));
     let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
     raw.replace("{{CONTRACTS_VERSION}}", version)
         .replace("{{NEXT_MINOR}}", &format!("{major}.{}.0", minor + 1))
