@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import bump  # noqa: E402
+from release_repo import git, init_repo  # noqa: E402
 import versions  # noqa: E402
 
 BUMP = ROOT / "tools" / "bump.py"
@@ -31,12 +32,6 @@ PATHS = [
     "packages/typescript/package.json",
     "packages/typescript/package-lock.json",
 ]
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout
 
 
 def _run_bump(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -67,15 +62,10 @@ def repo(tmp_path: Path) -> Path:
     with tarfile.open(fileobj=buf) as tar:
         tar.extractall(tmp_path, filter="data")
     (tmp_path / ".gitignore").write_text("target/\n")
-    _git(tmp_path, "init", "-q", "-b", "main")
-    _git(tmp_path, "config", "user.email", "test@example.invalid")
-    _git(tmp_path, "config", "user.name", "Test")
-    _git(tmp_path, "config", "commit.gpgsign", "false")
-    _git(tmp_path, "add", "-A")
-    _git(tmp_path, "commit", "-q", "-m", "Initial import")
+    init_repo(tmp_path)
     (tmp_path / "NOTES.txt").write_text("x\n")
-    _git(tmp_path, "add", "NOTES.txt")
-    _git(tmp_path, "commit", "-q", "-m", "Add notes")
+    git(tmp_path, "add", "NOTES.txt")
+    git(tmp_path, "commit", "-q", "-m", "Add notes")
     return tmp_path
 
 
@@ -110,14 +100,14 @@ def test_bump_minor_rewrites_every_place_consistently(repo: Path) -> None:
         check=True,
     )
     # Nothing but the version places changed (plus the new CHANGELOG.md).
-    changed = set(_git(repo, "diff", "--name-only").split())
+    changed = set(git(repo, "diff", "--name-only").split())
     assert changed == {
         "Cargo.toml",
         "Cargo.lock",
         "packages/typescript/package.json",
         "packages/typescript/package-lock.json",
     }, changed
-    diff = _git(repo, "diff", "--numstat")
+    diff = git(repo, "diff", "--numstat")
     for line in diff.splitlines():  # each file: only version lines change
         added, removed, name = line.split("\t")
         assert added == removed, f"{name}: {line}"
@@ -133,12 +123,12 @@ def test_bump_minor_rewrites_every_place_consistently(repo: Path) -> None:
 def test_changelog_lists_the_commits_since_the_last_tag(repo: Path) -> None:
     assert _run_bump(repo, "minor").returncode == 0
     first = versions.workspace_version(repo)
-    _git(repo, "commit", "-q", "-am", f"Release {first}")
-    _git(repo, "add", "CHANGELOG.md")
-    _git(repo, "commit", "-q", "-m", "Add the changelog")
-    _git(repo, "tag", f"v{first}")
+    git(repo, "commit", "-q", "-am", f"Release {first}")
+    git(repo, "add", "CHANGELOG.md")
+    git(repo, "commit", "-q", "-m", "Add the changelog")
+    git(repo, "tag", f"v{first}")
     (repo / "NOTES.txt").write_text("y\n")
-    _git(repo, "commit", "-q", "-am", "Fix a prompt")
+    git(repo, "commit", "-q", "-am", "Fix a prompt")
 
     proc = _run_bump(repo, "patch")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -186,14 +176,14 @@ def test_refuses_a_version_not_greater(repo: Path, target: str) -> None:
         assert "not a release version" in proc.stderr
     else:
         assert f"not greater than the current version {current}" in proc.stderr
-    assert _git(repo, "status", "--porcelain") == ""
+    assert git(repo, "status", "--porcelain") == ""
 
 
 def test_dry_run_writes_nothing(repo: Path) -> None:
     proc = _run_bump(repo, "major", "--dry-run")
     assert proc.returncode == 0, proc.stderr
     assert "would rewrite Cargo.lock" in proc.stdout
-    assert _git(repo, "status", "--porcelain") == ""
+    assert git(repo, "status", "--porcelain") == ""
 
 
 def test_a_failed_check_restores_every_file(
@@ -207,7 +197,7 @@ def test_a_failed_check_restores_every_file(
         bump.bump(repo, "minor", date="2030-01-02")
     assert {p: (repo / p).read_bytes() for p in before} == before
     assert not (repo / "CHANGELOG.md").exists()
-    assert _git(repo, "status", "--porcelain") == ""
+    assert git(repo, "status", "--porcelain") == ""
 
 
 @pytest.mark.parametrize(

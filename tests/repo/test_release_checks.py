@@ -6,7 +6,6 @@ rehearsal and release.yml; here the git/version checks run on a small copy.)
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,38 +18,13 @@ sys.path.insert(0, str(ROOT / "tools"))
 import bump  # noqa: E402
 import release_checks  # noqa: E402
 import versions  # noqa: E402
-
-FILES = [
-    "Cargo.toml",
-    "Cargo.lock",
-    "packages/typescript/package.json",
-    "packages/typescript/package-lock.json",
-    "baml_src/generators.baml",
-]
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout
+from release_repo import copy_version_files, git, init_repo  # noqa: E402
 
 
 @pytest.fixture()
 def repo(tmp_path: Path) -> Path:
-    for rel in FILES:
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / rel, tmp_path / rel)
-    for manifest in versions.internal_crates(ROOT).values():
-        rel = manifest.relative_to(ROOT)
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(manifest, tmp_path / rel)
-    _git(tmp_path, "init", "-q", "-b", "main")
-    _git(tmp_path, "config", "user.email", "test@example.invalid")
-    _git(tmp_path, "config", "user.name", "Test")
-    _git(tmp_path, "config", "commit.gpgsign", "false")
-    _git(tmp_path, "add", "-A")
-    _git(tmp_path, "commit", "-q", "-m", "Initial import")
-    return tmp_path
+    copy_version_files(tmp_path, extra=["baml_src/generators.baml"])
+    return init_repo(tmp_path)
 
 
 def _status(repo: Path, **kw) -> dict[str, release_checks.Result]:
@@ -97,21 +71,21 @@ def test_baml_src_change_without_a_bump_is_refused(
         bump, "cargo_lock_check", lambda root: None
     )  # crate sources not copied
     version = versions.workspace_version(repo)
-    _git(repo, "tag", f"v{version}")
+    git(repo, "tag", f"v{version}")
     # Releasing the tagged commit itself is fine.
     assert _status(repo, tag=f"v{version}")["bumped"].status == "PASS"
 
     gen = repo / "baml_src/generators.baml"
     gen.write_text(gen.read_text() + "\n// a contract change\n")
-    _git(repo, "commit", "-q", "-am", "Change the contracts")
+    git(repo, "commit", "-q", "-am", "Change the contracts")
     res = _status(repo)
     assert res["bumped"].status == "FAIL"
     assert "baml_src/ changed since" in res["bumped"].detail
     assert "make bump" in res["bumped"].detail
 
     bump.bump(repo, "minor", date="2030-01-02")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Release")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Release")
     res = _status(repo)
     assert res["bumped"].status == "PASS", res["bumped"].detail
     assert "baml_src/ changed" in res["bumped"].detail
@@ -119,10 +93,10 @@ def test_baml_src_change_without_a_bump_is_refused(
 
 def test_an_existing_tag_on_another_commit_is_refused(repo: Path) -> None:
     version = versions.workspace_version(repo)
-    _git(repo, "tag", f"v{version}")
+    git(repo, "tag", f"v{version}")
     (repo / "README").write_text("x\n")
-    _git(repo, "add", "README")
-    _git(repo, "commit", "-q", "-m", "Docs")
+    git(repo, "add", "README")
+    git(repo, "commit", "-q", "-m", "Docs")
     res = _status(repo)
     assert res["bumped"].status == "FAIL"
     assert "already released" in res["bumped"].detail

@@ -11,7 +11,6 @@ it exists. ``python tools/bump.py`` rewrites all of them.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,26 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import versions  # noqa: E402
-
-# The files the version lives in; copied for the negative tests.
-VERSION_FILES = [
-    "Cargo.toml",
-    "Cargo.lock",
-    "packages/typescript/package.json",
-    "packages/typescript/package-lock.json",
-]
-
-
-def _copy_repo_subset(dst: Path) -> Path:
-    """The version files plus every crate manifest, as committed-tree-like copy."""
-    for rel in VERSION_FILES:
-        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / rel, dst / rel)
-    for manifest in versions.internal_crates(ROOT).values():
-        rel = manifest.relative_to(ROOT)
-        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(manifest, dst / rel)
-    return dst
+from release_repo import VERSION_FILES, copy_version_files  # noqa: E402
 
 
 def test_every_version_place_agrees() -> None:
@@ -111,7 +91,7 @@ def test_pep440_and_ordering() -> None:
 
 
 def test_mismatches_are_listed_with_file_and_value(tmp_path: Path) -> None:
-    root = _copy_repo_subset(tmp_path)
+    root = copy_version_files(tmp_path)
     version = versions.workspace_version(root)
     _, _, bad = versions.check(root, dist=tmp_path / "no-dist")
     assert not bad, versions.report(version, bad)
@@ -166,7 +146,7 @@ def test_mismatches_are_listed_with_file_and_value(tmp_path: Path) -> None:
 
 
 def test_a_literal_crate_version_is_reported(tmp_path: Path) -> None:
-    root = _copy_repo_subset(tmp_path)
+    root = copy_version_files(tmp_path)
     manifest = root / "crates/contracts-core/Cargo.toml"
     version = versions.workspace_version(root)
     manifest.write_text(

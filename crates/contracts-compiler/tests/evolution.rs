@@ -4,7 +4,9 @@
 use contracts_compiler::diff::{self, Bump, RULES};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod support;
+use support::GitRepo;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -152,18 +154,12 @@ fn versions_and_bumps() {
 const GOAL: &str = "class Goal {\n  id string\n  title string\n  @@description(\"A goal.\")\n}\n";
 const FUNCTION: &str = "function Summarize(text: string) -> Goal {\n  client CoachLLM\n  prompt #\"\n    Summarize {{ text }}.\n  \"#\n}\n";
 
-struct Repo(PathBuf);
+struct Repo(GitRepo);
 
 impl Repo {
+    /// A repository with a small contract committed and tagged v0.1.0.
     fn new(label: &str) -> Repo {
-        let dir = std::env::temp_dir().join(format!(
-            "contracts-evolution-{label}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let repo = Repo(dir);
-        repo.git(&["init", "-q"]);
+        let repo = Repo(GitRepo::new(&format!("evolution-{label}")));
         repo.write("Cargo.toml", &cargo_toml("0.1.0"));
         repo.write("baml_src/types.baml", GOAL);
         repo.write("baml_src/functions.baml", FUNCTION);
@@ -173,62 +169,24 @@ impl Repo {
     }
 
     fn git(&self, args: &[&str]) {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=Contracts Test",
-                "-c",
-                "user.email=contracts@example.invalid",
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "tag.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(&self.0)
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE")
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        self.0.git(args);
     }
 
     fn write(&self, file: &str, text: &str) {
-        let path = self.0.join(file);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
+        self.0.write(file, text);
     }
 
     fn commit(&self, message: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.0.commit(message);
     }
 
     fn contracts(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_contracts"))
-            .args(args)
-            .current_dir(&self.0)
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE")
-            .output()
-            .expect("run contracts");
+        let out = self.0.contracts(args);
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
-    }
-}
-
-impl Drop for Repo {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -11,7 +11,9 @@ use contracts_core::schema::{ClassDef, EnumDef, EventDef, FieldDef, Registry, Ty
 use contracts_core::{downgrade_between, ValidateOptions};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod support;
+use support::GitRepo;
 
 const SCHEMA_DIRS: [&str; 3] = contracts_compiler::schema::SCHEMA_DIRS;
 
@@ -62,67 +64,42 @@ fn v2() -> String {
         )
 }
 
-struct Repo(contracts_compiler::diff::TempDir);
+struct Repo(GitRepo);
 
 impl Repo {
     fn new() -> Repo {
-        let repo = Repo(contracts_compiler::diff::TempDir::new("history").unwrap());
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo
+        Repo(GitRepo::new("history"))
     }
 
     fn path(&self) -> &Path {
         self.0.path()
     }
 
+    /// The contracts and the workspace version of one release.
     fn write(&self, version: &str, contracts: &str) {
-        std::fs::create_dir_all(self.path().join("baml_src")).unwrap();
-        std::fs::write(self.path().join("baml_src/types.baml"), contracts).unwrap();
-        std::fs::write(
-            self.path().join("Cargo.toml"),
-            format!("[workspace.package]\nversion = \"{version}\"\n"),
-        )
-        .unwrap();
-    }
-
-    fn git(&self, args: &[&str]) {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=Contracts Test",
-                "-c",
-                "user.email=contracts@example.invalid",
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "tag.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(self.path())
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
+        self.0.write("baml_src/types.baml", contracts);
+        self.0.write(
+            "Cargo.toml",
+            &format!("[workspace.package]\nversion = \"{version}\"\n"),
         );
     }
 
+    fn git(&self, args: &[&str]) {
+        self.0.git(args);
+    }
+
     fn commit(&self, message: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
+        self.0.commit(message);
     }
 
     /// `contracts gen --root <repo>` (plus `--check` when asked).
     fn gen(&self, check: bool) -> std::process::Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_contracts"));
-        cmd.current_dir(self.path())
-            .args(["gen", "--root"])
-            .arg(self.path());
+        let root = self.path().to_str().expect("UTF-8 temp path");
+        let mut args = vec!["gen", "--root", root];
         if check {
-            cmd.arg("--check");
+            args.push("--check");
         }
-        cmd.output().expect("contracts runs")
+        self.0.contracts(&args)
     }
 }
 
