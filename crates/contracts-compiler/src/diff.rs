@@ -24,6 +24,29 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
+
+/// What classes and enums share besides their members: description, alias,
+/// `@@dynamic`, constraints and `@stream` attributes.
+type BlockMeta<'a> = (
+    Option<&'a String>,
+    Option<&'a String>,
+    bool,
+    &'a [Constraint],
+    &'a [String],
+);
+
+/// The [`BlockMeta`] of a class or an enum (both have these fields).
+macro_rules! block_meta {
+    ($block:expr) => {
+        (
+            $block.description.as_ref(),
+            $block.alias.as_ref(),
+            $block.dynamic,
+            &$block.constraints,
+            &$block.stream,
+        )
+    };
+}
 use std::process::Command;
 
 /// A SemVer bump, ordered from none to major.
@@ -527,20 +550,8 @@ impl Differ {
         what: &str,
         name: &str,
         location: &Location,
-        old: (
-            Option<&String>,
-            Option<&String>,
-            bool,
-            &[Constraint],
-            &[String],
-        ),
-        new: (
-            Option<&String>,
-            Option<&String>,
-            bool,
-            &[Constraint],
-            &[String],
-        ),
+        old: BlockMeta<'_>,
+        new: BlockMeta<'_>,
     ) {
         if old.0 != new.0 {
             self.push(
@@ -618,20 +629,8 @@ impl Differ {
             "class",
             &new.name,
             &new.location,
-            (
-                old.description.as_ref(),
-                old.alias.as_ref(),
-                old.dynamic,
-                &old.constraints,
-                &old.stream,
-            ),
-            (
-                new.description.as_ref(),
-                new.alias.as_ref(),
-                new.dynamic,
-                &new.constraints,
-                &new.stream,
-            ),
+            block_meta!(old),
+            block_meta!(new),
         );
         let removed: Vec<&Field> = old
             .fields
@@ -800,20 +799,8 @@ impl Differ {
             "enum",
             &new.name,
             &new.location,
-            (
-                old.description.as_ref(),
-                old.alias.as_ref(),
-                old.dynamic,
-                &old.constraints,
-                &old.stream,
-            ),
-            (
-                new.description.as_ref(),
-                new.alias.as_ref(),
-                new.dynamic,
-                &new.constraints,
-                &new.stream,
-            ),
+            block_meta!(old),
+            block_meta!(new),
         );
         let find = |e: &'_ Enum, name: &str| -> Option<EnumValue> {
             e.values.iter().find(|v| v.name == name).cloned()
