@@ -26,7 +26,7 @@ CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-setup: $(STAMPS)/venv $(STAMPS)/protoc $(STAMPS)/npm ## Install the toolchain: .venv, protoc, node_modules
+setup: $(STAMPS)/venv $(STAMPS)/protoc $(STAMPS)/npm $(STAMPS)/browser ## Install the toolchain: .venv, protoc, node_modules, Chromium + playwright-core
 
 $(STAMPS)/venv: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,17 @@ $(STAMPS)/protoc:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq protobuf-compiler >/dev/null; \
 	fi
 	@protoc --version
+	@mkdir -p $(STAMPS) && touch $@
+
+# Browser tests drive Debian's Chromium through playwright-core (tools/browser);
+# a browser download from a test tool's own CDN is never used.
+$(STAMPS)/browser: tools/browser/package.json tools/browser/package-lock.json
+	@if ! [ -x /usr/bin/chromium ] && [ -z "$${CHROMIUM:-}" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@$${CHROMIUM:-/usr/bin/chromium} --version
+	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/npm: $(TS)/package.json $(TS)/package-lock.json
