@@ -2,8 +2,9 @@
 //! client decodes, following that version's registry from the history.
 
 use crate::issue::{push_pointer, IssueCode, ValidationIssue};
+use crate::options::ValidateOptions;
 use crate::schema::{Registry, Ty};
-use crate::validate::{registry_value_issues, type_issues, ValidateOptions};
+use crate::validate::{registry_value_issues, type_issues};
 use serde_json::{Map, Value};
 use std::fmt;
 

@@ -132,6 +132,12 @@ impl std::error::Error for ValidationErrors {}
 pub(crate) fn push_pointer(path: &str, token: &str) -> String {
     let mut out = String::with_capacity(path.len() + token.len() + 1);
     out.push_str(path);
+    push_token(&mut out, token);
+    out
+}
+
+/// Appends `/` and `token`, escaped (RFC 6901), to the pointer in `out`.
+pub(crate) fn push_token(out: &mut String, token: &str) {
     out.push('/');
     for c in token.chars() {
         match c {
@@ -140,5 +146,4 @@ pub(crate) fn push_pointer(path: &str, token: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
 }

@@ -17,10 +17,18 @@
 //! # let _ = (make_envelope, MetaOverrides::default());
 //! ```
 
+mod check;
 mod downgrade;
-mod fast;
+pub mod input;
 mod issue;
+mod json;
+mod keys;
+mod options;
+mod path;
+mod problem;
+mod report;
 mod rules;
+mod tape;
 #[allow(missing_docs, clippy::unreadable_literal)]
 mod registry {
     include!("generated/registry.rs");
@@ -88,10 +96,11 @@ pub use downgrade::{
     downgrade_between, downgrade_envelope, downgrade_envelope_json, DowngradeError,
 };
 pub use issue::{IssueCode, ValidationErrors, ValidationIssue};
+pub use options::{Mode, ValidateOptions};
 pub use schema::Registry;
 pub use validate::{
-    envelope_issues, is_valid_envelope, validate_envelope, value_issues, EnvelopeInput, Mode,
-    ValidEnvelope, ValidateOptions,
+    envelope_issues, input_issues, is_valid_envelope, is_valid_input, validate_envelope,
+    validate_input, value_issues, EnvelopeInput, ValidEnvelope,
 };
 
 use serde_json::{Map, Value};

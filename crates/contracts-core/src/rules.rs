@@ -1,6 +1,221 @@
-//! The value rules both validation paths share, so their verdicts cannot drift.
+//! What each type of the contract accepts: the one home of every value rule.
+//!
+//! The validator (`check.rs`) reads the value and asks these functions;
+//! they decide. Every match over [`Ty`] here lists every variant, so a new
+//! kind of type does not compile until each rule says what it accepts.
 
-use crate::validate::Mode;
+use crate::input::{Num, Scalar};
+use crate::options::Mode;
+use crate::problem::{Kind, Problem};
+use crate::schema::{Registry, Ty};
+
+/// What an array must be checked as.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ArrayShape {
+    /// A list whose items are this type.
+    List(&'static Ty),
+    /// Any one of these members (the union's rule is in `check.rs`).
+    Union(&'static [Ty]),
+}
+
+/// What an object must be checked as.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ObjectShape {
+    /// An object of this class.
+    Class(usize),
+    /// An object whose keys and values are these types.
+    Map(&'static Ty, &'static Ty),
+    /// Any one of these members (the union's rule is in `check.rs`).
+    Union(&'static [Ty]),
+}
+
+/// Whether the scalar `value` is a `ty`.
+pub(crate) fn scalar<'a>(reg: &Registry, ty: Ty, value: Scalar<'a>) -> Result<(), Problem<'a>> {
+    let got = match value {
+        Scalar::Host(host) => return Err(Problem::Host(host)),
+        Scalar::Null => Kind::Null,
+        Scalar::Bool(_) => Kind::Bool,
+        Scalar::Num(_) => Kind::Number,
+        Scalar::Str(_) => Kind::String,
+    };
+    let wrong = Problem::WrongType { ty, got };
+    let fail = |ok: bool, problem: Problem<'a>| if ok { Ok(()) } else { Err(problem) };
+    match ty {
+        Ty::String => fail(matches!(value, Scalar::Str(_)), wrong),
+        Ty::Float => fail(matches!(value, Scalar::Num(_)), wrong),
+        Ty::Bool => fail(matches!(value, Scalar::Bool(_)), wrong),
+        Ty::Null => fail(matches!(value, Scalar::Null), wrong),
+        Ty::Int => match value {
+            Scalar::Num(n) => fail(is_int(n), Problem::NotAnInteger(n)),
+            _ => Err(wrong),
+        },
+        Ty::Uuid => match value {
+            Scalar::Str(s) => fail(is_canonical_uuid(s), Problem::InvalidUuid(s)),
+            _ => Err(wrong),
+        },
+        Ty::Timestamp => match value {
+            Scalar::Str(s) => fail(is_timestamp(s), Problem::InvalidTimestamp(s)),
+            _ => Err(wrong),
+        },
+        Ty::Date => match value {
+            Scalar::Str(s) => fail(is_iso_date(s), Problem::InvalidDate(s)),
+            _ => Err(wrong),
+        },
+        Ty::StringLiteral(expected) => match value {
+            Scalar::Str(s) => fail(s == expected, Problem::StringLiteral { expected, got: s }),
+            _ => Err(wrong),
+        },
+        Ty::IntLiteral(expected) => match value {
+            Scalar::Num(n) => fail(
+                n == Num::Int(expected),
+                Problem::IntLiteral { expected, got: n },
+            ),
+            _ => Err(wrong),
+        },
+        Ty::BoolLiteral(expected) => match value {
+            Scalar::Bool(b) => fail(b == expected, Problem::BoolLiteral { expected, got: b }),
+            _ => Err(wrong),
+        },
+        Ty::Enum(enum_index) => match value {
+            Scalar::Str(s) => fail(
+                reg.enums[enum_index].values.contains(&s),
+                Problem::EnumValue { enum_index, got: s },
+            ),
+            _ => Err(wrong),
+        },
+        Ty::Class(class) => Err(Problem::NotAnObject { class, got }),
+        Ty::List(_) | Ty::Map(..) => Err(wrong),
+        // On a scalar every member has at most one issue, at the union's own
+        // path, so the union's rule (the closest member's issues, or one
+        // `wrong_type` when that member fails right there) is one `wrong_type`.
+        Ty::Union(members) => fail(
+            members.iter().any(|m| scalar(reg, *m, value).is_ok()),
+            Problem::NoUnionMember { members, got },
+        ),
+        Ty::Optional(inner) => match value {
+            Scalar::Null => Ok(()),
+            _ => scalar(reg, *inner, value),
+        },
+    }
+}
+
+/// What an array is checked as when the contract says `ty`.
+pub(crate) fn array(ty: Ty) -> Result<ArrayShape, Problem<'static>> {
+    match ty {
+        Ty::List(inner) => Ok(ArrayShape::List(inner)),
+        Ty::Union(members) => Ok(ArrayShape::Union(members)),
+        Ty::Optional(inner) => array(*inner),
+        Ty::Class(class) => Err(Problem::NotAnObject {
+            class,
+            got: Kind::Array,
+        }),
+        Ty::Map(..)
+        | Ty::String
+        | Ty::Int
+        | Ty::Float
+        | Ty::Bool
+        | Ty::Null
+        | Ty::Uuid
+        | Ty::Timestamp
+        | Ty::Date
+        | Ty::StringLiteral(_)
+        | Ty::IntLiteral(_)
+        | Ty::BoolLiteral(_)
+        | Ty::Enum(_) => Err(Problem::WrongType {
+            ty,
+            got: Kind::Array,
+        }),
+    }
+}
+
+/// What an object is checked as when the contract says `ty`.
+pub(crate) fn object(ty: Ty) -> Result<ObjectShape, Problem<'static>> {
+    match ty {
+        Ty::Class(class) => Ok(ObjectShape::Class(class)),
+        Ty::Map(key, value) => Ok(ObjectShape::Map(key, value)),
+        Ty::Union(members) => Ok(ObjectShape::Union(members)),
+        Ty::Optional(inner) => object(*inner),
+        Ty::List(_)
+        | Ty::String
+        | Ty::Int
+        | Ty::Float
+        | Ty::Bool
+        | Ty::Null
+        | Ty::Uuid
+        | Ty::Timestamp
+        | Ty::Date
+        | Ty::StringLiteral(_)
+        | Ty::IntLiteral(_)
+        | Ty::BoolLiteral(_)
+        | Ty::Enum(_) => Err(Problem::WrongType {
+            ty,
+            got: Kind::Object,
+        }),
+    }
+}
+
+/// Whether a map whose keys are `key_ty` may have the key `key`. Keys are
+/// strings; the contract constrains them only with an enum.
+pub(crate) fn map_key<'a>(reg: &Registry, key_ty: Ty, key: &'a str) -> Result<(), Problem<'a>> {
+    match key_ty {
+        Ty::Enum(enum_index) => {
+            if reg.enums[enum_index].values.contains(&key) {
+                Ok(())
+            } else {
+                Err(Problem::EnumKey { enum_index, key })
+            }
+        }
+        Ty::String
+        | Ty::Int
+        | Ty::Float
+        | Ty::Bool
+        | Ty::Null
+        | Ty::Uuid
+        | Ty::Timestamp
+        | Ty::Date
+        | Ty::StringLiteral(_)
+        | Ty::IntLiteral(_)
+        | Ty::BoolLiteral(_)
+        | Ty::Class(_)
+        | Ty::List(_)
+        | Ty::Map(..)
+        | Ty::Union(_)
+        | Ty::Optional(_) => Ok(()),
+    }
+}
+
+/// `ty` after any `Optional`s, and whether `null` is accepted on the way.
+pub(crate) fn peel(ty: Ty) -> (Ty, bool) {
+    match ty {
+        Ty::Optional(inner) => (peel(*inner).0, true),
+        Ty::String
+        | Ty::Int
+        | Ty::Float
+        | Ty::Bool
+        | Ty::Null
+        | Ty::Uuid
+        | Ty::Timestamp
+        | Ty::Date
+        | Ty::StringLiteral(_)
+        | Ty::IntLiteral(_)
+        | Ty::BoolLiteral(_)
+        | Ty::Enum(_)
+        | Ty::Class(_)
+        | Ty::List(_)
+        | Ty::Map(..)
+        | Ty::Union(_) => (ty, false),
+    }
+}
+
+/// Whether the number is an `int`: a whole number within `i64` (JSON `1.0`
+/// is an int; JSON has one number type).
+fn is_int(n: Num) -> bool {
+    match n {
+        Num::Int(_) => true,
+        Num::UInt(_) | Num::BigInt(_) => false,
+        Num::Float(f) => is_integral(f),
+    }
+}
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase hex, the one form producers emit.
 pub(crate) fn is_canonical_uuid(s: &str) -> bool {

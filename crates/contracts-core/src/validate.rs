@@ -1,83 +1,26 @@
-//! Envelope validation against a generated registry: the current one, or in
-//! producer mode the registry of an explicitly targeted older version.
+//! Envelope validation against a generated registry (the current one, or in
+//! producer mode the registry of an explicitly targeted older version): the
+//! public entry points, over JSON text, `serde_json::Value` and any
+//! [`Input`].
+//!
+//! Every entry point is one pass of the validator (`check.rs`): with the
+//! sink that stops at the first issue for `is_valid_*`, with the one that
+//! collects every issue for the others. JSON text is validated as it is
+//! parsed; it is read a second time, as a tree, only when an object the
+//! contract describes repeats a key (the last value is the one that counts,
+//! as in any JSON parser that keeps one, and it may come after the first
+//! was checked).
 
-use crate::issue::{push_pointer, IssueCode, ValidationErrors, ValidationIssue};
-use crate::schema::{Registry, Ty};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
-
-/// Who is validating, which decides how strict the check is.
-///
-/// | | producer (backend, before broadcast) | consumer (client, on receipt) |
-/// |---|---|---|
-/// | unknown fields | `unknown_field` | ignored |
-/// | `contracts_version` | equal to this package's version (or `target_version`) | same MAJOR as this package |
-/// | unknown `type` | `unknown_event_type` | `unknown_event_type` (skip the event) |
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// Strict: exactly the current contract.
-    #[default]
-    Producer,
-    /// Tolerant: what a client decoding a possibly newer envelope accepts.
-    Consumer,
-}
-
-impl std::str::FromStr for Mode {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "producer" => Ok(Self::Producer),
-            "consumer" => Ok(Self::Consumer),
-            other => Err(format!(
-                "unknown mode {other:?}: use \"producer\" or \"consumer\""
-            )),
-        }
-    }
-}
-
-/// Options for [`validate_envelope`].
-#[derive(Debug, Clone)]
-pub struct ValidateOptions {
-    /// Producer (strict) or consumer (tolerant).
-    pub mode: Mode,
-    /// In producer mode, an explicitly targeted older version: the envelope
-    /// must carry it as `contracts_version` instead of
-    /// [`crate::CONTRACTS_VERSION`], and is checked against that version's
-    /// registry from the shipped history ([`crate::history`]). A version
-    /// that is neither current nor in the history is one
-    /// `unsupported_version` issue listing the known ones. Ignored in
-    /// consumer mode.
-    pub target_version: Option<String>,
-    /// Stop after this many issues.
-    pub max_issues: usize,
-    /// Maximum nesting depth of objects and arrays.
-    pub max_depth: usize,
-    /// Maximum input size in bytes.
-    pub max_bytes: usize,
-}
-
-impl Default for ValidateOptions {
-    fn default() -> Self {
-        Self {
-            mode: Mode::Producer,
-            target_version: None,
-            max_issues: 100,
-            max_depth: 128,
-            max_bytes: 16 * 1024 * 1024,
-        }
-    }
-}
-
-impl ValidateOptions {
-    /// Default options in `mode`.
-    pub fn with_mode(mode: Mode) -> Self {
-        Self {
-            mode,
-            ..Self::default()
-        }
-    }
-}
+use crate::check;
+use crate::input::{Input, Stop};
+use crate::issue::{IssueCode, ValidationErrors, ValidationIssue};
+use crate::json::Json;
+use crate::options::{Mode, ValidateOptions};
+use crate::path::At;
+use crate::report::{Bail, Collect, Ctx, CtxMode};
+use crate::schema::{EventDef, Registry, Ty};
+use crate::tape::Tape;
+use serde_json::Value;
 
 /// What `validate_envelope` returns for a valid envelope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,12 +32,11 @@ pub struct ValidEnvelope {
 }
 
 impl ValidEnvelope {
-    fn of(reg: &'static Registry, event_type: &str) -> Option<Self> {
-        let def = reg.event(event_type)?;
-        Some(Self {
+    fn of(reg: &'static Registry, def: &'static EventDef) -> Self {
+        Self {
             event_type: def.event_type,
             payload_class: reg.classes[def.payload_class].name,
-        })
+        }
     }
 }
 
@@ -103,121 +45,102 @@ impl ValidEnvelope {
 pub(crate) fn resolve(options: &ValidateOptions) -> Result<&'static Registry, ValidationIssue> {
     match (options.mode, options.target_version.as_deref()) {
         (Mode::Producer, Some(version)) => crate::registry_for(version).ok_or_else(|| {
-            issue(
-                "/contracts_version".into(),
-                IssueCode::UnsupportedVersion,
-                format!(
+            ValidationIssue {
+                path: "/contracts_version".into(),
+                code: IssueCode::UnsupportedVersion,
+                message: format!(
                     "target_version {version:?} is not a contracts version this build knows; known versions: {} (the history holds the released versions of this MAJOR and the previous one)",
                     crate::known_versions().collect::<Vec<_>>().join(", ")
                 ),
-            )
+            }
         }),
         _ => Ok(crate::current_registry()),
     }
 }
 
 /// An envelope to validate: JSON as bytes (`[u8]`, `Vec<u8>`) or text
-/// (`str`, `String`), or an already parsed `serde_json::Value`.
-///
-/// Bytes and text take the fast path first (one pass, no `Value` tree) and
-/// build the explained issue list only when the input is invalid.
+/// (`str`, `String`), or an already parsed `serde_json::Value`. Host values
+/// (a binding's objects) implement [`Input`] instead and go through
+/// [`validate_input`].
 pub trait EnvelopeInput {
-    /// The `type` of the envelope when it is valid, without collecting issues.
-    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str>;
-    /// Every issue, up to `options.max_issues` (empty when valid).
-    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue>;
+    /// One pass: the event the envelope is of when valid, else every issue
+    /// (up to `options.max_issues`; never empty).
+    fn explain(&self, options: &ValidateOptions) -> Result<ValidEnvelope, Vec<ValidationIssue>>;
+    /// One pass that stops at the first issue.
+    fn is_valid(&self, options: &ValidateOptions) -> bool;
 }
 
 impl EnvelopeInput for [u8] {
-    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
+    fn explain(&self, options: &ValidateOptions) -> Result<ValidEnvelope, Vec<ValidationIssue>> {
         if self.len() > options.max_bytes {
-            return None;
-        }
-        crate::fast::valid_type(resolve(options).ok()?, strip_bom(self), options)
-    }
-
-    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
-        if self.len() > options.max_bytes {
-            return vec![issue(
-                String::new(),
-                IssueCode::TooLarge,
-                format!(
+            return Err(vec![ValidationIssue {
+                path: String::new(),
+                code: IssueCode::TooLarge,
+                message: format!(
                     "the input is {} bytes; the limit is {} bytes (raise max_bytes if this is expected)",
                     self.len(),
                     options.max_bytes
                 ),
-            )];
+            }]);
         }
-        let reg = match resolve(options) {
-            Ok(reg) => reg,
-            Err(unknown) => return vec![unknown],
-        };
-        let json = strip_bom(self);
-        if crate::fast::valid_type(reg, json, options).is_some() {
-            return Vec::new();
-        }
-        slow_issues(reg, json, options)
+        let reg = resolve(options).map_err(|unknown| vec![unknown])?;
+        explain_text(reg, strip_bom(self), options).map(|def| ValidEnvelope::of(reg, def))
+    }
+
+    fn is_valid(&self, options: &ValidateOptions) -> bool {
+        self.len() <= options.max_bytes
+            && resolve(options).is_ok_and(|reg| is_valid_text(reg, strip_bom(self), options))
     }
 }
 
 impl<const N: usize> EnvelopeInput for [u8; N] {
-    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
-        self.as_slice().valid_type(options)
+    fn explain(&self, options: &ValidateOptions) -> Result<ValidEnvelope, Vec<ValidationIssue>> {
+        self.as_slice().explain(options)
     }
 
-    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
-        self.as_slice().issues(options)
+    fn is_valid(&self, options: &ValidateOptions) -> bool {
+        self.as_slice().is_valid(options)
     }
 }
 
 impl EnvelopeInput for Vec<u8> {
-    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
-        self.as_slice().valid_type(options)
+    fn explain(&self, options: &ValidateOptions) -> Result<ValidEnvelope, Vec<ValidationIssue>> {
+        self.as_slice().explain(options)
     }
 
-    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
-        self.as_slice().issues(options)
+    fn is_valid(&self, options: &ValidateOptions) -> bool {
+        self.as_slice().is_valid(options)
     }
 }
 
 impl EnvelopeInput for str {
-    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
-        self.as_bytes().valid_type(options)
+    fn explain(&self, options: &ValidateOptions) -> Result<ValidEnvelope, Vec<ValidationIssue>> {
+        self.as_bytes().explain(options)
     }
 
-    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
-        self.as_bytes().issues(options)
+    fn is_valid(&self, options: &ValidateOptions) -> bool {
+        self.as_bytes().is_valid(options)
     }
 }
 
 impl EnvelopeInput for String {
-    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
-        self.as_bytes().valid_type(options)
+    fn explain(&self, options: &ValidateOptions) -> Result<ValidEnvelope, Vec<ValidationIssue>> {
+        self.as_bytes().explain(options)
     }
 
-    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
-        self.as_bytes().issues(options)
+    fn is_valid(&self, options: &ValidateOptions) -> bool {
+        self.as_bytes().is_valid(options)
     }
 }
 
 impl EnvelopeInput for Value {
-    fn valid_type(&self, options: &ValidateOptions) -> Option<&'static str> {
-        let quick = ValidateOptions {
-            max_issues: 1,
-            ..options.clone()
-        };
-        if !value_issues(self, &quick).is_empty() {
-            return None;
-        }
-        let reg = resolve(options).ok()?;
-        self.get("type")
-            .and_then(Value::as_str)
-            .and_then(|t| reg.event(t))
-            .map(|e| e.event_type)
+    fn explain(&self, options: &ValidateOptions) -> Result<ValidEnvelope, Vec<ValidationIssue>> {
+        let reg = resolve(options).map_err(|unknown| vec![unknown])?;
+        explain_tree(reg, self, options).map(|def| ValidEnvelope::of(reg, def))
     }
 
-    fn issues(&self, options: &ValidateOptions) -> Vec<ValidationIssue> {
-        value_issues(self, options)
+    fn is_valid(&self, options: &ValidateOptions) -> bool {
+        resolve(options).is_ok_and(|reg| is_valid_tree(reg, self, options))
     }
 }
 
@@ -233,29 +156,20 @@ pub fn validate_envelope<I: EnvelopeInput + ?Sized>(
     input: &I,
     options: &ValidateOptions,
 ) -> Result<ValidEnvelope, ValidationErrors> {
-    let valid = input
-        .valid_type(options)
-        .and_then(|t| ValidEnvelope::of(resolve(options).ok()?, t));
-    if let Some(valid) = valid {
-        return Ok(valid);
-    }
-    let issues = input.issues(options);
-    debug_assert!(
-        !issues.is_empty(),
-        "the fast path rejected an envelope the slow path accepts"
-    );
-    Err(ValidationErrors { issues })
+    input
+        .explain(options)
+        .map_err(|issues| ValidationErrors { issues })
 }
 
-/// True when `input` is a valid envelope; the cheapest check (no `Value`
-/// tree, no issue list, strings borrowed from the input where possible).
+/// True when `input` is a valid envelope; the cheapest check (no tree, no
+/// issue list, stops at the first issue).
 ///
 /// ```
 /// use contracts_core::{is_valid_envelope, ValidateOptions};
 /// assert!(!is_valid_envelope("{}", &ValidateOptions::default()));
 /// ```
 pub fn is_valid_envelope<I: EnvelopeInput + ?Sized>(input: &I, options: &ValidateOptions) -> bool {
-    input.valid_type(options).is_some()
+    input.is_valid(options)
 }
 
 /// Every issue in `input` (empty when valid), up to `options.max_issues`.
@@ -269,162 +183,184 @@ pub fn envelope_issues<I: EnvelopeInput + ?Sized>(
     input: &I,
     options: &ValidateOptions,
 ) -> Vec<ValidationIssue> {
-    input.issues(options)
+    input.explain(options).err().unwrap_or_default()
+}
+
+/// Every issue in an already parsed envelope.
+///
+/// ```
+/// use contracts_core::{value_issues, ValidateOptions};
+/// let issues = value_issues(&serde_json::json!({"type": 1}), &ValidateOptions::default());
+/// assert_eq!((issues[0].path.as_str(), issues[0].code.as_str()), ("/type", "wrong_type"));
+/// ```
+pub fn value_issues(value: &Value, options: &ValidateOptions) -> Vec<ValidationIssue> {
+    envelope_issues(value, options)
+}
+
+/// Validates an envelope held by a host (any [`Input`], such as the Python
+/// binding's objects) and tells which event it is: one pass, no JSON text.
+///
+/// ```
+/// use contracts_core::{validate_input, ValidateOptions};
+/// let envelope = serde_json::json!({"type": "NOPE"});
+/// let err = validate_input(&envelope, &ValidateOptions::default()).unwrap_err();
+/// assert_eq!(err.issues[0].code.as_str(), "unknown_event_type");
+/// ```
+pub fn validate_input<I: Input>(
+    input: I,
+    options: &ValidateOptions,
+) -> Result<ValidEnvelope, ValidationErrors> {
+    let explained = match resolve(options) {
+        Ok(reg) => explain_tree(reg, input, options).map(|def| ValidEnvelope::of(reg, def)),
+        Err(unknown) => Err(vec![unknown]),
+    };
+    explained.map_err(|issues| ValidationErrors { issues })
+}
+
+/// Every issue in an envelope held by a host (empty when valid).
+pub fn input_issues<I: Input>(input: I, options: &ValidateOptions) -> Vec<ValidationIssue> {
+    validate_input(input, options)
+        .err()
+        .map(|e| e.issues)
+        .unwrap_or_default()
+}
+
+/// True when the envelope a host holds is valid; stops at the first issue.
+///
+/// ```
+/// use contracts_core::{is_valid_input, ValidateOptions};
+/// assert!(!is_valid_input(&serde_json::json!({}), &ValidateOptions::default()));
+/// ```
+pub fn is_valid_input<I: Input>(input: I, options: &ValidateOptions) -> bool {
+    resolve(options).is_ok_and(|reg| is_valid_tree(reg, input, options))
 }
 
 fn strip_bom(input: &[u8]) -> &[u8] {
     input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input)
 }
 
-/// The explaining path: parse into a `Value` (recording duplicate keys,
-/// which a `Value` would silently collapse) and walk it.
-fn slow_issues(
+/// The one issue of JSON text that does not parse.
+fn syntax_issue(error: &serde_json::Error) -> ValidationIssue {
+    let code = if error.to_string().contains("recursion limit") {
+        IssueCode::TooDeep
+    } else {
+        IssueCode::InvalidJson
+    };
+    ValidationIssue {
+        path: String::new(),
+        code,
+        message: format!(
+            "the input is not valid JSON: {error} (send one JSON object encoded as UTF-8)"
+        ),
+    }
+}
+
+/// The event of a pass that found nothing, or everything it found.
+fn outcome(
+    cx: Ctx<'_, '_>,
+    found: Vec<ValidationIssue>,
+    event: Option<&'static EventDef>,
+) -> Result<&'static EventDef, Vec<ValidationIssue>> {
+    let issues = cx.issues(found);
+    match (issues.is_empty(), event) {
+        (true, Some(def)) => Ok(def),
+        (_, _) => Err(issues),
+    }
+}
+
+/// The explaining path over JSON text: one pass as it parses; a second, as
+/// a tree, when a checked object repeats a key.
+fn explain_text(
     reg: &'static Registry,
     json: &[u8],
     options: &ValidateOptions,
-) -> Vec<ValidationIssue> {
-    let mut duplicates = Vec::new();
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let parsed = TrackedValue {
-        at: &Segment::Root,
-        duplicates: &mut duplicates,
-    }
-    .deserialize(&mut deserializer)
-    .and_then(|value| deserializer.end().map(|()| value));
-    match parsed {
-        Ok(value) => {
-            let mut walker = Walker::new(reg, options);
-            for (path, key) in duplicates {
-                walker.push(
-                    path,
-                    IssueCode::DuplicateKey,
-                    format!("key {key:?} appears more than once in this object; JSON parsers disagree on which value wins, so send it once"),
-                );
-            }
-            walker.envelope(&value);
-            walker.issues
-        }
-        Err(e) => {
-            let code = if e.to_string().contains("recursion limit") {
-                IssueCode::TooDeep
-            } else {
-                IssueCode::InvalidJson
-            };
-            vec![issue(
-                String::new(),
-                code,
-                format!("the input is not valid JSON: {e} (send one JSON object encoded as UTF-8)"),
-            )]
-        }
+) -> Result<&'static EventDef, Vec<ValidationIssue>> {
+    let Ok(text) = std::str::from_utf8(json) else {
+        // Not UTF-8: `serde_json` reading the bytes says where.
+        let mut de = serde_json::Deserializer::from_slice(json);
+        return explain_as_tree(reg, options, "", &mut de);
+    };
+    let mut cx = Ctx::new(reg, options, CtxMode::Collect, text);
+    let mut sink = Collect::new(cx.limit);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut error = None;
+    let read = check::envelope(&mut cx, &mut sink, Json::new(&mut de, &mut error));
+    match read {
+        Ok(event) => match de.end() {
+            Ok(()) => outcome(cx, sink.finish(), event),
+            Err(e) => Err(vec![syntax_issue(&e)]),
+        },
+        Err(Stop) if !cx.reread => match error {
+            Some(e) => Err(vec![syntax_issue(&e)]),
+            None => explain_as_tree(
+                reg,
+                options,
+                text,
+                &mut serde_json::Deserializer::from_str(text),
+            ),
+        },
+        Err(Stop) => explain_as_tree(
+            reg,
+            options,
+            text,
+            &mut serde_json::Deserializer::from_str(text),
+        ),
     }
 }
 
-/// Where a value sits, as a chain of borrowed segments: a JSON Pointer is
-/// only built when a duplicate key needs reporting.
-enum Segment<'a> {
-    Root,
-    Key(&'a Segment<'a>, &'a str),
-    Index(&'a Segment<'a>, usize),
+/// Reads JSON text into a tree (the last value of a repeated key replacing
+/// the first, each duplicate reported) and checks the tree.
+fn explain_as_tree<'de, R: serde_json::de::Read<'de>>(
+    reg: &'static Registry,
+    options: &ValidateOptions,
+    text: &'de str,
+    de: &mut serde_json::Deserializer<R>,
+) -> Result<&'static EventDef, Vec<ValidationIssue>> {
+    let mut cx = Ctx::new(reg, options, CtxMode::Collect, text);
+    let mut error = None;
+    let Ok(tape) = Tape::capture(&mut cx, Json::new(&mut *de, &mut error), &At::root()) else {
+        return Err(error.map_or_else(Vec::new, |e| vec![syntax_issue(&e)]));
+    };
+    if let Err(e) = de.end() {
+        return Err(vec![syntax_issue(&e)]);
+    }
+    let mut sink = Collect::new(cx.limit);
+    let event = check::envelope(&mut cx, &mut sink, tape.root()).unwrap_or(None);
+    outcome(cx, sink.finish(), event)
 }
 
-impl Segment<'_> {
-    fn pointer(&self) -> String {
-        match self {
-            Segment::Root => String::new(),
-            Segment::Key(parent, key) => push_pointer(&parent.pointer(), key),
-            Segment::Index(parent, index) => push_pointer(&parent.pointer(), &index.to_string()),
-        }
-    }
+/// The fast path over JSON text.
+fn is_valid_text(reg: &'static Registry, json: &[u8], options: &ValidateOptions) -> bool {
+    // One UTF-8 check of the whole input is much cheaper than serde_json's
+    // check of every string it reads from a byte slice.
+    let Ok(text) = std::str::from_utf8(json) else {
+        return false;
+    };
+    let mut cx = Ctx::new(reg, options, CtxMode::Bail, text);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut error = None;
+    matches!(
+        check::envelope(&mut cx, &mut Bail, Json::new(&mut de, &mut error)),
+        Ok(Some(_))
+    ) && de.end().is_ok()
 }
 
-/// Builds a `Value` like `serde_json` does (the last duplicate wins) and
-/// records the pointer of every duplicated key.
-struct TrackedValue<'p, 'd> {
-    at: &'p Segment<'p>,
-    duplicates: &'d mut Vec<(String, String)>,
+/// The explaining path over a tree or host value.
+fn explain_tree<I: Input>(
+    reg: &'static Registry,
+    input: I,
+    options: &ValidateOptions,
+) -> Result<&'static EventDef, Vec<ValidationIssue>> {
+    let mut cx = Ctx::new(reg, options, CtxMode::Collect, "");
+    let mut sink = Collect::new(cx.limit);
+    let event = check::envelope(&mut cx, &mut sink, input).unwrap_or(None);
+    outcome(cx, sink.finish(), event)
 }
 
-impl<'de> DeserializeSeed<'de> for TrackedValue<'_, '_> {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TrackedValue<'_, '_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        loop {
-            let at = Segment::Index(self.at, items.len());
-            let seed = TrackedValue {
-                at: &at,
-                duplicates: &mut *self.duplicates,
-            };
-            match seq.next_element_seed(seed)? {
-                Some(item) => items.push(item),
-                None => return Ok(Value::Array(items)),
-            }
-        }
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut object = Map::new();
-        while let Some(key) = access.next_key::<String>()? {
-            let at = Segment::Key(self.at, &key);
-            if object.contains_key(&key) {
-                self.duplicates.push((at.pointer(), key.clone()));
-            }
-            let value = access.next_value_seed(TrackedValue {
-                at: &at,
-                duplicates: &mut *self.duplicates,
-            })?;
-            object.insert(key, value);
-        }
-        Ok(Value::Object(object))
-    }
-}
-
-/// Every issue in an already parsed envelope.
-pub fn value_issues(value: &Value, options: &ValidateOptions) -> Vec<ValidationIssue> {
-    match resolve(options) {
-        Ok(reg) => registry_value_issues(reg, value, options),
-        Err(unknown) => vec![unknown],
-    }
+/// The fast path over a tree or host value.
+fn is_valid_tree<I: Input>(reg: &'static Registry, input: I, options: &ValidateOptions) -> bool {
+    let mut cx = Ctx::new(reg, options, CtxMode::Bail, "");
+    matches!(check::envelope(&mut cx, &mut Bail, input), Ok(Some(_)))
 }
 
 impl Registry {
@@ -454,9 +390,7 @@ pub(crate) fn registry_value_issues(
     value: &Value,
     options: &ValidateOptions,
 ) -> Vec<ValidationIssue> {
-    let mut walker = Walker::new(reg, options);
-    walker.envelope(value);
-    walker.issues
+    explain_tree(reg, value, options).err().unwrap_or_default()
 }
 
 /// True when the JSON text `json` is a valid envelope of `reg` (the fast
@@ -466,8 +400,7 @@ pub(crate) fn registry_is_valid(
     json: &[u8],
     options: &ValidateOptions,
 ) -> bool {
-    json.len() <= options.max_bytes
-        && crate::fast::valid_type(reg, strip_bom(json), options).is_some()
+    json.len() <= options.max_bytes && is_valid_text(reg, strip_bom(json), options)
 }
 
 /// Every issue of `value` against one type of `reg` (pointers relative to
@@ -478,405 +411,9 @@ pub(crate) fn type_issues(
     ty: &Ty,
     options: &ValidateOptions,
 ) -> Vec<ValidationIssue> {
-    let mut walker = Walker::new(reg, options);
-    walker.check(value, ty, &Segment::Root, 1);
-    walker.issues
-}
-
-fn issue(path: String, code: IssueCode, message: String) -> ValidationIssue {
-    ValidationIssue {
-        path,
-        code,
-        message,
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn describe(reg: &Registry, ty: &Ty) -> String {
-    let describe = |ty: &Ty| describe(reg, ty);
-    match ty {
-        Ty::String => "string".into(),
-        Ty::Int => "int".into(),
-        Ty::Float => "float".into(),
-        Ty::Bool => "bool".into(),
-        Ty::Null => "null".into(),
-        Ty::Uuid => "Uuid (UUID string)".into(),
-        Ty::Timestamp => "Timestamp (RFC 3339 string)".into(),
-        Ty::Date => "IsoDate (YYYY-MM-DD string)".into(),
-        Ty::StringLiteral(s) => format!("{s:?}"),
-        Ty::IntLiteral(i) => i.to_string(),
-        Ty::BoolLiteral(b) => b.to_string(),
-        Ty::Enum(i) => reg.enums[*i].name.into(),
-        Ty::Class(i) => reg.classes[*i].name.into(),
-        Ty::List(inner) => format!("{}[]", describe(inner)),
-        Ty::Map(key, value) => format!("map<{}, {}>", describe(key), describe(value)),
-        Ty::Union(members) => members.iter().map(describe).collect::<Vec<_>>().join(" | "),
-        Ty::Optional(inner) => format!("{}?", describe(inner)),
-    }
-}
-
-struct Walker<'a> {
-    reg: &'static Registry,
-    options: &'a ValidateOptions,
-    issues: Vec<ValidationIssue>,
-}
-
-impl<'a> Walker<'a> {
-    fn new(reg: &'static Registry, options: &'a ValidateOptions) -> Self {
-        Self {
-            reg,
-            options,
-            issues: Vec::new(),
-        }
-    }
-
-    fn full(&self) -> bool {
-        self.issues.len() >= self.options.max_issues.max(1)
-    }
-
-    /// Records an issue at a lazily built pointer (only when there is room).
-    fn push_at(&mut self, at: &Segment<'_>, code: IssueCode, message: String) {
-        if !self.full() {
-            self.issues.push(issue(at.pointer(), code, message));
-        }
-    }
-
-    fn push(&mut self, path: String, code: IssueCode, message: String) {
-        if !self.full() {
-            self.issues.push(issue(path, code, message));
-        }
-    }
-
-    fn envelope(&mut self, value: &Value) {
-        let Value::Object(object) = value else {
-            self.push(
-                String::new(),
-                IssueCode::NotAnObject,
-                format!("an envelope must be a JSON object with type, contracts_version, payload and meta; got {}", type_name(value)),
-            );
-            return;
-        };
-        let event = match object.get("type") {
-            None => {
-                self.push(
-                    "/type".into(),
-                    IssueCode::MissingField,
-                    "missing required field `type` (an EventType value)".into(),
-                );
-                None
-            }
-            Some(Value::String(t)) => {
-                let found = self.reg.event(t);
-                if found.is_none() {
-                    self.push(
-                        "/type".into(),
-                        IssueCode::UnknownEventType,
-                        format!("unknown event type {t:?}; expected one of the EventType values of contracts {}", self.reg.version),
-                    );
-                }
-                found
-            }
-            Some(other) => {
-                self.push(
-                    "/type".into(),
-                    IssueCode::WrongType,
-                    format!(
-                        "`type` must be a string (an EventType value); got {}",
-                        type_name(other)
-                    ),
-                );
-                None
-            }
-        };
-        self.contracts_version(object.get("contracts_version"));
-        match (object.get("payload"), event) {
-            (None, _) => self.push(
-                "/payload".into(),
-                IssueCode::MissingField,
-                "missing required field `payload` (the event's DTO)".into(),
-            ),
-            (Some(payload), Some(event)) => self.check(
-                payload,
-                &Ty::Class(event.payload_class),
-                &Segment::Key(&Segment::Root, "payload"),
-                1,
-            ),
-            (Some(_), None) => {}
-        }
-        match (object.get("meta"), self.reg.event_meta_class) {
-            (None, _) => self.push(
-                "/meta".into(),
-                IssueCode::MissingField,
-                "missing required field `meta` (event_id, timestamp, …)".into(),
-            ),
-            (Some(meta), Some(class)) => {
-                self.check(
-                    meta,
-                    &Ty::Class(class),
-                    &Segment::Key(&Segment::Root, "meta"),
-                    1,
-                );
-            }
-            (Some(_), None) => {}
-        }
-        if self.options.mode == Mode::Producer {
-            for key in object.keys() {
-                if !["type", "contracts_version", "payload", "meta"].contains(&key.as_str()) {
-                    self.push(
-                        push_pointer("", key),
-                        IssueCode::UnknownField,
-                        format!("unknown envelope field `{key}`; an envelope has only type, contracts_version, payload and meta"),
-                    );
-                }
-            }
-        }
-    }
-
-    fn contracts_version(&mut self, value: Option<&Value>) {
-        let path = "/contracts_version".to_string();
-        let version = match value {
-            None => {
-                self.push(
-                    path,
-                    IssueCode::MissingField,
-                    "missing required field `contracts_version`".into(),
-                );
-                return;
-            }
-            Some(Value::String(v)) => v,
-            Some(other) => {
-                self.push(
-                    path,
-                    IssueCode::WrongType,
-                    format!(
-                        "`contracts_version` must be a string like \"{}\"; got {}",
-                        self.reg.version,
-                        type_name(other)
-                    ),
-                );
-                return;
-            }
-        };
-        if let Err(message) =
-            crate::rules::check_version(version, self.options.mode, self.reg.version)
-        {
-            self.push(path, IssueCode::UnsupportedVersion, message);
-        }
-    }
-
-    fn check(&mut self, value: &Value, ty: &Ty, at: &Segment<'_>, depth: usize) {
-        if self.full() {
-            return;
-        }
-        if depth > self.options.max_depth {
-            self.push_at(
-                at,
-                IssueCode::TooDeep,
-                format!("nesting deeper than {} levels", self.options.max_depth),
-            );
-            return;
-        }
-        let reg = self.reg;
-        let describe = |ty: &Ty| describe(reg, ty);
-        let wrong =
-            |value: &Value, ty: &Ty| format!("expected {}, got {}", describe(ty), type_name(value));
-        match (ty, value) {
-            (Ty::Optional(_) | Ty::Null, Value::Null)
-            | (Ty::String, Value::String(_))
-            | (Ty::Float, Value::Number(_))
-            | (Ty::Bool, Value::Bool(_)) => {}
-            (Ty::Optional(inner), _) => self.check(value, inner, at, depth),
-            (Ty::Int, Value::Number(n)) => {
-                let integral = n.is_i64() || n.as_f64().is_some_and(crate::rules::is_integral);
-                if !integral {
-                    self.push_at(
-                        at,
-                        IssueCode::WrongType,
-                        format!("expected int, got the non-integer number {n}"),
-                    );
-                }
-            }
-            (Ty::Uuid, Value::String(s)) => {
-                if !crate::rules::is_canonical_uuid(s) {
-                    self.push_at(at, IssueCode::InvalidUuid, format!("{s:?} is not a UUID in canonical form (expected lowercase 8-4-4-4-12 hex, e.g. \"0192f0c1-7a52-7cc3-8d1e-2b6f4f0e9a10\")"));
-                }
-            }
-            (Ty::Timestamp, Value::String(s)) => {
-                if !crate::rules::is_timestamp(s) {
-                    self.push_at(at, IssueCode::InvalidTimestamp, format!("{s:?} is not an RFC 3339 date-time with offset (expected e.g. \"2026-11-25T10:00:00Z\")"));
-                }
-            }
-            (Ty::Date, Value::String(s)) => {
-                if !crate::rules::is_iso_date(s) {
-                    self.push_at(at, IssueCode::InvalidDate, format!("{s:?} is not a calendar date (expected YYYY-MM-DD, e.g. \"2026-11-25\")"));
-                }
-            }
-            (Ty::StringLiteral(expected), Value::String(s)) => {
-                if s != expected {
-                    self.push_at(
-                        at,
-                        IssueCode::InvalidLiteral,
-                        format!("expected exactly {expected:?}, got {s:?}"),
-                    );
-                }
-            }
-            (Ty::IntLiteral(expected), Value::Number(n)) => {
-                if n.as_i64() != Some(*expected) {
-                    self.push_at(
-                        at,
-                        IssueCode::InvalidLiteral,
-                        format!("expected exactly {expected}, got {n}"),
-                    );
-                }
-            }
-            (Ty::BoolLiteral(expected), Value::Bool(b)) => {
-                if b != expected {
-                    self.push_at(
-                        at,
-                        IssueCode::InvalidLiteral,
-                        format!("expected exactly {expected}, got {b}"),
-                    );
-                }
-            }
-            (Ty::Enum(i), Value::String(s)) => {
-                let def = &reg.enums[*i];
-                if !def.values.contains(&s.as_str()) {
-                    self.push_at(
-                        at,
-                        IssueCode::InvalidEnumValue,
-                        format!(
-                            "{s:?} is not a value of {}; expected one of {}",
-                            def.name,
-                            def.values.join(", ")
-                        ),
-                    );
-                }
-            }
-            (Ty::Class(i), Value::Object(object)) => self.class(*i, object, at, depth),
-            (Ty::Class(i), _) => {
-                self.push_at(
-                    at,
-                    IssueCode::NotAnObject,
-                    format!(
-                        "expected a {} object, got {}",
-                        reg.classes[*i].name,
-                        type_name(value)
-                    ),
-                );
-            }
-            (Ty::List(inner), Value::Array(items)) => {
-                for (index, item) in items.iter().enumerate() {
-                    self.check(item, inner, &Segment::Index(at, index), depth + 1);
-                }
-            }
-            (Ty::Map(key_ty, value_ty), Value::Object(object)) => {
-                for (key, item) in object {
-                    let item_at = Segment::Key(at, key);
-                    if let Ty::Enum(i) = key_ty {
-                        let def = &reg.enums[*i];
-                        if !def.values.contains(&key.as_str()) {
-                            self.push_at(
-                                &item_at,
-                                IssueCode::InvalidEnumValue,
-                                format!(
-                                    "map key {key:?} is not a value of {}; expected one of {}",
-                                    def.name,
-                                    def.values.join(", ")
-                                ),
-                            );
-                        }
-                    }
-                    self.check(item, value_ty, &item_at, depth + 1);
-                }
-            }
-            (Ty::Union(members), _) => self.union(value, members, at, depth),
-            _ => self.push_at(at, IssueCode::WrongType, wrong(value, ty)),
-        }
-    }
-
-    fn class(&mut self, index: usize, object: &Map<String, Value>, at: &Segment<'_>, depth: usize) {
-        let def = &self.reg.classes[index];
-        for field in def.fields {
-            let field_at = Segment::Key(at, field.name);
-            match object.get(field.name) {
-                Some(value) => self.check(value, &field.ty, &field_at, depth + 1),
-                None if matches!(field.ty, Ty::Optional(_)) => {}
-                None => self.push_at(
-                    &field_at,
-                    IssueCode::MissingField,
-                    format!(
-                        "missing required field `{}` ({}.{}: {})",
-                        field.name,
-                        def.name,
-                        field.name,
-                        describe(self.reg, &field.ty)
-                    ),
-                ),
-            }
-        }
-        if self.options.mode == Mode::Producer {
-            for key in object.keys() {
-                if !def.fields.iter().any(|f| f.name == key) {
-                    self.push_at(
-                        &Segment::Key(at, key),
-                        IssueCode::UnknownField,
-                        format!(
-                            "unknown field `{key}` in {}; it declares {}",
-                            def.name,
-                            def.fields
-                                .iter()
-                                .map(|f| f.name)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    );
-                }
-            }
-        }
-    }
-
-    /// A union matches when any member matches; otherwise report the issues
-    /// of the member that came closest (fewest issues).
-    fn union(&mut self, value: &Value, members: &[Ty], at: &Segment<'_>, depth: usize) {
-        let mut best: Option<Vec<ValidationIssue>> = None;
-        for member in members {
-            let mut trial = Walker::new(self.reg, self.options);
-            trial.check(value, member, at, depth);
-            if trial.issues.is_empty() {
-                return;
-            }
-            if best.as_ref().is_none_or(|b| trial.issues.len() < b.len()) {
-                best = Some(trial.issues);
-            }
-        }
-        let only_type_mismatch = best
-            .as_ref()
-            .is_some_and(|b| b.len() == 1 && b[0].path == at.pointer());
-        if only_type_mismatch || best.is_none() {
-            let expected = members
-                .iter()
-                .map(|m| describe(self.reg, m))
-                .collect::<Vec<_>>()
-                .join(" | ");
-            self.push_at(
-                at,
-                IssueCode::WrongType,
-                format!("expected one of {expected}, got {}", type_name(value)),
-            );
-        } else {
-            for i in best.unwrap_or_default() {
-                self.push(i.path, i.code, i.message);
-            }
-        }
-    }
+    let mut cx = Ctx::new(reg, options, CtxMode::Collect, "");
+    let mut sink = Collect::new(cx.limit);
+    // A value tree never stops a collecting pass.
+    let _ = check::check(&mut cx, &mut sink, value, *ty, &At::root(), 1);
+    cx.issues(sink.finish())
 }

@@ -1,3 +1,5 @@
+//! Frozen copy of `src/fast.rs` as of the last commit before issue 18.
+//!
 //! The fast path: one pass over the bytes, driven by the registry, that only
 //! answers "valid or not". It builds no `serde_json::Value`, borrows strings
 //! from the input where JSON escapes allow, and allocates nothing on the
@@ -10,9 +12,9 @@
 //! format and version rules in `rules`, and a differential test keeps their
 //! verdicts identical.
 
-use crate::rules;
-use crate::schema::{Registry, Ty};
-use crate::validate::{Mode, ValidateOptions};
+use super::rules;
+use contracts_core::schema::{Registry, Ty};
+use contracts_core::{Mode, ValidateOptions};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -20,7 +22,7 @@ use std::fmt;
 
 /// The envelope's `type` when `json` (already size-checked, BOM stripped)
 /// is a valid envelope of the contracts `reg`; `None` otherwise.
-pub(crate) fn valid_type(
+pub fn valid_type(
     reg: &'static Registry,
     json: &[u8],
     options: &ValidateOptions,

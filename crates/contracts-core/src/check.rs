@@ -1,0 +1,779 @@
+//! The validator: one walk over any [`Input`] that applies the contract's
+//! rules (`rules.rs`) and hands each issue to a [`Sink`].
+//!
+//! The same walk is the fast path (the [`crate::report::Bail`] sink stops at
+//! the first issue) and the explaining path (the [`crate::report::Collect`]
+//! sink keeps every issue up to `max_issues`), so the two cannot disagree.
+//! Objects are read in document order; the order issues are reported in
+//! (a class's fields in declaration order, then its unknown keys, ...) comes
+//! from the ranks of their paths (`path.rs`).
+//!
+//! Reading JSON text as it streams, a value is read more than once only
+//! where the contract needs it: a union's value (captured once, then read
+//! per member) and a `payload` that arrives before `type`.
+
+use crate::input::{Entries, Host, Input, Items, Key, Scalar, Stop, Use, Visit};
+use crate::keys::Keys;
+use crate::options::Mode;
+use crate::path::At;
+use crate::problem::{Kind, Problem};
+use crate::report::{Bail, Count, Ctx, Sink};
+use crate::rules::{self, ArrayShape, ObjectShape};
+use crate::schema::{EventDef, Ty};
+use crate::tape::Tape;
+
+/// Checks a whole envelope; the event it is of when the sink saw no issue.
+pub(crate) fn envelope<I: Input, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    input: I,
+) -> Result<Option<&'static EventDef>, Stop> {
+    let root = At::root();
+    input.visit(Envelope {
+        cx,
+        sink,
+        at: &root,
+    })
+}
+
+/// Checks `input` against `ty`, `depth` levels below the envelope.
+pub(crate) fn check<I: Input, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    input: I,
+    ty: Ty,
+    at: &At<'_>,
+    depth: usize,
+) -> Result<(), Stop> {
+    if depth > cx.options.max_depth {
+        sink.report(cx, at, Problem::TooDeep)?;
+        return skip(cx, sink, input, at);
+    }
+    let input = match rules::peel(ty) {
+        (Ty::Union(members), null_ok) => match input.into_tree() {
+            Ok(tree) => return union(cx, sink, tree, members, null_ok, at, depth),
+            Err(stream) => stream,
+        },
+        _ => input,
+    };
+    input.visit(Check {
+        cx,
+        sink,
+        ty,
+        at,
+        depth,
+    })
+}
+
+/// Reads `input` through, for what reading finds even where nobody checks:
+/// duplicate keys in JSON text, host values JSON cannot hold.
+fn skip<I: Input, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    input: I,
+    at: &At<'_>,
+) -> Result<(), Stop> {
+    if I::SKIP_FREE {
+        return Ok(());
+    }
+    input.visit(Skip { cx, sink, at })
+}
+
+struct Check<'a, 'o, 's, S> {
+    cx: &'a mut Ctx<'o, 's>,
+    sink: &'a mut S,
+    ty: Ty,
+    at: &'a At<'a>,
+    depth: usize,
+}
+
+impl<S: Sink> Visit for Check<'_, '_, '_, S> {
+    type Out = ();
+
+    fn scalar(self, value: Scalar<'_>) -> Result<(), Stop> {
+        match rules::scalar(self.cx.reg, self.ty, value) {
+            Ok(()) => Ok(()),
+            Err(problem) => self.sink.report(self.cx, self.at, problem),
+        }
+    }
+
+    fn array<I: Items>(self, items: I) -> Result<(), Stop> {
+        let Check {
+            cx,
+            sink,
+            at,
+            depth,
+            ty,
+        } = self;
+        match rules::array(ty) {
+            Ok(ArrayShape::List(inner)) => list(cx, sink, items, *inner, at, depth),
+            Ok(ArrayShape::Union(members)) => {
+                let tape = Tape::capture_array(cx, items, at)?;
+                union(cx, sink, tape.root(), members, false, at, depth)
+            }
+            Err(problem) => {
+                sink.report(cx, at, problem)?;
+                skip_items(cx, sink, items, at)
+            }
+        }
+    }
+
+    fn object<E: Entries>(self, entries: E) -> Result<(), Stop> {
+        let Check {
+            cx,
+            sink,
+            at,
+            depth,
+            ty,
+        } = self;
+        match rules::object(ty) {
+            Ok(ObjectShape::Class(index)) => class(cx, sink, entries, index, at, depth),
+            Ok(ObjectShape::Map(key, value)) => map(cx, sink, entries, *key, *value, at, depth),
+            Ok(ObjectShape::Union(members)) => {
+                let tape = Tape::capture_object(cx, entries, at)?;
+                union(cx, sink, tape.root(), members, false, at, depth)
+            }
+            Err(problem) => {
+                sink.report(cx, at, problem)?;
+                skip_entries(cx, sink, entries, at)
+            }
+        }
+    }
+}
+
+/// [`check`] as a [`Use`], for members.
+struct CheckUse<'a, 'o, 's, S> {
+    cx: &'a mut Ctx<'o, 's>,
+    sink: &'a mut S,
+    ty: Ty,
+    at: &'a At<'a>,
+    depth: usize,
+}
+
+impl<S: Sink> Use for CheckUse<'_, '_, '_, S> {
+    type Out = ();
+
+    fn input<I: Input>(self, input: I) -> Result<(), Stop> {
+        check(self.cx, self.sink, input, self.ty, self.at, self.depth)
+    }
+}
+
+fn list<I: Items, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    mut items: I,
+    inner: Ty,
+    at: &At<'_>,
+    depth: usize,
+) -> Result<(), Stop> {
+    let mut index = 0;
+    loop {
+        let item = at.index(index);
+        let checked = items.next(CheckUse {
+            cx: &mut *cx,
+            sink: &mut *sink,
+            ty: inner,
+            at: &item,
+            depth: depth + 1,
+        })?;
+        if checked.is_none() {
+            return Ok(());
+        }
+        index += 1;
+    }
+}
+
+/// Which fields of a class were seen: a bit per field.
+enum Seen {
+    Bits(u128),
+    Wide(Vec<bool>),
+}
+
+impl Seen {
+    fn new(fields: usize) -> Self {
+        if fields <= 128 {
+            Seen::Bits(0)
+        } else {
+            Seen::Wide(vec![false; fields])
+        }
+    }
+
+    /// Marks field `i`; false when it was marked already.
+    fn insert(&mut self, i: usize) -> bool {
+        match self {
+            Seen::Bits(bits) => {
+                let bit = 1u128 << i;
+                let new = *bits & bit == 0;
+                *bits |= bit;
+                new
+            }
+            Seen::Wide(seen) => !std::mem::replace(&mut seen[i], true),
+        }
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        match self {
+            Seen::Bits(bits) => bits & (1u128 << i) != 0,
+            Seen::Wide(seen) => seen[i],
+        }
+    }
+}
+
+fn class<E: Entries, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    mut entries: E,
+    class: usize,
+    at: &At<'_>,
+    depth: usize,
+) -> Result<(), Stop> {
+    let fields = cx.reg.classes[class].fields;
+    let mut seen = Seen::new(fields.len());
+    let mut unknown = Keys::new();
+    let mut place = 0;
+    while let Some(key) = entries.next_key()? {
+        // Unknown keys are reported after every declared field, in document order.
+        let rank = fields.len() + place;
+        place += 1;
+        let key = match key {
+            Key::Str(key) => key,
+            Key::Host { token, host } => {
+                host_entry(cx, sink, &mut entries, &at.key(&token, rank), &host)?;
+                continue;
+            }
+        };
+        if let Some(i) = fields.iter().position(|f| f.name == key.as_ref()) {
+            let field = at.key(fields[i].name, i);
+            if !seen.insert(i) && E::REPEATS {
+                cx.repeated(&field, key.as_ref())?;
+            }
+            entries.value(CheckUse {
+                cx: &mut *cx,
+                sink: &mut *sink,
+                ty: fields[i].ty,
+                at: &field,
+                depth: depth + 1,
+            })?;
+            continue;
+        }
+        let field = at.key(key.as_ref(), rank);
+        if E::REPEATS && unknown.first(&key).is_some() {
+            cx.duplicate(&field, key.as_ref())?;
+        } else if cx.options.mode == Mode::Producer {
+            let problem = Problem::UnknownField {
+                class,
+                key: key.as_ref(),
+            };
+            sink.report(cx, &field, problem)?;
+        }
+        entries.value(SkipUse {
+            cx: &mut *cx,
+            sink: &mut *sink,
+            at: &field,
+        })?;
+    }
+    for (i, field) in fields.iter().enumerate() {
+        if !seen.contains(i) && !matches!(field.ty, Ty::Optional(_)) {
+            let problem = Problem::MissingField { class, field: i };
+            sink.report(cx, &at.key(field.name, i), problem)?;
+        }
+    }
+    Ok(())
+}
+
+fn map<E: Entries, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    mut entries: E,
+    key_ty: Ty,
+    value_ty: Ty,
+    at: &At<'_>,
+    depth: usize,
+) -> Result<(), Stop> {
+    let mut keys = Keys::new();
+    let mut place = 0;
+    while let Some(key) = entries.next_key()? {
+        // Each entry's key is reported before its value.
+        let rank = 2 * place;
+        place += 1;
+        let key = match key {
+            Key::Str(key) => key,
+            Key::Host { token, host } => {
+                host_entry(cx, sink, &mut entries, &at.key(&token, rank), &host)?;
+                continue;
+            }
+        };
+        if E::REPEATS && keys.first(&key).is_some() {
+            cx.repeated(&at.key(key.as_ref(), rank), key.as_ref())?;
+        }
+        if let Err(problem) = rules::map_key(cx.reg, key_ty, key.as_ref()) {
+            sink.report(cx, &at.key(key.as_ref(), rank), problem)?;
+        }
+        let value = at.key(key.as_ref(), rank + 1);
+        entries.value(CheckUse {
+            cx: &mut *cx,
+            sink: &mut *sink,
+            ty: value_ty,
+            at: &value,
+            depth: depth + 1,
+        })?;
+    }
+    Ok(())
+}
+
+/// An entry whose key JSON cannot hold: the key is the issue; the value is
+/// read through.
+fn host_entry<E: Entries, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    entries: &mut E,
+    at: &At<'_>,
+    host: &Host,
+) -> Result<(), Stop> {
+    sink.report(cx, at, Problem::Host(host))?;
+    entries.value(SkipUse { cx, sink, at })
+}
+
+/// A union's rule: valid when any member accepts the value; otherwise the
+/// issues of the member with the fewest (the first on a tie), or one
+/// `wrong_type` at the union when that member's only issue is right there.
+/// `value` is a tree, read once per member per phase: whether any member
+/// accepts it (stopping at each member's first issue), how many issues each
+/// has (counting up to `max_issues`), then the chosen member's issues.
+fn union<T: Input + Copy, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    value: T,
+    members: &'static [Ty],
+    null_ok: bool,
+    at: &At<'_>,
+    depth: usize,
+) -> Result<(), Stop> {
+    let got = match value.visit(KindOf)? {
+        Ok(Kind::Null) if null_ok => return Ok(()),
+        Ok(kind) => kind,
+        Err(host) => return sink.report(cx, at, Problem::Host(&host)),
+    };
+    for member in members {
+        if check(cx, &mut Bail, value, *member, at, depth).is_ok() {
+            return Ok(());
+        }
+    }
+    let mismatch = Problem::NoUnionMember { members, got };
+    if S::BAILS {
+        return sink.report(cx, at, mismatch);
+    }
+    let mut closest: Option<(Ty, Count)> = None;
+    for member in members {
+        let mut count = Count::new(cx.limit);
+        // A count that reaches the limit stops the read: `count` has it.
+        let _ = check(cx, &mut count, value, *member, at, depth);
+        if closest
+            .as_ref()
+            .is_none_or(|(_, c)| count.issues < c.issues)
+        {
+            closest = Some((*member, count));
+        }
+    }
+    match closest {
+        Some((member, count)) if !(count.issues == 1 && count.first_len == Some(at.len())) => {
+            check(cx, sink, value, member, at, depth)
+        }
+        Some(_) | None => sink.report(cx, at, mismatch),
+    }
+}
+
+/// The kind of a value, or the host value it is.
+struct KindOf;
+
+impl Visit for KindOf {
+    type Out = Result<Kind, Host>;
+
+    fn scalar(self, value: Scalar<'_>) -> Result<Self::Out, Stop> {
+        Ok(match value {
+            Scalar::Null => Ok(Kind::Null),
+            Scalar::Bool(_) => Ok(Kind::Bool),
+            Scalar::Num(_) => Ok(Kind::Number),
+            Scalar::Str(_) => Ok(Kind::String),
+            Scalar::Host(host) => Err(host.clone()),
+        })
+    }
+
+    fn array<I: Items>(self, _: I) -> Result<Self::Out, Stop> {
+        Ok(Ok(Kind::Array))
+    }
+
+    fn object<E: Entries>(self, _: E) -> Result<Self::Out, Stop> {
+        Ok(Ok(Kind::Object))
+    }
+}
+
+struct Skip<'a, 'o, 's, S> {
+    cx: &'a mut Ctx<'o, 's>,
+    sink: &'a mut S,
+    at: &'a At<'a>,
+}
+
+impl<S: Sink> Visit for Skip<'_, '_, '_, S> {
+    type Out = ();
+
+    fn scalar(self, value: Scalar<'_>) -> Result<(), Stop> {
+        match value {
+            Scalar::Host(host) => self.sink.report(self.cx, self.at, Problem::Host(host)),
+            Scalar::Null | Scalar::Bool(_) | Scalar::Num(_) | Scalar::Str(_) => Ok(()),
+        }
+    }
+
+    fn array<I: Items>(self, items: I) -> Result<(), Stop> {
+        skip_items(self.cx, self.sink, items, self.at)
+    }
+
+    fn object<E: Entries>(self, entries: E) -> Result<(), Stop> {
+        skip_entries(self.cx, self.sink, entries, self.at)
+    }
+}
+
+struct SkipUse<'a, 'o, 's, S> {
+    cx: &'a mut Ctx<'o, 's>,
+    sink: &'a mut S,
+    at: &'a At<'a>,
+}
+
+impl<S: Sink> Use for SkipUse<'_, '_, '_, S> {
+    type Out = ();
+
+    fn input<I: Input>(self, input: I) -> Result<(), Stop> {
+        skip(self.cx, self.sink, input, self.at)
+    }
+}
+
+fn skip_items<I: Items, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    mut items: I,
+    at: &At<'_>,
+) -> Result<(), Stop> {
+    let mut index = 0;
+    loop {
+        let item = at.index(index);
+        let skipped = items.next(SkipUse {
+            cx: &mut *cx,
+            sink: &mut *sink,
+            at: &item,
+        })?;
+        if skipped.is_none() {
+            return Ok(());
+        }
+        index += 1;
+    }
+}
+
+fn skip_entries<E: Entries, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    mut entries: E,
+    at: &At<'_>,
+) -> Result<(), Stop> {
+    let mut keys = Keys::new();
+    let mut place = 0;
+    while let Some(key) = entries.next_key()? {
+        let rank = place;
+        place += 1;
+        match key {
+            Key::Str(key) => {
+                let entry = at.key(key.as_ref(), rank);
+                if E::REPEATS && keys.first(&key).is_some() {
+                    cx.duplicate(&entry, key.as_ref())?;
+                }
+                entries.value(SkipUse {
+                    cx: &mut *cx,
+                    sink: &mut *sink,
+                    at: &entry,
+                })?;
+            }
+            Key::Host { token, host } => {
+                host_entry(cx, sink, &mut entries, &at.key(&token, rank), &host)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The envelope: `{type, contracts_version, payload, meta}`, whose `type`
+/// decides the payload's class.
+struct Envelope<'a, 'o, 's, S> {
+    cx: &'a mut Ctx<'o, 's>,
+    sink: &'a mut S,
+    at: &'a At<'a>,
+}
+
+/// Where the envelope's fields are reported: in this order, then unknown
+/// fields in document order.
+const TYPE: usize = 0;
+const VERSION: usize = 1;
+const PAYLOAD: usize = 2;
+const META: usize = 3;
+const UNKNOWN: usize = 4;
+
+impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
+    type Out = Option<&'static EventDef>;
+
+    fn scalar(self, value: Scalar<'_>) -> Result<Self::Out, Stop> {
+        let problem = match value {
+            Scalar::Host(host) => Problem::Host(host),
+            Scalar::Null => Problem::NotAnEnvelope(Kind::Null),
+            Scalar::Bool(_) => Problem::NotAnEnvelope(Kind::Bool),
+            Scalar::Num(_) => Problem::NotAnEnvelope(Kind::Number),
+            Scalar::Str(_) => Problem::NotAnEnvelope(Kind::String),
+        };
+        self.sink.report(self.cx, self.at, problem)?;
+        Ok(None)
+    }
+
+    fn array<I: Items>(self, items: I) -> Result<Self::Out, Stop> {
+        self.sink
+            .report(self.cx, self.at, Problem::NotAnEnvelope(Kind::Array))?;
+        skip_items(self.cx, self.sink, items, self.at)?;
+        Ok(None)
+    }
+
+    fn object<E: Entries>(self, mut entries: E) -> Result<Self::Out, Stop> {
+        let Envelope { cx, sink, at } = self;
+        let reg = cx.reg;
+        let type_at = at.key("type", TYPE);
+        let version_at = at.key("contracts_version", VERSION);
+        let payload_at = at.key("payload", PAYLOAD);
+        let meta_at = at.key("meta", META);
+        let mut seen = [false; 4];
+        let mut event: Option<&'static EventDef> = None;
+        // A payload that came before `type`, checked once `type` is known.
+        let mut held: Option<Tape<'_>> = None;
+        let mut unknown = Keys::new();
+        let mut place = 0;
+        while let Some(key) = entries.next_key()? {
+            let rank = UNKNOWN + place;
+            place += 1;
+            let key = match key {
+                Key::Str(key) => key,
+                Key::Host { token, host } => {
+                    host_entry(cx, sink, &mut entries, &at.key(&token, rank), &host)?;
+                    continue;
+                }
+            };
+            let field = match key.as_ref() {
+                "type" => TYPE,
+                "contracts_version" => VERSION,
+                "payload" => PAYLOAD,
+                "meta" => META,
+                other => {
+                    let entry = at.key(other, rank);
+                    if E::REPEATS && unknown.first(&key).is_some() {
+                        cx.duplicate(&entry, other)?;
+                    } else if cx.options.mode == Mode::Producer {
+                        sink.report(cx, &entry, Problem::UnknownEnvelopeField(other))?;
+                    }
+                    entries.value(SkipUse {
+                        cx: &mut *cx,
+                        sink: &mut *sink,
+                        at: &entry,
+                    })?;
+                    continue;
+                }
+            };
+            if std::mem::replace(&mut seen[field], true) && E::REPEATS {
+                cx.repeated(&at.key(key.as_ref(), rank), key.as_ref())?;
+            }
+            match field {
+                TYPE => {
+                    event = entries.value(TypeUse {
+                        cx: &mut *cx,
+                        sink: &mut *sink,
+                        at: &type_at,
+                    })?;
+                }
+                VERSION => entries.value(VersionUse {
+                    cx: &mut *cx,
+                    sink: &mut *sink,
+                    at: &version_at,
+                })?,
+                PAYLOAD => match (seen[TYPE], event) {
+                    (true, Some(def)) => {
+                        entries.value(CheckUse {
+                            cx: &mut *cx,
+                            sink: &mut *sink,
+                            ty: Ty::Class(def.payload_class),
+                            at: &payload_at,
+                            depth: 1,
+                        })?;
+                    }
+                    (true, None) => entries.value(SkipUse {
+                        cx: &mut *cx,
+                        sink: &mut *sink,
+                        at: &payload_at,
+                    })?,
+                    (false, _) => {
+                        held = Some(entries.value(Capture {
+                            cx: &mut *cx,
+                            at: &payload_at,
+                        })?);
+                    }
+                },
+                _ => match reg.event_meta_class {
+                    Some(meta) => entries.value(CheckUse {
+                        cx: &mut *cx,
+                        sink: &mut *sink,
+                        ty: Ty::Class(meta),
+                        at: &meta_at,
+                        depth: 1,
+                    })?,
+                    None => entries.value(SkipUse {
+                        cx: &mut *cx,
+                        sink: &mut *sink,
+                        at: &meta_at,
+                    })?,
+                },
+            }
+        }
+        if !seen[TYPE] {
+            sink.report(cx, &type_at, Problem::MissingType)?;
+        }
+        if !seen[VERSION] {
+            sink.report(cx, &version_at, Problem::MissingVersion)?;
+        }
+        match (seen[PAYLOAD], held, event) {
+            (false, _, _) => sink.report(cx, &payload_at, Problem::MissingPayload)?,
+            (true, Some(tape), Some(def)) => check(
+                cx,
+                sink,
+                tape.root(),
+                Ty::Class(def.payload_class),
+                &payload_at,
+                1,
+            )?,
+            (true, _, _) => {}
+        }
+        if !seen[META] {
+            sink.report(cx, &meta_at, Problem::MissingMeta)?;
+        }
+        Ok(event)
+    }
+}
+
+/// Reads `type`: the event it names, reporting what is wrong with it.
+struct TypeUse<'a, 'o, 's, S> {
+    cx: &'a mut Ctx<'o, 's>,
+    sink: &'a mut S,
+    at: &'a At<'a>,
+}
+
+impl<S: Sink> Use for TypeUse<'_, '_, '_, S> {
+    type Out = Option<&'static EventDef>;
+
+    fn input<I: Input>(self, input: I) -> Result<Self::Out, Stop> {
+        input.visit(self)
+    }
+}
+
+impl<S: Sink> Visit for TypeUse<'_, '_, '_, S> {
+    type Out = Option<&'static EventDef>;
+
+    fn scalar(self, value: Scalar<'_>) -> Result<Self::Out, Stop> {
+        let problem = match value {
+            Scalar::Str(name) => match self.cx.reg.event(name) {
+                Some(def) => return Ok(Some(def)),
+                None => Problem::UnknownEventType(name),
+            },
+            Scalar::Host(host) => Problem::Host(host),
+            Scalar::Null => Problem::TypeNotAString(Kind::Null),
+            Scalar::Bool(_) => Problem::TypeNotAString(Kind::Bool),
+            Scalar::Num(_) => Problem::TypeNotAString(Kind::Number),
+        };
+        self.sink.report(self.cx, self.at, problem)?;
+        Ok(None)
+    }
+
+    fn array<I: Items>(self, items: I) -> Result<Self::Out, Stop> {
+        self.sink
+            .report(self.cx, self.at, Problem::TypeNotAString(Kind::Array))?;
+        skip_items(self.cx, self.sink, items, self.at)?;
+        Ok(None)
+    }
+
+    fn object<E: Entries>(self, entries: E) -> Result<Self::Out, Stop> {
+        self.sink
+            .report(self.cx, self.at, Problem::TypeNotAString(Kind::Object))?;
+        skip_entries(self.cx, self.sink, entries, self.at)?;
+        Ok(None)
+    }
+}
+
+/// Reads `contracts_version`, reporting what this mode does not accept.
+struct VersionUse<'a, 'o, 's, S> {
+    cx: &'a mut Ctx<'o, 's>,
+    sink: &'a mut S,
+    at: &'a At<'a>,
+}
+
+impl<S: Sink> Use for VersionUse<'_, '_, '_, S> {
+    type Out = ();
+
+    fn input<I: Input>(self, input: I) -> Result<(), Stop> {
+        input.visit(self)
+    }
+}
+
+impl<S: Sink> Visit for VersionUse<'_, '_, '_, S> {
+    type Out = ();
+
+    fn scalar(self, value: Scalar<'_>) -> Result<(), Stop> {
+        let reg = self.cx.reg;
+        match value {
+            Scalar::Str(version) => {
+                match rules::check_version(version, self.cx.options.mode, reg.version) {
+                    Ok(()) => Ok(()),
+                    Err(message) => {
+                        let problem = Problem::UnsupportedVersion(&message);
+                        self.sink.report(self.cx, self.at, problem)
+                    }
+                }
+            }
+            Scalar::Host(host) => self.sink.report(self.cx, self.at, Problem::Host(host)),
+            Scalar::Null => self.not_a_string(Kind::Null),
+            Scalar::Bool(_) => self.not_a_string(Kind::Bool),
+            Scalar::Num(_) => self.not_a_string(Kind::Number),
+        }
+    }
+
+    fn array<I: Items>(self, items: I) -> Result<(), Stop> {
+        self.sink
+            .report(self.cx, self.at, Problem::VersionNotAString(Kind::Array))?;
+        skip_items(self.cx, self.sink, items, self.at)
+    }
+
+    fn object<E: Entries>(self, entries: E) -> Result<(), Stop> {
+        self.sink
+            .report(self.cx, self.at, Problem::VersionNotAString(Kind::Object))?;
+        skip_entries(self.cx, self.sink, entries, self.at)
+    }
+}
+
+impl<S: Sink> VersionUse<'_, '_, '_, S> {
+    fn not_a_string(self, got: Kind) -> Result<(), Stop> {
+        self.sink
+            .report(self.cx, self.at, Problem::VersionNotAString(got))
+    }
+}
+
+/// Captures a value to check later.
+struct Capture<'a, 'o, 's> {
+    cx: &'a mut Ctx<'o, 's>,
+    at: &'a At<'a>,
+}
+
+impl<'s> Use for Capture<'_, '_, 's> {
+    type Out = Tape<'s>;
+
+    fn input<I: Input>(self, input: I) -> Result<Tape<'s>, Stop> {
+        Tape::capture(self.cx, input, self.at)
+    }
+}
