@@ -17,7 +17,7 @@ use crate::keys::Keys;
 use crate::options::Mode;
 use crate::path::At;
 use crate::problem::{Kind, Problem};
-use crate::report::{Bail, Count, Ctx, Sink};
+use crate::report::{Bail, Count, Ctx, Sink, Trial};
 use crate::rules::{self, ArrayShape, ObjectShape};
 use crate::schema::{EventDef, Ty};
 use crate::tape::Tape;
@@ -49,8 +49,14 @@ pub(crate) fn check<I: Input, S: Sink>(
         sink.report(cx, at, Problem::TooDeep)?;
         return skip(cx, sink, input, at);
     }
-    let input = match rules::peel(ty) {
-        (Ty::Union(members), null_ok) => match input.into_tree() {
+    // A union is read once per member: straight from a tree, or captured
+    // from a stream first (by the `Check` visitor, which knows the kind).
+    let (mut base, mut null_ok) = (ty, false);
+    while let Ty::Optional(inner) = base {
+        (base, null_ok) = (*inner, true);
+    }
+    let input = match base {
+        Ty::Union(members) => match input.into_tree() {
             Ok(tree) => return union(cx, sink, tree, members, null_ok, at, depth),
             Err(stream) => stream,
         },
@@ -185,13 +191,13 @@ fn list<I: Items, S: Sink>(
 
 /// Which fields of a class were seen: a bit per field.
 enum Seen {
-    Bits(u128),
+    Bits(u64),
     Wide(Vec<bool>),
 }
 
 impl Seen {
     fn new(fields: usize) -> Self {
-        if fields <= 128 {
+        if fields <= 64 {
             Seen::Bits(0)
         } else {
             Seen::Wide(vec![false; fields])
@@ -202,7 +208,7 @@ impl Seen {
     fn insert(&mut self, i: usize) -> bool {
         match self {
             Seen::Bits(bits) => {
-                let bit = 1u128 << i;
+                let bit = 1u64 << i;
                 let new = *bits & bit == 0;
                 *bits |= bit;
                 new
@@ -213,7 +219,7 @@ impl Seen {
 
     fn contains(&self, i: usize) -> bool {
         match self {
-            Seen::Bits(bits) => bits & (1u128 << i) != 0,
+            Seen::Bits(bits) => bits & (1u64 << i) != 0,
             Seen::Wide(seen) => seen[i],
         }
     }
@@ -237,8 +243,8 @@ fn class<E: Entries, S: Sink>(
         place += 1;
         let key = match key {
             Key::Str(key) => key,
-            Key::Host { token, host } => {
-                host_entry(cx, sink, &mut entries, &at.key(&token, rank), &host)?;
+            Key::Host(key) => {
+                host_entry(cx, sink, &mut entries, &at.key(&key.token, rank), &key.host)?;
                 continue;
             }
         };
@@ -298,8 +304,8 @@ fn map<E: Entries, S: Sink>(
         place += 1;
         let key = match key {
             Key::Str(key) => key,
-            Key::Host { token, host } => {
-                host_entry(cx, sink, &mut entries, &at.key(&token, rank), &host)?;
+            Key::Host(key) => {
+                host_entry(cx, sink, &mut entries, &at.key(&key.token, rank), &key.host)?;
                 continue;
             }
         };
@@ -349,13 +355,37 @@ fn union<T: Input + Copy, S: Sink>(
     at: &At<'_>,
     depth: usize,
 ) -> Result<(), Stop> {
+    cx.unions += 1;
+    let decided = decide(cx, sink, value, members, null_ok, at, depth);
+    cx.unions -= 1;
+    if cx.unions == 0 && !cx.trials.is_empty() {
+        cx.trials.clear();
+    }
+    decided
+}
+
+fn decide<T: Input + Copy, S: Sink>(
+    cx: &mut Ctx<'_, '_>,
+    sink: &mut S,
+    value: T,
+    members: &'static [Ty],
+    null_ok: bool,
+    at: &At<'_>,
+    depth: usize,
+) -> Result<(), Stop> {
     let got = match value.visit(KindOf)? {
         Ok(Kind::Null) if null_ok => return Ok(()),
         Ok(kind) => kind,
         Err(host) => return sink.report(cx, at, Problem::Host(&host)),
     };
+    // Inside another union's decision, this value may be met again: remember.
+    let identity = if cx.unions > 1 {
+        value.identity()
+    } else {
+        None
+    };
     for member in members {
-        if check(cx, &mut Bail, value, *member, at, depth).is_ok() {
+        if accepts(cx, value, member, at, depth, identity) {
             return Ok(());
         }
     }
@@ -363,24 +393,76 @@ fn union<T: Input + Copy, S: Sink>(
     if S::BAILS {
         return sink.report(cx, at, mismatch);
     }
-    let mut closest: Option<(Ty, Count)> = None;
+    let mut closest: Option<(Ty, usize, Option<usize>)> = None;
     for member in members {
-        let mut count = Count::new(cx.limit);
-        // A count that reaches the limit stops the read: `count` has it.
-        let _ = check(cx, &mut count, value, *member, at, depth);
-        if closest
-            .as_ref()
-            .is_none_or(|(_, c)| count.issues < c.issues)
-        {
-            closest = Some((*member, count));
+        let (issues, first_below) = count(cx, value, member, at, depth, identity);
+        if closest.is_none_or(|(_, fewest, _)| issues < fewest) {
+            closest = Some((*member, issues, first_below));
         }
     }
     match closest {
-        Some((member, count)) if !(count.issues == 1 && count.first_len == Some(at.len())) => {
-            check(cx, sink, value, member, at, depth)
+        Some((member, issues, first_below)) if !(issues == 1 && first_below == Some(0)) => {
+            // An enclosing count needs only the number: it has it already.
+            let first_len = first_below.map(|below| at.len() + below);
+            match sink.add(issues, first_len) {
+                Some(added) => added,
+                None => check(cx, sink, value, member, at, depth),
+            }
         }
         Some(_) | None => sink.report(cx, at, mismatch),
     }
+}
+
+/// Whether `member` accepts `value` (a trial that stops at the first issue).
+fn accepts<T: Input + Copy>(
+    cx: &mut Ctx<'_, '_>,
+    value: T,
+    member: &'static Ty,
+    at: &At<'_>,
+    depth: usize,
+    identity: Option<usize>,
+) -> bool {
+    let key = identity.map(|id| (id, std::ptr::from_ref(member) as usize, depth, false));
+    if let Some(Trial::Accepted(accepted)) = key.and_then(|k| cx.trials.get(&k).copied()) {
+        return accepted;
+    }
+    let accepted = check(cx, &mut Bail, value, *member, at, depth).is_ok();
+    if let Some(key) = key {
+        cx.trials.insert(key, Trial::Accepted(accepted));
+    }
+    accepted
+}
+
+/// How many issues `member` has on `value` (up to the limit), and how far
+/// below the union the first one is.
+fn count<T: Input + Copy>(
+    cx: &mut Ctx<'_, '_>,
+    value: T,
+    member: &'static Ty,
+    at: &At<'_>,
+    depth: usize,
+    identity: Option<usize>,
+) -> (usize, Option<usize>) {
+    let key = identity.map(|id| (id, std::ptr::from_ref(member) as usize, depth, true));
+    if let Some(Trial::Counted {
+        issues,
+        first_below,
+    }) = key.and_then(|k| cx.trials.get(&k).copied())
+    {
+        return (issues, first_below);
+    }
+    let mut count = Count::new(cx.limit);
+    // A count that reaches the limit stops the read: `count` has it.
+    let _ = check(cx, &mut count, value, *member, at, depth);
+    let first_below = count.first_len.map(|len| len - at.len());
+    if let Some(key) = key {
+        let trial = Trial::Counted {
+            issues: count.issues,
+            first_below,
+        };
+        cx.trials.insert(key, trial);
+    }
+    (count.issues, first_below)
 }
 
 /// The kind of a value, or the host value it is.
@@ -491,8 +573,8 @@ fn skip_entries<E: Entries, S: Sink>(
                     at: &entry,
                 })?;
             }
-            Key::Host { token, host } => {
-                host_entry(cx, sink, &mut entries, &at.key(&token, rank), &host)?;
+            Key::Host(key) => {
+                host_entry(cx, sink, &mut entries, &at.key(&key.token, rank), &key.host)?;
             }
         }
     }
@@ -555,8 +637,8 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
             place += 1;
             let key = match key {
                 Key::Str(key) => key,
-                Key::Host { token, host } => {
-                    host_entry(cx, sink, &mut entries, &at.key(&token, rank), &host)?;
+                Key::Host(key) => {
+                    host_entry(cx, sink, &mut entries, &at.key(&key.token, rank), &key.host)?;
                     continue;
                 }
             };

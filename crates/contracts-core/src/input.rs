@@ -135,6 +135,9 @@ pub enum HostKind {
     /// Containers nested deeper than JSON text may be (128 levels from the
     /// root, as for bytes), or a container that contains itself.
     TooDeep,
+    /// More values than `max_bytes` allows JSON text to hold (each takes a
+    /// byte at least); the host stops reading here.
+    TooLarge,
 }
 
 /// An object key: a string, or a host key JSON cannot hold.
@@ -142,13 +145,17 @@ pub enum HostKind {
 pub enum Key<K> {
     /// A string key.
     Str(K),
-    /// A key that is not a JSON string, with the text its path shows it as.
-    Host {
-        /// The key as the path shows it (`str(key)` in Python).
-        token: String,
-        /// Why it is not a JSON key.
-        host: Host,
-    },
+    /// A key that is not a JSON string.
+    Host(Box<HostKey>),
+}
+
+/// A key JSON cannot hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostKey {
+    /// The key as the path shows it (`str(key)` in Python).
+    pub token: String,
+    /// Why it is not a JSON key.
+    pub host: Host,
 }
 
 /// What the validator does with one value; an [`Input`] calls exactly one
@@ -182,6 +189,14 @@ pub trait Input: Sized {
     /// `Ok` with a copyable form when the value can be read more than once
     /// (a tree), `Err(self)` when it is a stream the validator must capture.
     fn into_tree(self) -> Result<Self::Tree, Self>;
+    /// A number that tells this value from every other value of the same
+    /// validation (an address), when the input has one. The validator then
+    /// remembers how a union member fared on the value and does not check it
+    /// again where unions nest (pydantic-core's `Input::identity` does the
+    /// same). Two values with one identity must be the same value.
+    fn identity(&self) -> Option<usize> {
+        None
+    }
     /// True when a value nobody checks needs no reading at all: every key is
     /// unique and every value is JSON (a `serde_json::Value`). Streams and
     /// host values are read through, for duplicate keys and host values.
@@ -250,6 +265,10 @@ impl<'a> Input for &'a Value {
 
     fn into_tree(self) -> Result<Self, Self> {
         Ok(self)
+    }
+
+    fn identity(&self) -> Option<usize> {
+        Some(std::ptr::from_ref::<Value>(self) as usize)
     }
 }
 

@@ -121,6 +121,7 @@ impl Problem<'_> {
             Problem::EnumValue { .. } | Problem::EnumKey { .. } => IssueCode::InvalidEnumValue,
             Problem::Host(host) => match host.kind {
                 HostKind::TooDeep => IssueCode::TooDeep,
+                HostKind::TooLarge => IssueCode::TooLarge,
                 HostKind::Bytes
                 | HostKind::Set
                 | HostKind::Tuple
@@ -244,7 +245,7 @@ impl Problem<'_> {
                     .join(" | "),
                 got.name()
             ),
-            Problem::Host(host) => host_message(host),
+            Problem::Host(host) => host_message(host, options),
         }
     }
 }
@@ -260,7 +261,7 @@ fn number_text(n: Num) -> String {
     }
 }
 
-fn host_message(host: &Host) -> String {
+fn host_message(host: &Host, options: &ValidateOptions) -> String {
     let name = &host.type_name;
     match host.kind {
         HostKind::Bytes => format!(
@@ -289,6 +290,10 @@ fn host_message(host: &Host) -> String {
         ),
         HostKind::TooDeep => format!(
             "this {name} nests deeper than the 128 levels JSON text may (or contains itself); flatten it"
+        ),
+        HostKind::TooLarge => format!(
+            "the envelope holds more values than {} bytes of JSON text can (max_bytes); reading stopped at this {name}",
+            options.max_bytes
         ),
     }
 }

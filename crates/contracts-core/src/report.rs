@@ -17,7 +17,7 @@ use crate::path::At;
 use crate::problem::Problem;
 use crate::schema::Registry;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 
 /// What one validation knows besides the value: the registry, the options,
 /// and the duplicate keys found so far.
@@ -35,6 +35,29 @@ pub(crate) struct Ctx<'o, 's> {
     /// read as it streams: the value that counts is the last one, so the
     /// text is read again as a tree (see `validate.rs`).
     pub(crate) reread: bool,
+    /// How many unions are being decided around the value being checked.
+    pub(crate) unions: usize,
+    /// How union members fared on values met while unions nest, so that a
+    /// union inside a union member is decided once per value, not once per
+    /// trial of every enclosing union (which grows exponentially with the
+    /// nesting of a recursive contract). Forgotten when the outermost union
+    /// is decided.
+    pub(crate) trials: HashMap<TrialKey, Trial>,
+}
+
+/// A union member tried on a value: the value's identity, the member's
+/// address in the registry, the depth, and whether issues were counted.
+pub(crate) type TrialKey = (usize, usize, usize, bool);
+
+/// How a member fared: accepted or not, or how many issues it had (up to
+/// the limit) and how far below the union the first one was.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Trial {
+    Accepted(bool),
+    Counted {
+        issues: usize,
+        first_below: Option<usize>,
+    },
 }
 
 /// Whether the validation stops at the first issue.
@@ -61,6 +84,8 @@ impl<'o, 's> Ctx<'o, 's> {
             mode,
             duplicates: Vec::new(),
             reread: false,
+            unions: 0,
+            trials: HashMap::new(),
         }
     }
 
@@ -114,6 +139,10 @@ pub(crate) trait Sink {
     const BAILS: bool;
     /// An issue at `at`.
     fn report(&mut self, cx: &Ctx<'_, '_>, at: &At<'_>, problem: Problem<'_>) -> Result<(), Stop>;
+    /// `issues` issues whose first is `first_len` segments deep, when only
+    /// their number matters here; `None` when this sink needs the issues
+    /// themselves (then the validator finds them again).
+    fn add(&mut self, issues: usize, first_len: Option<usize>) -> Option<Result<(), Stop>>;
 }
 
 /// The fast path: stop at the first issue.
@@ -124,6 +153,10 @@ impl Sink for Bail {
 
     fn report(&mut self, _: &Ctx<'_, '_>, _: &At<'_>, _: Problem<'_>) -> Result<(), Stop> {
         Err(Stop)
+    }
+
+    fn add(&mut self, issues: usize, _: Option<usize>) -> Option<Result<(), Stop>> {
+        Some(if issues == 0 { Ok(()) } else { Err(Stop) })
     }
 }
 
@@ -150,13 +183,19 @@ impl Sink for Count {
     const BAILS: bool = false;
 
     fn report(&mut self, _: &Ctx<'_, '_>, at: &At<'_>, _: Problem<'_>) -> Result<(), Stop> {
-        self.first_len.get_or_insert(at.len());
-        self.issues += 1;
-        if self.issues >= self.limit {
+        self.add(1, Some(at.len())).unwrap_or(Ok(()))
+    }
+
+    fn add(&mut self, issues: usize, first_len: Option<usize>) -> Option<Result<(), Stop>> {
+        if issues > 0 && self.first_len.is_none() {
+            self.first_len = first_len;
+        }
+        self.issues = (self.issues + issues).min(self.limit);
+        Some(if self.issues >= self.limit {
             Err(Stop)
         } else {
             Ok(())
-        }
+        })
     }
 }
 
@@ -236,5 +275,9 @@ impl Sink for Collect {
             self.kept.pop();
         }
         Ok(())
+    }
+
+    fn add(&mut self, _: usize, _: Option<usize>) -> Option<Result<(), Stop>> {
+        None
     }
 }

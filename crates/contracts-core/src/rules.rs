@@ -30,72 +30,94 @@ pub(crate) enum ObjectShape {
 }
 
 /// Whether the scalar `value` is a `ty`.
+#[inline]
 pub(crate) fn scalar<'a>(reg: &Registry, ty: Ty, value: Scalar<'a>) -> Result<(), Problem<'a>> {
+    let accepted = match (ty, value) {
+        (_, Scalar::Host(host)) => return Err(Problem::Host(host)),
+        (Ty::String, Scalar::Str(_))
+        | (Ty::Float, Scalar::Num(_))
+        | (Ty::Bool, Scalar::Bool(_))
+        | (Ty::Null | Ty::Optional(_), Scalar::Null) => true,
+        (Ty::Int, Scalar::Num(n)) => is_int(n),
+        (Ty::Uuid, Scalar::Str(s)) => is_canonical_uuid(s),
+        (Ty::Timestamp, Scalar::Str(s)) => is_timestamp(s),
+        (Ty::Date, Scalar::Str(s)) => is_iso_date(s),
+        (Ty::StringLiteral(expected), Scalar::Str(s)) => s == expected,
+        (Ty::IntLiteral(expected), Scalar::Num(n)) => n == Num::Int(expected),
+        (Ty::BoolLiteral(expected), Scalar::Bool(b)) => b == expected,
+        (Ty::Enum(i), Scalar::Str(s)) => reg.enums[i].values.contains(&s),
+        (Ty::Optional(inner), _) => return scalar(reg, *inner, value),
+        // On a scalar every member has at most one issue, at the union's own
+        // path, so the union's rule (the closest member's issues, or one
+        // `wrong_type` when that member fails right there) is one `wrong_type`.
+        (Ty::Union(members), _) => members.iter().any(|m| scalar(reg, *m, value).is_ok()),
+        (
+            Ty::String
+            | Ty::Int
+            | Ty::Float
+            | Ty::Bool
+            | Ty::Null
+            | Ty::Uuid
+            | Ty::Timestamp
+            | Ty::Date
+            | Ty::StringLiteral(_)
+            | Ty::IntLiteral(_)
+            | Ty::BoolLiteral(_)
+            | Ty::Enum(_)
+            | Ty::Class(_)
+            | Ty::List(_)
+            | Ty::Map(..),
+            _,
+        ) => false,
+    };
+    if accepted {
+        Ok(())
+    } else {
+        Err(scalar_problem(ty, value))
+    }
+}
+
+/// Why `value` is not a `ty`, once [`scalar`] found it is not.
+#[cold]
+fn scalar_problem(ty: Ty, value: Scalar<'_>) -> Problem<'_> {
     let got = match value {
-        Scalar::Host(host) => return Err(Problem::Host(host)),
+        Scalar::Host(host) => return Problem::Host(host),
         Scalar::Null => Kind::Null,
         Scalar::Bool(_) => Kind::Bool,
         Scalar::Num(_) => Kind::Number,
         Scalar::Str(_) => Kind::String,
     };
-    let wrong = Problem::WrongType { ty, got };
-    let fail = |ok: bool, problem: Problem<'a>| if ok { Ok(()) } else { Err(problem) };
-    match ty {
-        Ty::String => fail(matches!(value, Scalar::Str(_)), wrong),
-        Ty::Float => fail(matches!(value, Scalar::Num(_)), wrong),
-        Ty::Bool => fail(matches!(value, Scalar::Bool(_)), wrong),
-        Ty::Null => fail(matches!(value, Scalar::Null), wrong),
-        Ty::Int => match value {
-            Scalar::Num(n) => fail(is_int(n), Problem::NotAnInteger(n)),
-            _ => Err(wrong),
-        },
-        Ty::Uuid => match value {
-            Scalar::Str(s) => fail(is_canonical_uuid(s), Problem::InvalidUuid(s)),
-            _ => Err(wrong),
-        },
-        Ty::Timestamp => match value {
-            Scalar::Str(s) => fail(is_timestamp(s), Problem::InvalidTimestamp(s)),
-            _ => Err(wrong),
-        },
-        Ty::Date => match value {
-            Scalar::Str(s) => fail(is_iso_date(s), Problem::InvalidDate(s)),
-            _ => Err(wrong),
-        },
-        Ty::StringLiteral(expected) => match value {
-            Scalar::Str(s) => fail(s == expected, Problem::StringLiteral { expected, got: s }),
-            _ => Err(wrong),
-        },
-        Ty::IntLiteral(expected) => match value {
-            Scalar::Num(n) => fail(
-                n == Num::Int(expected),
-                Problem::IntLiteral { expected, got: n },
-            ),
-            _ => Err(wrong),
-        },
-        Ty::BoolLiteral(expected) => match value {
-            Scalar::Bool(b) => fail(b == expected, Problem::BoolLiteral { expected, got: b }),
-            _ => Err(wrong),
-        },
-        Ty::Enum(enum_index) => match value {
-            Scalar::Str(s) => fail(
-                reg.enums[enum_index].values.contains(&s),
-                Problem::EnumValue { enum_index, got: s },
-            ),
-            _ => Err(wrong),
-        },
-        Ty::Class(class) => Err(Problem::NotAnObject { class, got }),
-        Ty::List(_) | Ty::Map(..) => Err(wrong),
-        // On a scalar every member has at most one issue, at the union's own
-        // path, so the union's rule (the closest member's issues, or one
-        // `wrong_type` when that member fails right there) is one `wrong_type`.
-        Ty::Union(members) => fail(
-            members.iter().any(|m| scalar(reg, *m, value).is_ok()),
-            Problem::NoUnionMember { members, got },
-        ),
-        Ty::Optional(inner) => match value {
-            Scalar::Null => Ok(()),
-            _ => scalar(reg, *inner, value),
-        },
+    match (ty, value) {
+        (Ty::Int, Scalar::Num(n)) => Problem::NotAnInteger(n),
+        (Ty::Uuid, Scalar::Str(s)) => Problem::InvalidUuid(s),
+        (Ty::Timestamp, Scalar::Str(s)) => Problem::InvalidTimestamp(s),
+        (Ty::Date, Scalar::Str(s)) => Problem::InvalidDate(s),
+        (Ty::StringLiteral(expected), Scalar::Str(s)) => {
+            Problem::StringLiteral { expected, got: s }
+        }
+        (Ty::IntLiteral(expected), Scalar::Num(n)) => Problem::IntLiteral { expected, got: n },
+        (Ty::BoolLiteral(expected), Scalar::Bool(b)) => Problem::BoolLiteral { expected, got: b },
+        (Ty::Enum(enum_index), Scalar::Str(s)) => Problem::EnumValue { enum_index, got: s },
+        (Ty::Class(class), _) => Problem::NotAnObject { class, got },
+        (Ty::Union(members), _) => Problem::NoUnionMember { members, got },
+        (Ty::Optional(inner), _) => scalar_problem(*inner, value),
+        (
+            Ty::String
+            | Ty::Int
+            | Ty::Float
+            | Ty::Bool
+            | Ty::Null
+            | Ty::Uuid
+            | Ty::Timestamp
+            | Ty::Date
+            | Ty::StringLiteral(_)
+            | Ty::IntLiteral(_)
+            | Ty::BoolLiteral(_)
+            | Ty::Enum(_)
+            | Ty::List(_)
+            | Ty::Map(..),
+            _,
+        ) => Problem::WrongType { ty, got },
     }
 }
 
@@ -181,29 +203,6 @@ pub(crate) fn map_key<'a>(reg: &Registry, key_ty: Ty, key: &'a str) -> Result<()
         | Ty::Map(..)
         | Ty::Union(_)
         | Ty::Optional(_) => Ok(()),
-    }
-}
-
-/// `ty` after any `Optional`s, and whether `null` is accepted on the way.
-pub(crate) fn peel(ty: Ty) -> (Ty, bool) {
-    match ty {
-        Ty::Optional(inner) => (peel(*inner).0, true),
-        Ty::String
-        | Ty::Int
-        | Ty::Float
-        | Ty::Bool
-        | Ty::Null
-        | Ty::Uuid
-        | Ty::Timestamp
-        | Ty::Date
-        | Ty::StringLiteral(_)
-        | Ty::IntLiteral(_)
-        | Ty::BoolLiteral(_)
-        | Ty::Enum(_)
-        | Ty::Class(_)
-        | Ty::List(_)
-        | Ty::Map(..)
-        | Ty::Union(_) => (ty, false),
     }
 }
 

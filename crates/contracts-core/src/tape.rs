@@ -7,7 +7,7 @@
 //! it first appeared, with the value it was given last; the duplicates are
 //! reported (in document order) while capturing.
 
-use crate::input::{Entries, Host, Input, Items, Key, Num, Scalar, Stop, Use, Visit};
+use crate::input::{Entries, Host, HostKey, Input, Items, Key, Num, Scalar, Stop, Use, Visit};
 use crate::keys::Keys;
 use crate::path::At;
 use crate::report::Ctx;
@@ -24,8 +24,8 @@ pub(crate) struct Tape<'s> {
 #[derive(Debug, Clone)]
 enum EntryKey {
     Text(Text),
-    /// A host key JSON cannot hold, with the token its path shows.
-    Host(Box<(String, Host)>),
+    /// A host key JSON cannot hold.
+    Host(Box<HostKey>),
 }
 
 /// A string: a span of the text it was read from, or a copy.
@@ -208,14 +208,11 @@ impl Visit for Build<'_, '_, '_, '_, '_> {
                     EntryKey::Text(self.builder.text(k.as_ref())),
                     if E::REPEATS { keys.first(k) } else { None },
                 ),
-                Key::Host { token, host } => (
-                    EntryKey::Host(Box::new((token.clone(), host.clone()))),
-                    None,
-                ),
+                Key::Host(host) => (EntryKey::Host(host.clone()), None),
             };
             let token = match &key {
                 Key::Str(k) => k.as_ref(),
-                Key::Host { token, .. } => token.as_str(),
+                Key::Host(host) => host.token.as_str(),
             };
             let at = self.at.key(token, 0);
             if earlier.is_some() {
@@ -272,6 +269,12 @@ impl Input for TapeRef<'_, '_> {
     fn into_tree(self) -> Result<Self, Self> {
         Ok(self)
     }
+
+    fn identity(&self) -> Option<usize> {
+        // Unique within one tape; the validator forgets identities when the
+        // union whose value the tape holds is done.
+        Some(self.node)
+    }
 }
 
 struct TapeItems<'t, 's> {
@@ -305,10 +308,7 @@ impl<'t> Entries for TapeEntries<'t, '_> {
             self.value = Some(*node);
             match key {
                 EntryKey::Text(text) => Key::Str(tape.text(text)),
-                EntryKey::Host(host) => Key::Host {
-                    token: host.0.clone(),
-                    host: host.1.clone(),
-                },
+                EntryKey::Host(host) => Key::Host(host.clone()),
             }
         }))
     }

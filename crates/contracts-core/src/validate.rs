@@ -380,6 +380,27 @@ impl Registry {
     pub fn is_valid_envelope(&'static self, json: &[u8], options: &ValidateOptions) -> bool {
         registry_is_valid(self, json, options)
     }
+
+    /// Every issue in JSON text checked against this registry (empty when
+    /// valid); `options.target_version` is not consulted.
+    ///
+    /// ```
+    /// let reg = contracts_core::current_registry();
+    /// let issues = reg.envelope_issues(b"[]", &Default::default());
+    /// assert_eq!(issues[0].code.as_str(), "not_an_object");
+    /// ```
+    pub fn envelope_issues(
+        &'static self,
+        json: &[u8],
+        options: &ValidateOptions,
+    ) -> Vec<ValidationIssue> {
+        if json.len() > options.max_bytes {
+            return json.explain(options).err().unwrap_or_default();
+        }
+        explain_text(self, strip_bom(json), options)
+            .err()
+            .unwrap_or_default()
+    }
 }
 
 /// Every issue in an already parsed envelope checked against `reg` (whose

@@ -8,7 +8,10 @@ use contracts_core::{MetaOverrides, Mode, ValidateOptions, ValidationIssue};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::{PyBytes, PyList, PyString, PyType};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple, PyType};
+
+mod object;
+use object::{PyValue, Walk};
 
 /// Inputs at or above this size are validated with the GIL released, so
 /// other Python threads run meanwhile.
@@ -61,18 +64,64 @@ fn input_bytes<'a>(data: &'a Bound<'_, PyAny>) -> PyResult<&'a [u8]> {
     }
 }
 
-/// Runs `check` on the input's bytes, without the GIL for large inputs.
-fn with_input<T: Send>(
-    py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    check: impl FnOnce(&[u8]) -> T + Send,
-) -> PyResult<T> {
-    let bytes = input_bytes(data)?;
-    Ok(if bytes.len() >= RELEASE_GIL_BYTES {
-        py.allow_threads(|| check(bytes))
-    } else {
-        check(bytes)
-    })
+/// An envelope as Python holds it: JSON text, or objects read in place.
+enum Envelope<'a, 'py> {
+    Text(&'a [u8]),
+    Copied(Vec<u8>),
+    Objects(&'a Bound<'py, PyAny>),
+}
+
+impl<'a, 'py> Envelope<'a, 'py> {
+    /// `bytes`/`str`/`bytearray`/`memoryview` are JSON text; a `dict` or a
+    /// Pydantic model is read as it is; anything else is a `TypeError`.
+    fn of(data: &'a Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(bytes) = data.downcast::<PyBytes>() {
+            return Ok(Self::Text(bytes.as_bytes()));
+        }
+        if let Ok(text) = data.downcast::<PyString>() {
+            return Ok(Self::Text(text.to_str()?.as_bytes()));
+        }
+        if data.is_instance_of::<PyDict>() || object::is_model(data) {
+            return Ok(Self::Objects(data));
+        }
+        if let Ok(bytes) = data.downcast::<PyByteArray>() {
+            return Ok(Self::Copied(bytes.to_vec()));
+        }
+        if data.is_instance_of::<PyMemoryView>() {
+            let copy = data.py().get_type::<PyBytes>().call1((data,))?;
+            return Ok(Self::Copied(
+                copy.downcast::<PyBytes>()?.as_bytes().to_vec(),
+            ));
+        }
+        Err(PyTypeError::new_err(format!(
+            "expected an envelope as bytes, str, dict or a generated Pydantic envelope model, got {}",
+            data.get_type().name()?
+        )))
+    }
+
+    /// Runs `text` on JSON text (without the GIL when it is large) or
+    /// `objects` on Python objects.
+    fn check<T: Send>(
+        &self,
+        py: Python<'py>,
+        options: &ValidateOptions,
+        text: impl FnOnce(&[u8]) -> T + Send,
+        objects: impl FnOnce(PyValue<'_, 'py>) -> T,
+    ) -> T {
+        let bytes = match self {
+            Self::Text(bytes) => *bytes,
+            Self::Copied(bytes) => bytes.as_slice(),
+            Self::Objects(data) => {
+                let walk = Walk::new(options.max_bytes);
+                return objects(PyValue::root(data, &walk));
+            }
+        };
+        if bytes.len() >= RELEASE_GIL_BYTES {
+            py.allow_threads(|| text(bytes))
+        } else {
+            text(bytes)
+        }
+    }
 }
 
 fn issues(
@@ -80,9 +129,12 @@ fn issues(
     data: &Bound<'_, PyAny>,
     options: &ValidateOptions,
 ) -> PyResult<Vec<ValidationIssue>> {
-    with_input(py, data, |bytes| {
-        contracts_core::envelope_issues(bytes, options)
-    })
+    Ok(Envelope::of(data)?.check(
+        py,
+        options,
+        |bytes| contracts_core::envelope_issues(bytes, options),
+        |objects| contracts_core::input_issues(objects, options),
+    ))
 }
 
 /// The Python-defined classes of `coach_app_baml_client._errors`, looked up
@@ -92,24 +144,43 @@ static ERROR_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 static DOWNGRADE_ERROR_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 const ERRORS_MODULE: &str = "coach_app_baml_client._errors";
 
+/// `tuple.__new__`, which builds a `ValidationIssue` (a `NamedTuple`) as
+/// its generated `__new__` does, without running a Python frame per issue.
+static TUPLE_NEW: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
+
 fn to_python_issues<'py>(
     py: Python<'py>,
     issues: &[ValidationIssue],
 ) -> PyResult<Bound<'py, PyList>> {
     let issue_class = ISSUE_CLASS.import(py, ERRORS_MODULE, "ValidationIssue")?;
+    let tuple_new = TUPLE_NEW.get_or_try_init(py, || {
+        py.get_type::<PyTuple>()
+            .getattr("__new__")
+            .map(Bound::unbind)
+    })?;
+    let tuple_new = tuple_new.bind(py);
     let items = issues
         .iter()
-        .map(|i| issue_class.call1((i.path.as_str(), i.code.as_str(), i.message.as_str())))
+        .map(|i| {
+            let fields = (
+                i.path.as_str(),
+                PyString::intern(py, i.code.as_str()),
+                i.message.as_str(),
+            );
+            tuple_new.call1((issue_class, fields))
+        })
         .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, items)
 }
 
-fn raise(py: Python<'_>, issues: &[ValidationIssue]) -> PyErr {
+/// `EnvelopeValidationError(issues, message)`, its message formatted by the
+/// core (the same text the class formats when given only the issues).
+fn raise(py: Python<'_>, issues: Vec<ValidationIssue>) -> PyErr {
     let raised = (|| {
         let error_class = ERROR_CLASS.import(py, ERRORS_MODULE, "EnvelopeValidationError")?;
-        Ok::<_, PyErr>(PyErr::from_value(
-            error_class.call1((to_python_issues(py, issues)?,))?,
-        ))
+        let list = to_python_issues(py, &issues)?;
+        let message = contracts_core::ValidationErrors { issues }.to_string();
+        Ok::<_, PyErr>(PyErr::from_value(error_class.call1((list, message))?))
     })();
     raised.unwrap_or_else(|e| e)
 }
@@ -143,7 +214,8 @@ fn event_types() -> Vec<&'static str> {
     contracts_core::event_types().collect()
 }
 
-/// Every issue in `data` (bytes or str) as `ValidationIssue` objects.
+/// Every issue in `data` (JSON as bytes or str, or a dict or Pydantic
+/// model read in place) as `ValidationIssue` objects.
 #[pyfunction]
 #[pyo3(signature = (data, mode = "producer", target_version = None, max_issues = None))]
 fn envelope_issues<'py>(
@@ -157,7 +229,8 @@ fn envelope_issues<'py>(
     to_python_issues(py, &issues(py, data, &options)?)
 }
 
-/// Raises `EnvelopeValidationError` listing every issue when `data` is invalid.
+/// Raises `EnvelopeValidationError` listing every issue when `data` (JSON
+/// text, a dict or a Pydantic model) is invalid.
 #[pyfunction]
 #[pyo3(signature = (data, mode = "producer", target_version = None, max_issues = None))]
 fn validate_envelope(
@@ -172,11 +245,11 @@ fn validate_envelope(
     if found.is_empty() {
         Ok(())
     } else {
-        Err(raise(py, &found))
+        Err(raise(py, found))
     }
 }
 
-/// True when `data` is a valid envelope.
+/// True when `data` (JSON text, a dict or a Pydantic model) is a valid envelope.
 #[pyfunction]
 #[pyo3(signature = (data, mode = "producer", target_version = None))]
 fn is_valid_envelope(
@@ -186,9 +259,12 @@ fn is_valid_envelope(
     target_version: Option<String>,
 ) -> PyResult<bool> {
     let options = options(mode, target_version, Some(1))?;
-    with_input(py, data, |bytes| {
-        contracts_core::is_valid_envelope(bytes, &options)
-    })
+    Ok(Envelope::of(data)?.check(
+        py,
+        &options,
+        |bytes| contracts_core::is_valid_envelope(bytes, &options),
+        |objects| contracts_core::is_valid_input(objects, &options),
+    ))
 }
 
 /// Builds and validates an envelope; `payload_json` is the payload as JSON
@@ -214,7 +290,7 @@ fn make_envelope(
         request_id,
     };
     contracts_core::make_envelope_json(event_type, input_bytes(payload_json)?, meta)
-        .map_err(|e| raise(py, &e.issues))
+        .map_err(|e| raise(py, e.issues))
 }
 
 #[pymodule]

@@ -40,11 +40,15 @@ class EnvelopeValidationError(ValueError):
 
     issues: list[ValidationIssue]
 
-    def __init__(self, issues: list[ValidationIssue]) -> None:
+    def __init__(self, issues: list[ValidationIssue], message: str | None = None) -> None:
+        """``message`` defaults to the summary line and one line per issue (the
+        native validator passes the same text, already formatted)."""
         self.issues = list(issues)
-        lines = [f"invalid envelope: {len(self.issues)} issue(s)"]
-        lines += [f"  {issue}" for issue in self.issues]
-        super().__init__("\n".join(lines))
+        if message is None:
+            lines = [f"invalid envelope: {len(self.issues)} issue(s)"]
+            lines += [f"  {issue}" for issue in self.issues]
+            message = "\n".join(lines)
+        super().__init__(message)
 
 
 class DowngradeError(ValueError):

@@ -20,19 +20,19 @@ CONTRACTS_VERSION: Final[str]
 def contracts_version() -> str: ...
 def event_types() -> list[str]: ...
 def envelope_issues(
-    data: bytes | str,
+    data: object,
     mode: str = "producer",
     target_version: str | None = None,
     max_issues: int | None = None,
 ) -> list[ValidationIssue]: ...
 def validate_envelope(
-    data: bytes | str,
+    data: object,
     mode: str = "producer",
     target_version: str | None = None,
     max_issues: int | None = None,
 ) -> None: ...
 def is_valid_envelope(
-    data: bytes | str, mode: str = "producer", target_version: str | None = None
+    data: object, mode: str = "producer", target_version: str | None = None
 ) -> bool: ...
 def make_envelope(
     event_type: str,
