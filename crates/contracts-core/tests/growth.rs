@@ -3,7 +3,9 @@
 //!
 //! Each case times an input of size n and one of size 4n (n grown until a
 //! run is long enough to time; best of three runs each, interleaved) and
-//! asserts the ratio stays far below the 16 that quadratic growth gives.
+//! asserts the ratio stays far below the 16 that quadratic growth gives (in
+//! one of three such measurements: caches shared with other processes make
+//! one vary up to twofold).
 //! Time is the thread's CPU time where Linux tells it
 //! (`/proc/thread-self/schedstat`), so other processes competing for the
 //! cores do not stretch the longer runs more than the shorter ones.
@@ -23,6 +25,9 @@ use std::time::Instant;
 
 /// Quadratic growth would be 16x; linear is 4x.
 const LIMIT: f64 = 8.0;
+/// Caches shared with other processes make one measurement vary up to ~2x;
+/// quadratic growth gives ~16x every time. One of three must be below LIMIT.
+const ATTEMPTS: usize = 3;
 /// Grow n until one run of the small input takes this long.
 const MEASURABLE: f64 = 0.012;
 
@@ -51,17 +56,21 @@ fn assert_linear(name: &str, prepare: &dyn Fn(usize) -> Box<dyn Fn()>) {
         small = prepare(n);
     }
     let large = prepare(4 * n);
-    let (mut t_small, mut t_large) = (f64::INFINITY, f64::INFINITY);
-    for _ in 0..3 {
-        t_small = t_small.min(seconds(&*small));
-        t_large = t_large.min(seconds(&*large));
+    let mut ratios = Vec::new();
+    for _ in 0..ATTEMPTS {
+        let (mut t_small, mut t_large) = (f64::INFINITY, f64::INFINITY);
+        for _ in 0..3 {
+            t_small = t_small.min(seconds(&*small));
+            t_large = t_large.min(seconds(&*large));
+        }
+        let ratio = t_large / t_small;
+        eprintln!("{name}: n = {n}: {t_small:.4} s, 4n: {t_large:.4} s, ratio {ratio:.2}");
+        if ratio < LIMIT {
+            return;
+        }
+        ratios.push(ratio);
     }
-    let ratio = t_large / t_small;
-    eprintln!("{name}: n = {n}: {t_small:.4} s, 4n: {t_large:.4} s, ratio {ratio:.2}");
-    assert!(
-        ratio < LIMIT,
-        "{name}: 4x the input took {ratio:.1}x the time ({t_small:.4} s for n = {n}, {t_large:.4} s for 4n)"
-    );
+    panic!("{name}: 4x the input took {ratios:.1?} times as long (n = {n})");
 }
 
 fn message_added() -> Value {

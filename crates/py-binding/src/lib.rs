@@ -6,12 +6,13 @@
 
 use contracts_core::{MetaOverrides, Mode, ValidateOptions, ValidationIssue};
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple, PyType};
 
 mod object;
-use object::{PyValue, Walk};
+use object::{Class, PyValue, Walk};
 
 /// Inputs at or above this size are validated with the GIL released, so
 /// other Python threads run meanwhile.
@@ -81,8 +82,18 @@ impl<'a, 'py> Envelope<'a, 'py> {
         if let Ok(text) = data.downcast::<PyString>() {
             return Ok(Self::Text(text.to_str()?.as_bytes()));
         }
-        if data.is_instance_of::<PyDict>() || object::is_model(data) {
+        if data.is_instance_of::<PyDict>() {
             return Ok(Self::Objects(data));
+        }
+        match object::class_of(data) {
+            Class::Fields(_) => return Ok(Self::Objects(data)),
+            Class::Serialized => {
+                let json = data.call_method0(intern!(data.py(), "model_dump_json"))?;
+                return Ok(Self::Copied(
+                    json.downcast::<PyString>()?.to_str()?.as_bytes().to_vec(),
+                ));
+            }
+            Class::Other => {}
         }
         if let Ok(bytes) = data.downcast::<PyByteArray>() {
             return Ok(Self::Copied(bytes.to_vec()));

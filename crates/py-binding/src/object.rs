@@ -19,13 +19,14 @@ use contracts_core::input::{
 };
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::iter::BoundDictIterator;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMemoryView, PySet,
     PyString, PyTuple, PyType,
 };
 use pyo3::types::{PyDictMethods, PyListMethods};
 use std::cell::Cell;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The nesting JSON text may have: `serde_json` refuses the 128th level.
 const MAX_NESTING: usize = 128;
@@ -45,37 +46,83 @@ impl Walk {
     }
 }
 
-/// The classes asked whether they are Pydantic models, with the answer.
-/// Asking a model class is an attribute lookup through Pydantic's metaclass
-/// (~100 ns); the classes are held, so an address is never another class's.
-static MODEL_CLASSES: Mutex<Vec<(Py<PyType>, bool)>> = Mutex::new(Vec::new());
+/// How a class's instances are read.
+#[derive(Clone)]
+pub(crate) enum Class {
+    /// Not a Pydantic model.
+    Other,
+    /// A Pydantic model whose serializer writes these fields of its
+    /// `__dict__`, in this order, under these names, and its extra fields:
+    /// the instance is read in place.
+    Fields(Arc<[Py<PyString>]>),
+    /// A Pydantic model whose JSON is not its fields as they are (aliases,
+    /// computed fields, custom serializers): only its `model_dump_json()`
+    /// says what it sends.
+    Serialized,
+}
 
-/// How many classes [`MODEL_CLASSES`] remembers (classes made at run time
-/// beyond that are asked every time).
-const MODEL_CLASSES_KEPT: usize = 256;
+/// The classes met so far and how to read them. Asking a model class is an
+/// attribute lookup through Pydantic's metaclass (~100 ns); the classes are
+/// held, so an address is never another class's.
+static CLASSES: Mutex<Vec<(Py<PyType>, Class)>> = Mutex::new(Vec::new());
 
-/// Whether `object` is a Pydantic model instance (its class has
-/// `__pydantic_fields__`).
-pub(crate) fn is_model(object: &Bound<'_, PyAny>) -> bool {
+/// How many classes [`CLASSES`] remembers (classes made at run time beyond
+/// that are asked every time).
+const CLASSES_KEPT: usize = 256;
+
+/// How instances of `object`'s class are read.
+pub(crate) fn class_of(object: &Bound<'_, PyAny>) -> Class {
     let class = object.get_type();
-    let known = MODEL_CLASSES.lock().ok().and_then(|classes| {
+    let known = CLASSES.lock().ok().and_then(|classes| {
         classes
             .iter()
             .find(|(c, _)| c.as_ptr() == class.as_ptr())
-            .map(|(_, model)| *model)
+            .map(|(_, kind)| kind.clone())
     });
-    if let Some(model) = known {
-        return model;
+    if let Some(kind) = known {
+        return kind;
     }
-    let model = class
-        .hasattr(intern!(object.py(), "__pydantic_fields__"))
-        .unwrap_or(false);
-    if let Ok(mut classes) = MODEL_CLASSES.lock() {
-        if classes.len() < MODEL_CLASSES_KEPT {
-            classes.push((class.unbind(), model));
+    let kind = ask(&class).unwrap_or(Class::Serialized);
+    if let Ok(mut classes) = CLASSES.lock() {
+        if classes.len() < CLASSES_KEPT {
+            classes.push((class.unbind(), kind.clone()));
         }
     }
-    model
+    kind
+}
+
+fn non_empty(object: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<bool> {
+    let value = object.getattr(name)?;
+    Ok(!value.is_none() && value.len().unwrap_or(0) > 0)
+}
+
+/// Reads what a Pydantic model class says about its serialized form.
+fn ask(class: &Bound<'_, PyType>) -> PyResult<Class> {
+    let py = class.py();
+    let Ok(fields) = class.getattr(intern!(py, "__pydantic_fields__")) else {
+        return Ok(Class::Other);
+    };
+    let fields = fields.downcast_into::<PyDict>()?;
+    let decorators = class.getattr(intern!(py, "__pydantic_decorators__"))?;
+    if non_empty(class, intern!(py, "__pydantic_computed_fields__"))?
+        || non_empty(&decorators, intern!(py, "field_serializers"))?
+        || non_empty(&decorators, intern!(py, "model_serializers"))?
+    {
+        return Ok(Class::Serialized);
+    }
+    let mut names = Vec::with_capacity(fields.len());
+    for (name, info) in fields.iter() {
+        let excluded = info.getattr(intern!(py, "exclude"))?.is_truthy()?;
+        let aliased = !info.getattr(intern!(py, "alias"))?.is_none()
+            || !info.getattr(intern!(py, "serialization_alias"))?.is_none();
+        if aliased {
+            return Ok(Class::Serialized);
+        }
+        if !excluded {
+            names.push(name.downcast_into::<PyString>()?.unbind());
+        }
+    }
+    Ok(Class::Fields(names.into()))
 }
 
 /// A container on the way down from the envelope, to see a cycle.
@@ -149,16 +196,14 @@ fn number(int: &Bound<'_, PyInt>) -> Result<Num, HostKind> {
     }
 }
 
-/// A Pydantic model instance (its class has `__pydantic_fields__`): its
-/// field values (`__dict__`) and any extra fields (`__pydantic_extra__`).
-fn model_fields<'py>(
+/// The members of a model instance: its declared fields (from `__dict__`)
+/// and its extra fields (`__pydantic_extra__`).
+fn model_members<'py>(
     object: &Bound<'py, PyAny>,
-) -> Option<(Bound<'py, PyDict>, Option<Bound<'py, PyDict>>)> {
+    names: Arc<[Py<PyString>]>,
+) -> Option<(Members<'py>, Option<Bound<'py, PyDict>>)> {
     let py = object.py();
-    if !is_model(object) {
-        return None;
-    }
-    let fields = object
+    let dict = object
         .getattr(intern!(py, "__dict__"))
         .ok()?
         .downcast_into::<PyDict>()
@@ -168,7 +213,14 @@ fn model_fields<'py>(
         .ok()
         .and_then(|extra| extra.downcast_into::<PyDict>().ok())
         .filter(|extra| !extra.is_empty());
-    Some((fields, extra))
+    Some((
+        Members::Fields {
+            dict,
+            names,
+            next: 0,
+        },
+        extra,
+    ))
 }
 
 impl<'py> Input for PyValue<'_, 'py> {
@@ -207,8 +259,12 @@ impl<'py> Input for PyValue<'_, 'py> {
                 visit.scalar(Scalar::Host(&host(object, HostKind::NotFinite(f))))
             };
         } else {
-            match model_fields(object) {
-                Some(fields) => Some(fields),
+            let members = match class_of(object) {
+                Class::Fields(names) => model_members(object, names),
+                Class::Other | Class::Serialized => None,
+            };
+            match members {
+                Some(members) => Some(members),
                 None => return visit.scalar(Scalar::Host(&host(object, other_kind(object)))),
             }
         };
@@ -230,15 +286,15 @@ impl<'py> Input for PyValue<'_, 'py> {
                 parent: &me,
             });
         }
-        let (dict, extra) = match model {
-            Some((fields, extra)) => (fields, extra),
+        let (members, extra) = match model {
+            Some(model) => model,
             None => match object.downcast::<PyDict>() {
-                Ok(dict) => (dict.clone(), None),
+                Ok(dict) => (Members::Dict(dict.iter()), None),
                 Err(_) => return visit.scalar(Scalar::Host(&host(object, HostKind::Object))),
             },
         };
         visit.object(PyEntries {
-            iter: dict.iter(),
+            members,
             extra,
             value: None,
             walk: self.walk,
@@ -294,8 +350,40 @@ impl Items for PyItems<'_, '_> {
     }
 }
 
+/// Where an object's entries come from.
+enum Members<'py> {
+    /// A dict's items.
+    Dict(BoundDictIterator<'py>),
+    /// A model's fields, by name, from its `__dict__`.
+    Fields {
+        dict: Bound<'py, PyDict>,
+        names: Arc<[Py<PyString>]>,
+        next: usize,
+    },
+}
+
+impl<'py> Members<'py> {
+    fn next(&mut self) -> Option<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        match self {
+            Members::Dict(items) => items.next(),
+            Members::Fields { dict, names, next } => {
+                let py = dict.py();
+                while let Some(name) = names.get(*next) {
+                    *next += 1;
+                    // A field missing from `__dict__` (a model built with
+                    // `model_construct`) is a missing field.
+                    if let Ok(Some(value)) = dict.get_item(name.bind(py)) {
+                        return Some((name.bind(py).clone().into_any(), value));
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
 struct PyEntries<'a, 'py> {
-    iter: pyo3::types::iter::BoundDictIterator<'py>,
+    members: Members<'py>,
     extra: Option<Bound<'py, PyDict>>,
     value: Option<Bound<'py, PyAny>>,
     walk: &'a Walk,
@@ -323,6 +411,18 @@ fn key_token(key: &Bound<'_, PyAny>) -> String {
     }
 }
 
+/// A `str` that is not UTF-8 as the path shows it: its surrogates as `\\udc00`.
+fn escaped(text: &Bound<'_, PyString>) -> String {
+    let py = text.py();
+    text.call_method1(intern!(py, "encode"), ("utf-8", "backslashreplace"))
+        .ok()
+        .and_then(|bytes| bytes.extract::<Vec<u8>>().ok())
+        .map_or_else(
+            || text.to_string_lossy().into_owned(),
+            |bytes| String::from_utf8_lossy(&bytes).into_owned(),
+        )
+}
+
 /// A `str` key (its text is read through `AsRef`).
 #[derive(Clone)]
 pub(crate) struct PyKey<'py>(Bound<'py, PyString>);
@@ -339,11 +439,11 @@ impl<'py> Entries for PyEntries<'_, 'py> {
     const REPEATS: bool = false;
 
     fn next_key(&mut self) -> Result<Option<Key<PyKey<'py>>>, Stop> {
-        let (key, value) = match self.iter.next() {
+        let (key, value) = match self.members.next() {
             Some(entry) => entry,
             None => match self.extra.take() {
                 Some(extra) => {
-                    self.iter = extra.iter();
+                    self.members = Members::Dict(extra.iter());
                     return self.next_key();
                 }
                 None => return Ok(None),
@@ -353,7 +453,7 @@ impl<'py> Entries for PyEntries<'_, 'py> {
         let key = match key.downcast_into::<PyString>() {
             Ok(text) if text.to_str().is_ok() => Key::Str(PyKey(text)),
             Ok(text) => Key::Host(Box::new(HostKey {
-                token: text.to_string_lossy().into_owned(),
+                token: escaped(&text),
                 host: host(&text, HostKind::LoneSurrogate),
             })),
             Err(other) => {
