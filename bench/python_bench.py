@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from importlib.metadata import version as dist_version
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -40,7 +40,11 @@ from coach_app_baml_client import (  # noqa: E402
     is_valid_envelope,
     validate_envelope,
 )
-from coach_app_baml_client.envelopes import envelope_adapter  # noqa: E402
+from coach_app_baml_client.envelopes import ENVELOPE_CLASSES, envelope_adapter  # noqa: E402
+
+# The generated `EventEnvelope` alias is a plain Union: Pydantic's smart mode, which
+# tries the members in turn, where `envelope_adapter` is discriminated by `type`.
+smart_adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(Union[ENVELOPE_CLASSES])  # noqa: UP007
 
 Candidate = Callable[[], object]
 
@@ -59,7 +63,8 @@ def calls_per_batch(fn: Candidate, batch_s: float) -> int:
 def interleaved(
     candidates: dict[str, Candidate], reference: str, rounds: int, batch_s: float
 ) -> dict[str, dict[str, float]]:
-    """Median ns/call of every candidate and the median per-round ratio to ``reference``."""
+    """Median ns/call of every candidate, the median per-round ratio to ``reference``, and
+    each round's ns/call (so any two candidates compare round by round)."""
     sizes = {name: calls_per_batch(fn, batch_s) for name, fn in candidates.items()}
     per_round: dict[str, list[float]] = {name: [] for name in candidates}
     order = list(candidates)
@@ -79,6 +84,7 @@ def interleaved(
             "ns": statistics.median(times),
             "ratio_to_ours": statistics.median(t / r for t, r in zip(times, ref)),
             "spread": (max(times) - min(times)) / statistics.median(times),
+            "rounds": times,
         }
         for name, times in per_round.items()
     }
@@ -123,6 +129,39 @@ def threads_ratio(
     return out
 
 
+def hostile(version: str, keys: int) -> dict[str, Any]:
+    """Seconds (best of 3) for an envelope with a `keys`-key map field or unknown object."""
+    base = json.loads(
+        (envelopes.VECTORS / "valid-message-added-text.json")
+        .read_text()
+        .replace("{{CONTRACTS_VERSION}}", version)
+    )["input"]
+    out: dict[str, Any] = {"keys": keys}
+    for name, field, mode in [
+        ("map<string, int> field", "reactions", "producer"),
+        ("unknown object (consumer)", "added_later", "consumer"),
+    ]:
+        envelope = json.loads(json.dumps(base))
+        envelope["payload"][field] = {f"key{i}": i for i in range(keys)}
+        data = json.dumps(envelope).encode()
+        runs: dict[str, Candidate] = {
+            "is_valid_envelope(bytes)": lambda: is_valid_envelope(data, mode=mode),  # type: ignore[arg-type]
+            "validate_envelope(bytes)": lambda: validate_envelope(data, mode=mode),  # type: ignore[arg-type]
+            "envelope_issues(bytes)": lambda: envelope_issues(data, mode=mode),  # type: ignore[arg-type]
+            "validate_envelope(dict)": lambda: validate_envelope(envelope, mode=mode),  # type: ignore[arg-type]
+        }
+        timings = {}
+        for label, fn in runs.items():
+            best = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                fn()
+                best = min(best, time.perf_counter() - start)
+            timings[label] = best
+        out[name] = {"bytes": len(data), "seconds": timings}
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
@@ -153,6 +192,11 @@ def main() -> int:
             assert valid, f"pydantic (strict) accepts {name}"
         except pydantic.ValidationError:
             assert not valid, f"pydantic (strict) rejects {name}"
+        assert is_valid_envelope(json.loads(data)) is valid, f"{name} as a dict"
+        if valid:
+            assert is_valid_envelope(envelope_adapter.validate_json(data)) is valid, (
+                f"{name} as a model"
+            )
 
     lax_verdicts = {}
     for name, data in cases.items():
@@ -184,6 +228,7 @@ def main() -> int:
     for name in ["small_valid", "large_valid", "small_invalid", "large_invalid"]:
         data = cases[name]
         as_dict = json.loads(data)
+        model = None if "invalid" in name else envelope_adapter.validate_json(data)
         candidates: dict[str, Candidate] = {
             "validate_envelope(bytes)": raising(
                 lambda: validate_envelope(data), *invalid_errors
@@ -203,6 +248,12 @@ def main() -> int:
                 lambda: envelope_adapter.validate_python(as_dict),
                 pydantic.ValidationError,
             ),
+            "pydantic validate_json(smart union)": raising(
+                lambda: smart_adapter.validate_json(data), pydantic.ValidationError
+            ),
+            "pydantic validate_python(dict, smart union)": raising(
+                lambda: smart_adapter.validate_python(as_dict), pydantic.ValidationError
+            ),
             "msgspec decode": raising(
                 lambda: decoder.decode(data), msgspec.ValidationError
             ),
@@ -212,8 +263,14 @@ def main() -> int:
                 lambda: fjs(json.loads(data)), fastjsonschema.JsonSchemaValueException
             ),
         }
+        if model is not None:
+            candidates["validate_envelope(model)"] = lambda: validate_envelope(model)
+            candidates["model.model_dump_json() + validate_envelope"] = (
+                lambda: validate_envelope(model.model_dump_json())
+            )
         if "invalid" in name:
             candidates["envelope_issues(bytes)"] = lambda: envelope_issues(data)
+            candidates["envelope_issues(dict)"] = lambda: envelope_issues(as_dict)
             candidates["jsonschema_rs all errors(json.loads)"] = lambda: list(
                 rs.iter_errors(json.loads(data))
             )
@@ -230,6 +287,8 @@ def main() -> int:
         }
         print(f"{name}: done", file=sys.stderr)
 
+    results["hostile"] = hostile(CONTRACTS_VERSION, 100_000)
+    print("hostile: done", file=sys.stderr)
     results["threads"] = {
         name: {
             "bytes": len(cases[name]),

@@ -5,7 +5,9 @@ Reads target/criterion/<group>/<benchmark>/<size>/new/estimates.json written by
 `cargo bench -p contracts-core --bench validate` (run in the same invocation,
 so every ratio compares numbers from one run) and prints a Markdown table.
 
-Usage: python tools/bench_ratios.py [--criterion-dir target/criterion]
+Usage: python tools/bench_ratios.py [--criterion-dir target/criterion] [--json]
+
+With ``--json``, prints the medians (ns) and input sizes instead, for tools/bench.py.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def median_ns(group_dir: Path, bench: str) -> tuple[float, int] | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--criterion-dir", type=Path, default=Path("target/criterion"))
+    parser.add_argument("--json", action="store_true", help="medians as JSON")
     args = parser.parse_args()
     rows = []
     for group in GROUPS:
@@ -56,6 +59,24 @@ def main() -> int:
             )
             return 1
         rows.append((group, {k: v for k, v in found.items() if v is not None}))
+    hostile = {
+        bench: median_ns(args.criterion_dir / "hostile", bench)
+        for bench in ["map_100k_keys", "unknown_object_100k_keys"]
+    }
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "groups": {
+                        g: {k: {"ns": v[0], "bytes": v[1]} for k, v in r.items()} for g, r in rows
+                    },
+                    "hostile": {
+                        k: {"ns": v[0], "bytes": v[1]} for k, v in hostile.items() if v is not None
+                    },
+                }
+            )
+        )
+        return 0
     print(
         f"contracts-core, {platform.machine()}, {platform.system()}; medians from one criterion run\n"
     )
@@ -73,6 +94,13 @@ def main() -> int:
             f"{fmt('envelope_issues_all')} | {ns['is_valid_envelope'] / ns['floor_ignored_any']:.2f}x | "
             f"{ns['value_jsonschema'] / ns['is_valid_envelope']:.2f}x |"
         )
+    found_hostile = [(k, v) for k, v in hostile.items() if v is not None]
+    if found_hostile:
+        print("\nHostile envelopes (`validate_envelope` then `is_valid_envelope`, 100,000 keys):\n")
+        print("| envelope | bytes | time |")
+        print("|---|---|---|")
+        for name, (ns, size) in found_hostile:
+            print(f"| {name} | {size:,} | {ns / 1e6:,.1f} ms |")
     return 0
 
 

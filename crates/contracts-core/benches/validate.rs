@@ -10,7 +10,10 @@
 //!   invalid input (collecting every issue).
 //!
 //! Envelopes: small (~300 B, `TYPING_INDICATOR`) and large (~2.5 KB,
-//! `SESSION_SUMMARY_READY` with a dozen action items), valid and invalid.
+//! `SESSION_SUMMARY_READY` with a dozen action items), valid and invalid;
+//! and the hostile ones of issue 18: a `MESSAGE_ADDED` whose
+//! `map<string, int>` field, or an unknown object in consumer mode, holds
+//! 100,000 keys (`hostile/*`, `validate_envelope` then `is_valid_envelope`).
 //! `tools/bench_ratios.py` turns the results into the ratio table.
 
 use contracts_core::{
@@ -122,12 +125,43 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+fn hostile(c: &mut Criterion) {
+    let mut group = c.benchmark_group("hostile");
+    group.sample_size(10);
+    for (name, field, mode) in [
+        ("map_100k_keys", "reactions", contracts_core::Mode::Producer),
+        (
+            "unknown_object_100k_keys",
+            "added_later",
+            contracts_core::Mode::Consumer,
+        ),
+    ] {
+        let mut envelope = vector("valid-message-added-text.json");
+        envelope["payload"][field] = Value::Object(
+            (0..100_000)
+                .map(|i| (format!("key{i}"), Value::from(i)))
+                .collect(),
+        );
+        let bytes = serde_json::to_vec(&envelope).unwrap();
+        let options = ValidateOptions::with_mode(mode);
+        assert!(is_valid_envelope(bytes.as_slice(), &options), "{name}");
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function(BenchmarkId::new(name, bytes.len()), |b| {
+            b.iter(|| {
+                validate_envelope(black_box(bytes.as_slice()), &options).is_ok()
+                    && is_valid_envelope(black_box(bytes.as_slice()), &options)
+            });
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(2))
         .sample_size(50);
-    targets = bench
+    targets = bench, hostile
 }
 criterion_main!(benches);

@@ -10,6 +10,7 @@
 //! `max_issues` keeps.
 
 use crate::issue::push_token;
+use std::fmt::Write as _;
 
 /// One step of a path.
 #[derive(Debug, Clone, Copy)]
@@ -71,34 +72,39 @@ impl<'p> At<'p> {
         self.len
     }
 
-    /// The segments from the root down to here.
-    fn chain(&self) -> Vec<&At<'p>> {
-        let mut chain = Vec::with_capacity(self.len + 1);
-        let mut at = Some(self);
-        while let Some(segment) = at {
-            chain.push(segment);
-            at = segment.parent;
-        }
-        chain.reverse();
-        chain
-    }
-
     /// The JSON Pointer of this position (`""` for the root).
     pub(crate) fn pointer(&self) -> String {
-        let mut out = String::new();
-        for segment in self.chain() {
-            match segment.token {
-                Token::Root => {}
-                Token::Key(key) => push_token(&mut out, key),
-                Token::Index(index) => push_token(&mut out, &index.to_string()),
+        let mut out = String::with_capacity(8 * self.len);
+        self.write_pointer(&mut out);
+        out
+    }
+
+    fn write_pointer(&self, out: &mut String) {
+        if let Some(parent) = self.parent {
+            parent.write_pointer(out);
+        }
+        match self.token {
+            Token::Root => {}
+            Token::Key(key) => push_token(out, key),
+            Token::Index(index) => {
+                // An index needs no escaping.
+                let _ = write!(out, "/{index}");
             }
         }
-        out
     }
 
     /// The reporting order of an issue here: the ranks from the root down.
     pub(crate) fn order(&self) -> Vec<usize> {
-        self.chain().iter().map(|segment| segment.rank).collect()
+        let mut out = Vec::with_capacity(self.len + 1);
+        self.write_order(&mut out);
+        out
+    }
+
+    fn write_order(&self, out: &mut Vec<usize>) {
+        if let Some(parent) = self.parent {
+            parent.write_order(out);
+        }
+        out.push(self.rank);
     }
 }
 

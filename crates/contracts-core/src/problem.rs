@@ -6,6 +6,7 @@ use crate::input::{Host, HostKind, Num};
 use crate::issue::IssueCode;
 use crate::options::ValidateOptions;
 use crate::schema::{Registry, Ty};
+use std::fmt;
 
 /// The JSON kind of a value, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,7 +195,7 @@ impl Problem<'_> {
                 format!(
                     "{got:?} is not a value of {}; expected one of {}",
                     def.name,
-                    def.values.join(", ")
+                    Joined(def.values)
                 )
             }
             Problem::EnumKey { enum_index, key } => {
@@ -202,7 +203,7 @@ impl Problem<'_> {
                 format!(
                     "map key {key:?} is not a value of {}; expected one of {}",
                     def.name,
-                    def.values.join(", ")
+                    Joined(def.values)
                 )
             }
             Problem::NotAnObject { class, got } => format!(
@@ -211,7 +212,7 @@ impl Problem<'_> {
                 got.name()
             ),
             Problem::WrongType { ty, got } => {
-                format!("expected {}, got {}", describe(reg, &ty), got.name())
+                format!("expected {}, got {}", Described(reg, &ty), got.name())
             }
             Problem::MissingField { class, field } => {
                 let def = &reg.classes[class];
@@ -221,7 +222,7 @@ impl Problem<'_> {
                     field.name,
                     def.name,
                     field.name,
-                    describe(reg, &field.ty)
+                    Described(reg, &field.ty)
                 )
             }
             Problem::UnknownField { class, key } => {
@@ -229,20 +230,12 @@ impl Problem<'_> {
                 format!(
                     "unknown field `{key}` in {}; it declares {}",
                     def.name,
-                    def.fields
-                        .iter()
-                        .map(|f| f.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    FieldNames(def.fields)
                 )
             }
             Problem::NoUnionMember { members, got } => format!(
                 "expected one of {}, got {}",
-                members
-                    .iter()
-                    .map(|m| describe(reg, m))
-                    .collect::<Vec<_>>()
-                    .join(" | "),
+                Members(reg, members),
                 got.name()
             ),
             Problem::Host(host) => host_message(host, options),
@@ -298,26 +291,78 @@ fn host_message(host: &Host, options: &ValidateOptions) -> String {
     }
 }
 
-/// The contract's name for `ty`, e.g. `Uuid (UUID string)` or `TextContent | AttachmentContent`.
-pub(crate) fn describe(reg: &Registry, ty: &Ty) -> String {
-    let describe = |ty: &Ty| describe(reg, ty);
-    match ty {
-        Ty::String => "string".into(),
-        Ty::Int => "int".into(),
-        Ty::Float => "float".into(),
-        Ty::Bool => "bool".into(),
-        Ty::Null => "null".into(),
-        Ty::Uuid => "Uuid (UUID string)".into(),
-        Ty::Timestamp => "Timestamp (RFC 3339 string)".into(),
-        Ty::Date => "IsoDate (YYYY-MM-DD string)".into(),
-        Ty::StringLiteral(s) => format!("{s:?}"),
-        Ty::IntLiteral(i) => i.to_string(),
-        Ty::BoolLiteral(b) => b.to_string(),
-        Ty::Enum(i) => reg.enums[*i].name.into(),
-        Ty::Class(i) => reg.classes[*i].name.into(),
-        Ty::List(inner) => format!("{}[]", describe(inner)),
-        Ty::Map(key, value) => format!("map<{}, {}>", describe(key), describe(value)),
-        Ty::Union(members) => members.iter().map(describe).collect::<Vec<_>>().join(" | "),
-        Ty::Optional(inner) => format!("{}?", describe(inner)),
+/// The contract's name for a type, e.g. `Uuid (UUID string)` or
+/// `TextContent | AttachmentContent`, written where it is formatted.
+pub(crate) struct Described<'a>(pub(crate) &'a Registry, pub(crate) &'a Ty);
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Described(reg, ty) = *self;
+        match ty {
+            Ty::String => f.write_str("string"),
+            Ty::Int => f.write_str("int"),
+            Ty::Float => f.write_str("float"),
+            Ty::Bool => f.write_str("bool"),
+            Ty::Null => f.write_str("null"),
+            Ty::Uuid => f.write_str("Uuid (UUID string)"),
+            Ty::Timestamp => f.write_str("Timestamp (RFC 3339 string)"),
+            Ty::Date => f.write_str("IsoDate (YYYY-MM-DD string)"),
+            Ty::StringLiteral(s) => write!(f, "{s:?}"),
+            Ty::IntLiteral(i) => write!(f, "{i}"),
+            Ty::BoolLiteral(b) => write!(f, "{b}"),
+            Ty::Enum(i) => f.write_str(reg.enums[*i].name),
+            Ty::Class(i) => f.write_str(reg.classes[*i].name),
+            Ty::List(inner) => write!(f, "{}[]", Described(reg, inner)),
+            Ty::Map(key, value) => {
+                write!(f, "map<{}, {}>", Described(reg, key), Described(reg, value))
+            }
+            Ty::Union(members) => Members(reg, members).fmt(f),
+            Ty::Optional(inner) => write!(f, "{}?", Described(reg, inner)),
+        }
+    }
+}
+
+/// Union members described, `A | B`.
+struct Members<'a>(&'a Registry, &'a [Ty]);
+
+impl fmt::Display for Members<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, member) in self.1.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            Described(self.0, member).fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Names joined by `, `.
+struct Joined<'a, T>(&'a [T]);
+
+impl<T: fmt::Display> fmt::Display for Joined<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, item) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            item.fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// A class's field names, joined by `, `.
+struct FieldNames<'a>(&'a [crate::schema::FieldDef]);
+
+impl fmt::Display for FieldNames<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, field) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(field.name)?;
+        }
+        Ok(())
     }
 }

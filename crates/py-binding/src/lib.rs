@@ -5,7 +5,7 @@
 //! (`coach_app_baml_client._errors`) so users can import and subclass them.
 
 use contracts_core::{MetaOverrides, Mode, ValidateOptions, ValidationIssue};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyBaseException, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -184,17 +184,29 @@ fn to_python_issues<'py>(
     PyList::new(py, items)
 }
 
-/// `EnvelopeValidationError(issues, message)`, its message formatted by the
-/// core (the same text the class formats when given only the issues).
+/// An `EnvelopeValidationError` as `EnvelopeValidationError(issues)` makes
+/// it (`args == (message,)`, `.issues`), built without running its Python
+/// `__init__`: `BaseException.__new__` sets the message (the core formats
+/// the same text `__init__` does) and `issues` is set as `__init__` sets it.
 fn raise(py: Python<'_>, issues: Vec<ValidationIssue>) -> PyErr {
     let raised = (|| {
         let error_class = ERROR_CLASS.import(py, ERRORS_MODULE, "EnvelopeValidationError")?;
+        let new = EXCEPTION_NEW.get_or_try_init(py, || {
+            py.get_type::<PyBaseException>()
+                .getattr(intern!(py, "__new__"))
+                .map(Bound::unbind)
+        })?;
         let list = to_python_issues(py, &issues)?;
         let message = contracts_core::ValidationErrors { issues }.to_string();
-        Ok::<_, PyErr>(PyErr::from_value(error_class.call1((list, message))?))
+        let error = new.bind(py).call1((error_class, message))?;
+        error.setattr(intern!(py, "issues"), list)?;
+        Ok::<_, PyErr>(PyErr::from_value(error))
     })();
     raised.unwrap_or_else(|e| e)
 }
+
+/// `BaseException.__new__`.
+static EXCEPTION_NEW: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
 
 /// Rewrites `data` (a valid envelope of this version, bytes or str) into one
 /// a client of the older contracts version `to` decodes; returns it as JSON
@@ -225,34 +237,59 @@ fn event_types() -> Vec<&'static str> {
     contracts_core::event_types().collect()
 }
 
-/// Every issue in `data` (JSON as bytes or str, or a dict or Pydantic
-/// model read in place) as `ValidationIssue` objects.
+/// Every issue in ``envelope`` (empty when valid), up to ``max_issues`` (100).
+///
+/// ``envelope`` is JSON text (``bytes``, ``str``, ``bytearray``, ``memoryview``), a
+/// ``dict`` or a generated Pydantic envelope model; a dict or a model is read in
+/// place, without a JSON round trip.
+///
+/// >>> [(i.path, i.code) for i in envelope_issues({"type": 1})][0]
+/// ('/type', 'wrong_type')
 #[pyfunction]
-#[pyo3(signature = (data, mode = "producer", target_version = None, max_issues = None))]
+#[pyo3(signature = (envelope, mode = "producer", target_version = None, max_issues = None))]
 fn envelope_issues<'py>(
     py: Python<'py>,
-    data: &Bound<'py, PyAny>,
+    envelope: &Bound<'py, PyAny>,
     mode: &str,
     target_version: Option<String>,
     max_issues: Option<usize>,
 ) -> PyResult<Bound<'py, PyList>> {
     let options = options(mode, target_version, max_issues)?;
-    to_python_issues(py, &issues(py, data, &options)?)
+    to_python_issues(py, &issues(py, envelope, &options)?)
 }
 
-/// Raises `EnvelopeValidationError` listing every issue when `data` (JSON
-/// text, a dict or a Pydantic model) is invalid.
+/// Raise ``EnvelopeValidationError`` listing every issue unless ``envelope`` is valid.
+///
+/// Call it before every broadcast (``mode="producer"``, the default). ``envelope``
+/// is JSON text (``bytes``, ``str``, ``bytearray``, ``memoryview``), a ``dict`` or a
+/// generated Pydantic envelope model; a dict or a model is read in place, without
+/// a JSON round trip. Values JSON cannot hold (``bytes``, a ``set``, a ``tuple``,
+/// NaN, a non-``str`` key, a ``datetime``, ...) are issues at their path, never
+/// converted. ``target_version`` (producer mode) validates for a client of an
+/// older release; ``max_issues`` caps the list (100).
+///
+/// >>> try:
+/// ...     validate_envelope({"type": "SESSION_STARTED"})
+/// ... except EnvelopeValidationError as err:
+/// ...     print(sorted(i.path for i in err.issues))
+/// ['/contracts_version', '/meta', '/payload']
+/// >>> try:
+/// ...     validate_envelope({"type": "TYPING_INDICATOR", "contracts_version": CONTRACTS_VERSION,
+/// ...                        "payload": {"thread_id": b"raw"}, "meta": {}})
+/// ... except EnvelopeValidationError as err:
+/// ...     print([i for i in err.issues if i.path == "/payload/thread_id"][0])
+/// /payload/thread_id: a bytes value is not JSON; decode it to a str (base64-encode binary data) (invalid_json)
 #[pyfunction]
-#[pyo3(signature = (data, mode = "producer", target_version = None, max_issues = None))]
+#[pyo3(signature = (envelope, mode = "producer", target_version = None, max_issues = None))]
 fn validate_envelope(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
+    envelope: &Bound<'_, PyAny>,
     mode: &str,
     target_version: Option<String>,
     max_issues: Option<usize>,
 ) -> PyResult<()> {
     let options = options(mode, target_version, max_issues)?;
-    let found = issues(py, data, &options)?;
+    let found = issues(py, envelope, &options)?;
     if found.is_empty() {
         Ok(())
     } else {
@@ -260,17 +297,21 @@ fn validate_envelope(
     }
 }
 
-/// True when `data` (JSON text, a dict or a Pydantic model) is a valid envelope.
+/// True when ``envelope`` (JSON text, a dict or a generated model) is valid; the
+/// cheapest check (it stops at the first issue).
+///
+/// >>> is_valid_envelope(b'{"type": "NOT_AN_EVENT"}')
+/// False
 #[pyfunction]
-#[pyo3(signature = (data, mode = "producer", target_version = None))]
+#[pyo3(signature = (envelope, mode = "producer", target_version = None))]
 fn is_valid_envelope(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
+    envelope: &Bound<'_, PyAny>,
     mode: &str,
     target_version: Option<String>,
 ) -> PyResult<bool> {
     let options = options(mode, target_version, Some(1))?;
-    Ok(Envelope::of(data)?.check(
+    Ok(Envelope::of(envelope)?.check(
         py,
         &options,
         |bytes| contracts_core::is_valid_envelope(bytes, &options),

@@ -4,110 +4,109 @@ A hostile client once made a 200,000-key ``map<string, …>`` field take minutes
 duplicate-key check compared every key with every earlier one). Each case times an
 envelope with n = 4,096 keys and one with 4n (each validated as many times as it takes
 the small one to run long enough to time; best of three, interleaved) and asserts the
-ratio stays far below the 16 of quadratic growth (in one of three such measurements). Time is the thread's CPU time, so other
-processes on the machine do not stretch the longer runs more than the shorter ones; n stays
-small enough that both envelopes fit the CPU caches alike.
+ratio stays far below the 16 of quadratic growth, in one of three such measurements.
+
+Each case runs in a fresh interpreter (a long test session's heap makes the larger
+envelope's objects slower to reach), and time is the thread's CPU time, so other processes
+on the machine do not stretch the longer runs more than the shorter ones.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
-from typing import Any
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
-from test_validation import VECTORS, _load
-
-from coach_app_baml_client import envelope_issues, is_valid_envelope, validate_envelope
-from coach_app_baml_client.envelopes import envelope_adapter
 
 LIMIT = 8.0  # quadratic growth gives 16, linear 4
-MEASURABLE = 0.01  # seconds of CPU for the small run
-N = 4096
 # Caches shared with other processes make one measurement vary up to ~2x; quadratic
 # growth gives ~16x every time. One of three measurements must be below LIMIT.
 ATTEMPTS = 3
 
+MEASURE = textwrap.dedent(
+    r"""
+    import json, sys, time
+    from pathlib import Path
+    from coach_app_baml_client import (
+        CONTRACTS_VERSION, envelope_issues, is_valid_envelope, validate_envelope,
+    )
+    from coach_app_baml_client.envelopes import envelope_adapter
 
-def _seconds(run: Callable[[], object]) -> float:
-    start = time.thread_time_ns()
-    run()
-    return (time.thread_time_ns() - start) / 1e9
+    N, MEASURABLE, ATTEMPTS, LIMIT = 4096, 0.01, int(sys.argv[3]), float(sys.argv[4])
+    vector = Path(sys.argv[2]) / "valid-message-added-text.json"
+    MESSAGE = json.loads(vector.read_text().replace("{{CONTRACTS_VERSION}}", CONTRACTS_VERSION))
 
+    def envelope(field, value):
+        e = json.loads(json.dumps(MESSAGE["input"]))
+        e["payload"][field] = value
+        return e
 
-def assert_linear(name: str, prepare: Callable[[int], Callable[[], object]]) -> None:
-    small, large = prepare(N), prepare(4 * N)
-    once = max(_seconds(small), 1e-6)
-    repeats = max(1, round(MEASURABLE / once))
+    def both(data, mode, valid):
+        def run():
+            assert is_valid_envelope(data, mode=mode) is valid
+            assert (not envelope_issues(data, mode=mode)) is valid
+        return run
 
-    def times(run: Callable[[], object]) -> Callable[[], object]:
+    def text(e):
+        return json.dumps(e).encode()
+
+    CASES = {
+        "map-bytes": lambda n: both(text(envelope("reactions", {f"e{i}": i for i in range(n)})), "producer", True),
+        "map-dict": lambda n: both(envelope("reactions", {f"e{i}": i for i in range(n)}), "producer", True),
+        "unknown-bytes": lambda n: both(text(envelope("later", {f"k{i}": [i] for i in range(n)})), "consumer", True),
+        "unknown-dict": lambda n: both(envelope("later", {f"k{i}": [i] for i in range(n)}), "consumer", True),
+        "wrong-values-dict": lambda n: both(envelope("reactions", {f"e{i}": "x" for i in range(n)}), "producer", False),
+        "model": lambda n: (lambda m: lambda: validate_envelope(m))(
+            envelope_adapter.validate_python(envelope("reactions", {f"e{i}": i for i in range(n)}))
+        ),
+    }
+
+    def seconds(run):
+        start = time.thread_time_ns()
+        run()
+        return (time.thread_time_ns() - start) / 1e9
+
+    small, large = CASES[sys.argv[1]](N), CASES[sys.argv[1]](4 * N)
+    repeats = max(1, round(MEASURABLE / max(seconds(small), 1e-6)))
+    def times(run):
         return lambda: [run() for _ in range(repeats)]
-
-    ratios = []
+    measured = []
     for _ in range(ATTEMPTS):
-        t_small = t_large = float("inf")
-        for _ in range(3):
-            t_small = min(t_small, _seconds(times(small)))
-            t_large = min(t_large, _seconds(times(large)))
-        ratios.append(t_large / t_small)
-        print(f"{name}: n = {N} x{repeats}: {t_small:.4f} s, 4n: {t_large:.4f} s")
-        if ratios[-1] < LIMIT:
-            return
-    raise AssertionError(f"{name}: 4x the input took {ratios} times as long")
+        t_small = min(seconds(times(small)) for _ in range(3))
+        t_large = min(seconds(times(large)) for _ in range(3))
+        measured.append({"small": t_small, "large": t_large, "ratio": t_large / t_small})
+        if measured[-1]["ratio"] < LIMIT:
+            break
+    print(json.dumps({"repeats": repeats, "measured": measured}))
+    """
+)
 
 
-def _message() -> dict[str, Any]:
-    for path in VECTORS:
-        if path.name == "valid-message-added-text.json":
-            return dict(_load(path)["input"])
-    raise AssertionError("valid-message-added-text.json is missing")
+def _vectors() -> Path:
+    env = os.environ.get("COACH_REPO_ROOT")
+    if env:
+        return Path(env).resolve() / "testdata" / "vectors"
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "testdata" / "vectors").is_dir():
+            return parent / "testdata" / "vectors"
+    raise RuntimeError("set COACH_REPO_ROOT to the repository root")
 
 
-def _with(field: str, value: Any) -> dict[str, Any]:
-    envelope = json.loads(json.dumps(_message()))
-    envelope["payload"][field] = value
-    return envelope
-
-
-def _both(envelope: Any, mode: str, valid: bool) -> Callable[[], object]:
-    def run() -> None:
-        assert is_valid_envelope(envelope, mode=mode) is valid  # type: ignore[arg-type]
-        assert (not envelope_issues(envelope, mode=mode)) is valid  # type: ignore[arg-type]
-
-    return run
-
-
-@pytest.mark.parametrize("form", ["bytes", "dict"])
-def test_a_wide_map_field_is_linear(form: str) -> None:
-    def prepare(n: int) -> Callable[[], object]:
-        envelope = _with("reactions", {f"emoji{i}": i for i in range(n)})
-        data = json.dumps(envelope).encode() if form == "bytes" else envelope
-        return _both(data, "producer", True)
-
-    assert_linear(f"map<string, int> with n keys ({form})", prepare)
-
-
-@pytest.mark.parametrize("form", ["bytes", "dict"])
-def test_a_wide_unknown_object_is_linear(form: str) -> None:
-    def prepare(n: int) -> Callable[[], object]:
-        envelope = _with("added_later", {f"k{i}": [i] for i in range(n)})
-        data = json.dumps(envelope).encode() if form == "bytes" else envelope
-        return _both(data, "consumer", True)
-
-    assert_linear(f"unknown object with n keys, consumer ({form})", prepare)
-
-
-def test_an_issue_per_key_is_linear() -> None:
-    def prepare(n: int) -> Callable[[], object]:
-        return _both(_with("reactions", {f"e{i}": "x" for i in range(n)}), "producer", False)
-
-    assert_linear("map<string, int> with a wrong value per key (dict)", prepare)
-
-
-def test_a_model_with_a_wide_map_is_linear() -> None:
-    def prepare(n: int) -> Callable[[], object]:
-        model = envelope_adapter.validate_python(_with("reactions", {f"e{i}": i for i in range(n)}))
-        return lambda: validate_envelope(model)
-
-    assert_linear("a generated model whose map has n keys", prepare)
+@pytest.mark.parametrize(
+    "case",
+    ["map-bytes", "map-dict", "unknown-bytes", "unknown-dict", "wrong-values-dict", "model"],
+)
+def test_time_grows_linearly_with_the_keys(case: str) -> None:
+    args = [case, str(_vectors()), str(ATTEMPTS), str(LIMIT)]
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURE, *args], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    print(f"{case}: {result}")
+    ratios = [m["ratio"] for m in result["measured"]]
+    assert min(ratios) < LIMIT, f"{case}: 4x the keys took {ratios} times as long"

@@ -150,6 +150,20 @@ def _message() -> dict[str, Any]:
     raise AssertionError("valid-message-added-text.json is missing")
 
 
+@pytest.mark.parametrize("name", ["validate_envelope", "is_valid_envelope", "envelope_issues"])
+def test_the_native_functions_docstring_examples_run(name: str) -> None:
+    import doctest
+
+    import coach_app_baml_client as package
+
+    function = getattr(package, name)
+    assert function.__module__ == "coach_app_baml_client._native"  # no Python frame per call
+    test = doctest.DocTestParser().get_doctest(function.__doc__, vars(package), name, None, 0)
+    runner = doctest.DocTestRunner()
+    runner.run(test)
+    assert test.examples and runner.failures == 0
+
+
 def test_the_typing_envelope_is_valid() -> None:
     validate_envelope(_typing())
     validate_envelope(_message())

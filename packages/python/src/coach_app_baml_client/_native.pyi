@@ -1,6 +1,6 @@
 # Type stubs for the private native module built from crates/py-binding.
 # Checked against the compiled module by `stubtest` in the test suite.
-from typing import Final
+from typing import Final, Literal
 
 from ._errors import ValidationIssue
 
@@ -20,19 +20,21 @@ CONTRACTS_VERSION: Final[str]
 def contracts_version() -> str: ...
 def event_types() -> list[str]: ...
 def envelope_issues(
-    data: object,
-    mode: str = "producer",
+    envelope: object,
+    mode: Literal["producer", "consumer"] = "producer",
     target_version: str | None = None,
     max_issues: int | None = None,
 ) -> list[ValidationIssue]: ...
 def validate_envelope(
-    data: object,
-    mode: str = "producer",
+    envelope: object,
+    mode: Literal["producer", "consumer"] = "producer",
     target_version: str | None = None,
     max_issues: int | None = None,
 ) -> None: ...
 def is_valid_envelope(
-    data: object, mode: str = "producer", target_version: str | None = None
+    envelope: object,
+    mode: Literal["producer", "consumer"] = "producer",
+    target_version: str | None = None,
 ) -> bool: ...
 def make_envelope(
     event_type: str,
