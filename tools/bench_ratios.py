@@ -68,10 +68,13 @@ def main() -> int:
             json.dumps(
                 {
                     "groups": {
-                        g: {k: {"ns": v[0], "bytes": v[1]} for k, v in r.items()} for g, r in rows
+                        g: {k: {"ns": v[0], "bytes": v[1]} for k, v in r.items()}
+                        for g, r in rows
                     },
                     "hostile": {
-                        k: {"ns": v[0], "bytes": v[1]} for k, v in hostile.items() if v is not None
+                        k: {"ns": v[0], "bytes": v[1]}
+                        for k, v in hostile.items()
+                        if v is not None
                     },
                 }
             )
@@ -96,7 +99,9 @@ def main() -> int:
         )
     found_hostile = [(k, v) for k, v in hostile.items() if v is not None]
     if found_hostile:
-        print("\nHostile envelopes (`validate_envelope` then `is_valid_envelope`, 100,000 keys):\n")
+        print(
+            "\nHostile envelopes (`validate_envelope` then `is_valid_envelope`, 100,000 keys):\n"
+        )
         print("| envelope | bytes | time |")
         print("|---|---|---|")
         for name, (ns, size) in found_hostile:
