@@ -79,7 +79,7 @@ fn skip<I: Input, S: Sink>(
     input: I,
     at: &At<'_>,
 ) -> Result<(), Stop> {
-    if I::SKIP_FREE {
+    if input.skip_is_free() {
         return Ok(());
     }
     input.visit(Skip { cx, sink, at })

@@ -18,6 +18,9 @@ pub(crate) struct Tape<'s> {
     nodes: Vec<Node>,
     items: Vec<usize>,
     entries: Vec<(EntryKey, usize)>,
+    /// Whether a host value (or key) was captured: then even the parts
+    /// nobody checks must be read, to report it.
+    hosts: bool,
 }
 
 /// An object key.
@@ -127,6 +130,7 @@ impl<'c, 'o, 's> Builder<'c, 'o, 's> {
                 nodes: Vec::new(),
                 items: Vec::new(),
                 entries: Vec::new(),
+                hosts: false,
             },
             items: Vec::new(),
             entries: Vec::new(),
@@ -173,7 +177,10 @@ impl Visit for Build<'_, '_, '_, '_, '_> {
             Scalar::Bool(b) => Node::Bool(b),
             Scalar::Num(n) => Node::Num(n),
             Scalar::Str(s) => Node::Str(self.builder.text(s)),
-            Scalar::Host(host) => Node::Host(Box::new(host.clone())),
+            Scalar::Host(host) => {
+                self.builder.tape.hosts = true;
+                Node::Host(Box::new(host.clone()))
+            }
         };
         Ok(self.builder.push(node))
     }
@@ -208,7 +215,10 @@ impl Visit for Build<'_, '_, '_, '_, '_> {
                     EntryKey::Text(self.builder.text(k.as_ref())),
                     if E::REPEATS { keys.first(k) } else { None },
                 ),
-                Key::Host(host) => (EntryKey::Host(host.clone()), None),
+                Key::Host(host) => {
+                    self.builder.tape.hosts = true;
+                    (EntryKey::Host(host.clone()), None)
+                }
             };
             let token = match &key {
                 Key::Str(k) => k.as_ref(),
@@ -244,7 +254,10 @@ pub(crate) struct TapeRef<'t, 's> {
 
 impl Input for TapeRef<'_, '_> {
     type Tree = Self;
-    const SKIP_FREE: bool = true;
+
+    fn skip_is_free(&self) -> bool {
+        !self.tape.hosts
+    }
 
     fn visit<V: Visit>(self, visit: V) -> Result<V::Out, Stop> {
         let tape = self.tape;

@@ -184,6 +184,11 @@ class Strict(Opaque):
     __str__ = __repr__
 
 
+def _payload_first(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The envelope with ``payload`` before ``type`` (the validator holds it until ``type``)."""
+    return {"payload": envelope["payload"], **envelope}
+
+
 def _cycle() -> dict[str, Any]:
     loop: dict[str, Any] = {}
     loop["again"] = loop
@@ -337,6 +342,13 @@ PYTHON_ONLY: list[tuple[str, dict[str, Any], str, tuple[str, str], str]] = [
         "consumer",
         ("/payload/later", "invalid_json"),
         "set",
+    ),
+    (
+        "bytes in an ignored field, payload before type",
+        _payload_first(_typing({"later": [b"x"]})),
+        "consumer",
+        ("/payload/later/0", "invalid_json"),
+        "bytes",
     ),
     ("a cycle", _typing(x_extra=_cycle()), "consumer", ("", "too_deep"), "contains itself"),
     ("nesting past 128", _typing(x_extra=_nested(200)), "consumer", ("", "too_deep"), "128"),
@@ -541,6 +553,8 @@ def envelopes(draw: st.DrawFn, values: st.SearchStrategy[Any]) -> dict[str, Any]
             parent[draw(JSON_KEYS)] = draw(values)
         else:
             parent[place[-1]] = draw(values)
+    if draw(st.booleans()):  # keys in another order: `payload` may come before `type`
+        envelope = dict(draw(st.permutations(list(envelope.items()))))
     return envelope
 
 
