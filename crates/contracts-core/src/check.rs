@@ -147,16 +147,8 @@ impl<S: Sink> Visit for Check<'_, '_, '_, S> {
     }
 }
 
-/// [`check`] as a [`Use`], for members.
-struct CheckUse<'a, 'o, 's, S> {
-    cx: &'a mut Ctx<'o, 's>,
-    sink: &'a mut S,
-    ty: Ty,
-    at: &'a At<'a>,
-    depth: usize,
-}
-
-impl<S: Sink> Use for CheckUse<'_, '_, '_, S> {
+/// A member is checked as [`check`] does (depth, unions), then visited.
+impl<S: Sink> Use for Check<'_, '_, '_, S> {
     type Out = ();
 
     fn input<I: Input>(self, input: I) -> Result<(), Stop> {
@@ -175,7 +167,7 @@ fn list<I: Items, S: Sink>(
     let mut index = 0;
     loop {
         let item = at.index(index);
-        let checked = items.next(CheckUse {
+        let checked = items.next(Check {
             cx: &mut *cx,
             sink: &mut *sink,
             ty: inner,
@@ -253,7 +245,7 @@ fn class<E: Entries, S: Sink>(
             if !seen.insert(i) && E::REPEATS {
                 cx.repeated(&field, key.as_ref())?;
             }
-            entries.value(CheckUse {
+            entries.value(Check {
                 cx: &mut *cx,
                 sink: &mut *sink,
                 ty: fields[i].ty,
@@ -272,7 +264,7 @@ fn class<E: Entries, S: Sink>(
             };
             sink.report(cx, &field, problem)?;
         }
-        entries.value(SkipUse {
+        entries.value(Skip {
             cx: &mut *cx,
             sink: &mut *sink,
             at: &field,
@@ -316,7 +308,7 @@ fn map<E: Entries, S: Sink>(
             sink.report(cx, &at.key(key.as_ref(), rank), problem)?;
         }
         let value = at.key(key.as_ref(), rank + 1);
-        entries.value(CheckUse {
+        entries.value(Check {
             cx: &mut *cx,
             sink: &mut *sink,
             ty: value_ty,
@@ -337,7 +329,7 @@ fn host_entry<E: Entries, S: Sink>(
     host: &Host,
 ) -> Result<(), Stop> {
     sink.report(cx, at, Problem::Host(host))?;
-    entries.value(SkipUse { cx, sink, at })
+    entries.value(Skip { cx, sink, at })
 }
 
 /// A union's rule: valid when any member accepts the value; otherwise the
@@ -472,13 +464,7 @@ impl Visit for KindOf {
     type Out = Result<Kind, Host>;
 
     fn scalar(self, value: Scalar<'_>) -> Result<Self::Out, Stop> {
-        Ok(match value {
-            Scalar::Null => Ok(Kind::Null),
-            Scalar::Bool(_) => Ok(Kind::Bool),
-            Scalar::Num(_) => Ok(Kind::Number),
-            Scalar::Str(_) => Ok(Kind::String),
-            Scalar::Host(host) => Err(host.clone()),
-        })
+        Ok(Kind::of(&value).map_err(Host::clone))
     }
 
     fn array<I: Items>(self, _: I) -> Result<Self::Out, Stop> {
@@ -515,13 +501,41 @@ impl<S: Sink> Visit for Skip<'_, '_, '_, S> {
     }
 }
 
-struct SkipUse<'a, 'o, 's, S> {
+/// A value where another kind is required: reports `problem` with the
+/// value's kind (a host value as itself) and reads the value through.
+struct Misfit<'a, 'o, 's, S> {
     cx: &'a mut Ctx<'o, 's>,
     sink: &'a mut S,
     at: &'a At<'a>,
+    problem: fn(Kind) -> Problem<'static>,
 }
 
-impl<S: Sink> Use for SkipUse<'_, '_, '_, S> {
+impl<S: Sink> Visit for Misfit<'_, '_, '_, S> {
+    type Out = ();
+
+    fn scalar(self, value: Scalar<'_>) -> Result<(), Stop> {
+        let problem = match Kind::of(&value) {
+            Ok(kind) => (self.problem)(kind),
+            Err(host) => Problem::Host(host),
+        };
+        self.sink.report(self.cx, self.at, problem)
+    }
+
+    fn array<I: Items>(self, items: I) -> Result<(), Stop> {
+        self.sink
+            .report(self.cx, self.at, (self.problem)(Kind::Array))?;
+        skip_items(self.cx, self.sink, items, self.at)
+    }
+
+    fn object<E: Entries>(self, entries: E) -> Result<(), Stop> {
+        self.sink
+            .report(self.cx, self.at, (self.problem)(Kind::Object))?;
+        skip_entries(self.cx, self.sink, entries, self.at)
+    }
+}
+
+/// A member is skipped as [`skip`] does (not read when that is free).
+impl<S: Sink> Use for Skip<'_, '_, '_, S> {
     type Out = ();
 
     fn input<I: Input>(self, input: I) -> Result<(), Stop> {
@@ -538,7 +552,7 @@ fn skip_items<I: Items, S: Sink>(
     let mut index = 0;
     loop {
         let item = at.index(index);
-        let skipped = items.next(SkipUse {
+        let skipped = items.next(Skip {
             cx: &mut *cx,
             sink: &mut *sink,
             at: &item,
@@ -567,7 +581,7 @@ fn skip_entries<E: Entries, S: Sink>(
                 if E::REPEATS && keys.first(&key).is_some() {
                     cx.duplicate(&entry, key.as_ref())?;
                 }
-                entries.value(SkipUse {
+                entries.value(Skip {
                     cx: &mut *cx,
                     sink: &mut *sink,
                     at: &entry,
@@ -589,6 +603,17 @@ struct Envelope<'a, 'o, 's, S> {
     at: &'a At<'a>,
 }
 
+impl<'a, 'o, 's, S> Envelope<'a, 'o, 's, S> {
+    fn misfit(self) -> Misfit<'a, 'o, 's, S> {
+        Misfit {
+            cx: self.cx,
+            sink: self.sink,
+            at: self.at,
+            problem: Problem::NotAnEnvelope,
+        }
+    }
+}
+
 /// Where the envelope's fields are reported: in this order, then unknown
 /// fields in document order.
 const TYPE: usize = 0;
@@ -601,22 +626,11 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
     type Out = Option<&'static EventDef>;
 
     fn scalar(self, value: Scalar<'_>) -> Result<Self::Out, Stop> {
-        let problem = match value {
-            Scalar::Host(host) => Problem::Host(host),
-            Scalar::Null => Problem::NotAnEnvelope(Kind::Null),
-            Scalar::Bool(_) => Problem::NotAnEnvelope(Kind::Bool),
-            Scalar::Num(_) => Problem::NotAnEnvelope(Kind::Number),
-            Scalar::Str(_) => Problem::NotAnEnvelope(Kind::String),
-        };
-        self.sink.report(self.cx, self.at, problem)?;
-        Ok(None)
+        self.misfit().scalar(value).map(|()| None)
     }
 
     fn array<I: Items>(self, items: I) -> Result<Self::Out, Stop> {
-        self.sink
-            .report(self.cx, self.at, Problem::NotAnEnvelope(Kind::Array))?;
-        skip_items(self.cx, self.sink, items, self.at)?;
-        Ok(None)
+        self.misfit().array(items).map(|()| None)
     }
 
     fn object<E: Entries>(self, mut entries: E) -> Result<Self::Out, Stop> {
@@ -654,7 +668,7 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
                     } else if cx.options.mode == Mode::Producer {
                         sink.report(cx, &entry, Problem::UnknownEnvelopeField(other))?;
                     }
-                    entries.value(SkipUse {
+                    entries.value(Skip {
                         cx: &mut *cx,
                         sink: &mut *sink,
                         at: &entry,
@@ -680,7 +694,7 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
                 })?,
                 PAYLOAD => match (seen[TYPE], event) {
                     (true, Some(def)) => {
-                        entries.value(CheckUse {
+                        entries.value(Check {
                             cx: &mut *cx,
                             sink: &mut *sink,
                             ty: Ty::Class(def.payload_class),
@@ -688,7 +702,7 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
                             depth: 1,
                         })?;
                     }
-                    (true, None) => entries.value(SkipUse {
+                    (true, None) => entries.value(Skip {
                         cx: &mut *cx,
                         sink: &mut *sink,
                         at: &payload_at,
@@ -701,14 +715,14 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
                     }
                 },
                 _ => match reg.event_meta_class {
-                    Some(meta) => entries.value(CheckUse {
+                    Some(meta) => entries.value(Check {
                         cx: &mut *cx,
                         sink: &mut *sink,
                         ty: Ty::Class(meta),
                         at: &meta_at,
                         depth: 1,
                     })?,
-                    None => entries.value(SkipUse {
+                    None => entries.value(Skip {
                         cx: &mut *cx,
                         sink: &mut *sink,
                         at: &meta_at,
@@ -760,32 +774,33 @@ impl<S: Sink> Visit for TypeUse<'_, '_, '_, S> {
     type Out = Option<&'static EventDef>;
 
     fn scalar(self, value: Scalar<'_>) -> Result<Self::Out, Stop> {
-        let problem = match value {
-            Scalar::Str(name) => match self.cx.reg.event(name) {
-                Some(def) => return Ok(Some(def)),
-                None => Problem::UnknownEventType(name),
-            },
-            Scalar::Host(host) => Problem::Host(host),
-            Scalar::Null => Problem::TypeNotAString(Kind::Null),
-            Scalar::Bool(_) => Problem::TypeNotAString(Kind::Bool),
-            Scalar::Num(_) => Problem::TypeNotAString(Kind::Number),
+        let Scalar::Str(name) = value else {
+            return self.misfit().scalar(value).map(|()| None);
         };
-        self.sink.report(self.cx, self.at, problem)?;
-        Ok(None)
+        if let Some(def) = self.cx.reg.event(name) {
+            return Ok(Some(def));
+        }
+        let problem = Problem::UnknownEventType(name);
+        self.sink.report(self.cx, self.at, problem).map(|()| None)
     }
 
     fn array<I: Items>(self, items: I) -> Result<Self::Out, Stop> {
-        self.sink
-            .report(self.cx, self.at, Problem::TypeNotAString(Kind::Array))?;
-        skip_items(self.cx, self.sink, items, self.at)?;
-        Ok(None)
+        self.misfit().array(items).map(|()| None)
     }
 
     fn object<E: Entries>(self, entries: E) -> Result<Self::Out, Stop> {
-        self.sink
-            .report(self.cx, self.at, Problem::TypeNotAString(Kind::Object))?;
-        skip_entries(self.cx, self.sink, entries, self.at)?;
-        Ok(None)
+        self.misfit().object(entries).map(|()| None)
+    }
+}
+
+impl<'a, 'o, 's, S> TypeUse<'a, 'o, 's, S> {
+    fn misfit(self) -> Misfit<'a, 'o, 's, S> {
+        Misfit {
+            cx: self.cx,
+            sink: self.sink,
+            at: self.at,
+            problem: Problem::TypeNotAString,
+        }
     }
 }
 
@@ -808,41 +823,36 @@ impl<S: Sink> Visit for VersionUse<'_, '_, '_, S> {
     type Out = ();
 
     fn scalar(self, value: Scalar<'_>) -> Result<(), Stop> {
+        let Scalar::Str(version) = value else {
+            return self.misfit().scalar(value);
+        };
         let reg = self.cx.reg;
-        match value {
-            Scalar::Str(version) => {
-                match rules::check_version(version, self.cx.options.mode, reg.version) {
-                    Ok(()) => Ok(()),
-                    Err(message) => {
-                        let problem = Problem::UnsupportedVersion(&message);
-                        self.sink.report(self.cx, self.at, problem)
-                    }
-                }
+        match rules::check_version(version, self.cx.options.mode, reg.version) {
+            Ok(()) => Ok(()),
+            Err(message) => {
+                let problem = Problem::UnsupportedVersion(&message);
+                self.sink.report(self.cx, self.at, problem)
             }
-            Scalar::Host(host) => self.sink.report(self.cx, self.at, Problem::Host(host)),
-            Scalar::Null => self.not_a_string(Kind::Null),
-            Scalar::Bool(_) => self.not_a_string(Kind::Bool),
-            Scalar::Num(_) => self.not_a_string(Kind::Number),
         }
     }
 
     fn array<I: Items>(self, items: I) -> Result<(), Stop> {
-        self.sink
-            .report(self.cx, self.at, Problem::VersionNotAString(Kind::Array))?;
-        skip_items(self.cx, self.sink, items, self.at)
+        self.misfit().array(items)
     }
 
     fn object<E: Entries>(self, entries: E) -> Result<(), Stop> {
-        self.sink
-            .report(self.cx, self.at, Problem::VersionNotAString(Kind::Object))?;
-        skip_entries(self.cx, self.sink, entries, self.at)
+        self.misfit().object(entries)
     }
 }
 
-impl<S: Sink> VersionUse<'_, '_, '_, S> {
-    fn not_a_string(self, got: Kind) -> Result<(), Stop> {
-        self.sink
-            .report(self.cx, self.at, Problem::VersionNotAString(got))
+impl<'a, 'o, 's, S> VersionUse<'a, 'o, 's, S> {
+    fn misfit(self) -> Misfit<'a, 'o, 's, S> {
+        Misfit {
+            cx: self.cx,
+            sink: self.sink,
+            at: self.at,
+            problem: Problem::VersionNotAString,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! message are derived here and nowhere else, and only for the issues that
 //! are kept (a message is formatted when an issue makes it into the list).
 
-use crate::input::{Host, HostKind, Num};
+use crate::input::{Host, HostKind, Num, Scalar};
 use crate::issue::IssueCode;
 use crate::options::ValidateOptions;
 use crate::schema::{Registry, Ty};
@@ -20,6 +20,17 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// The kind of a scalar, or the host value it is.
+    pub(crate) fn of<'a>(value: &Scalar<'a>) -> Result<Kind, &'a Host> {
+        match *value {
+            Scalar::Null => Ok(Kind::Null),
+            Scalar::Bool(_) => Ok(Kind::Bool),
+            Scalar::Num(_) => Ok(Kind::Number),
+            Scalar::Str(_) => Ok(Kind::String),
+            Scalar::Host(host) => Err(host),
+        }
+    }
+
     /// How messages name the kind.
     pub(crate) fn name(self) -> &'static str {
         match self {

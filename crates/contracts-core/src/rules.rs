@@ -80,12 +80,9 @@ pub(crate) fn scalar<'a>(reg: &Registry, ty: Ty, value: Scalar<'a>) -> Result<()
 /// Why `value` is not a `ty`, once [`scalar`] found it is not.
 #[cold]
 fn scalar_problem(ty: Ty, value: Scalar<'_>) -> Problem<'_> {
-    let got = match value {
-        Scalar::Host(host) => return Problem::Host(host),
-        Scalar::Null => Kind::Null,
-        Scalar::Bool(_) => Kind::Bool,
-        Scalar::Num(_) => Kind::Number,
-        Scalar::Str(_) => Kind::String,
+    let got = match Kind::of(&value) {
+        Ok(kind) => kind,
+        Err(host) => return Problem::Host(host),
     };
     match (ty, value) {
         (Ty::Int, Scalar::Num(n)) => Problem::NotAnInteger(n),

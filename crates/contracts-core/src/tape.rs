@@ -58,12 +58,7 @@ impl<'s> Tape<'s> {
         input: I,
         at: &At<'_>,
     ) -> Result<Self, Stop> {
-        let mut builder = Builder::new(cx);
-        input.visit(Build {
-            builder: &mut builder,
-            at,
-        })?;
-        Ok(builder.tape)
+        Self::build(cx, at, |build| input.visit(build))
     }
 
     /// Captures the array `items` was handed out from.
@@ -72,13 +67,7 @@ impl<'s> Tape<'s> {
         items: I,
         at: &At<'_>,
     ) -> Result<Self, Stop> {
-        let mut builder = Builder::new(cx);
-        Build {
-            builder: &mut builder,
-            at,
-        }
-        .array(items)?;
-        Ok(builder.tape)
+        Self::build(cx, at, |build| build.array(items))
     }
 
     /// Captures the object `entries` was handed out from.
@@ -87,12 +76,19 @@ impl<'s> Tape<'s> {
         entries: E,
         at: &At<'_>,
     ) -> Result<Self, Stop> {
+        Self::build(cx, at, |build| build.object(entries))
+    }
+
+    fn build(
+        cx: &mut Ctx<'_, 's>,
+        at: &At<'_>,
+        root: impl FnOnce(Build<'_, '_, '_, 's, '_>) -> Result<usize, Stop>,
+    ) -> Result<Self, Stop> {
         let mut builder = Builder::new(cx);
-        Build {
+        root(Build {
             builder: &mut builder,
             at,
-        }
-        .object(entries)?;
+        })?;
         Ok(builder.tape)
     }
 

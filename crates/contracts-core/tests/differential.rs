@@ -12,7 +12,7 @@ use contracts_core::{
     envelope_issues, is_valid_envelope, value_issues, ValidateOptions, CONTRACTS_VERSION,
 };
 use serde_json::{json, Value};
-use support::{shipped_schema, Rng, SchemaGen};
+use support::{envelope_classes, pointers, shipped_schema, Rng, SchemaGen};
 
 const CASES: usize = 10_000;
 const SEED: u64 = 0x5EED_2026_1125;
@@ -31,27 +31,6 @@ fn verdicts(envelope: &Value, schema: &jsonschema::Validator) -> [bool; 4] {
 
 fn agree(v: [bool; 4]) -> bool {
     v.iter().all(|&x| x == v[0])
-}
-
-/// JSON Pointers of every node below the root.
-fn pointers(value: &Value, at: &str, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
-                out.push(p.clone());
-                pointers(v, &p, out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                let p = format!("{at}/{i}");
-                out.push(p.clone());
-                pointers(v, &p, out);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn split(pointer: &str) -> (&str, String) {
@@ -156,18 +135,7 @@ fn core_and_jsonschema_agree_on_ten_thousand_generated_envelopes() {
         .build(&root)
         .expect("the shipped schema compiles");
     let defs = root["$defs"].as_object().unwrap();
-    let envelopes: Vec<String> = root["oneOf"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            m["$ref"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("#/$defs/")
-                .to_string()
-        })
-        .collect();
+    let envelopes = envelope_classes(&root);
     let mut gen = SchemaGen {
         defs,
         rng: Rng(SEED),

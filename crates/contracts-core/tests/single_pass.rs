@@ -33,7 +33,7 @@ use contracts_core::{
 };
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
-use support::{shipped_schema, vector_files, Rng, SchemaGen};
+use support::{envelope_classes, pointers, shipped_schema, vector_files, Rng, SchemaGen};
 
 const SEED: u64 = 0x0018_51A6_1E9A_5500;
 const GENERATED: usize = 3_000;
@@ -196,27 +196,6 @@ fn sorted(value: &Value) -> Value {
     }
 }
 
-/// Every pointer below the root.
-fn pointers(value: &Value, at: &str, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
-                out.push(p.clone());
-                pointers(v, &p, out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                let p = format!("{at}/{i}");
-                out.push(p.clone());
-                pointers(v, &p, out);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Breaks something at a random place.
 fn mutate(envelope: &mut Value, rng: &mut Rng) {
     let mut all = Vec::new();
@@ -318,18 +297,7 @@ fn byte_mutant(text: &[u8], rng: &mut Rng) -> Vec<u8> {
 fn generated_envelopes_get_the_issues_they_got_before() {
     let root = shipped_schema();
     let defs = root["$defs"].as_object().unwrap();
-    let envelopes: Vec<String> = root["oneOf"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            m["$ref"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("#/$defs/")
-                .to_string()
-        })
-        .collect();
+    let envelopes = envelope_classes(&root);
     let mut gen = SchemaGen {
         defs,
         rng: Rng(SEED),

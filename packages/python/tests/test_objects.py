@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_reliability import _rss_mb
 from test_validation import VECTORS, _load
 
 from coach_app_baml_client import (
@@ -610,11 +611,6 @@ def _assert_same_as_bytes(envelope: dict[str, Any], mode: str, issues: list[Any]
     assert (not issues) == (not from_text), (envelope, issues, from_text)
     if all(i.path for i in from_text):
         assert _pairs(issues) == _pairs(from_text), (envelope, issues, from_text)
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def test_no_leak_over_many_object_validations() -> None:

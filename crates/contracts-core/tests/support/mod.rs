@@ -372,3 +372,40 @@ pub fn canonical_timestamp(t: &chrono::DateTime<chrono::FixedOffset>) -> String 
         t.second()
     )
 }
+
+/// The envelope classes the shipped schema's `oneOf` names, in its order.
+pub fn envelope_classes(root: &Value) -> Vec<String> {
+    root["oneOf"]
+        .as_array()
+        .expect("the shipped schema is a oneOf of envelopes")
+        .iter()
+        .map(|m| {
+            m["$ref"]
+                .as_str()
+                .expect("each envelope is a $ref")
+                .trim_start_matches("#/$defs/")
+                .to_string()
+        })
+        .collect()
+}
+
+/// The JSON Pointer of every node below `at` in `value`, parents first.
+pub fn pointers(value: &Value, at: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                out.push(p.clone());
+                pointers(v, &p, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                pointers(v, &p, out);
+            }
+        }
+        _ => {}
+    }
+}
