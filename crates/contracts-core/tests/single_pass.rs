@@ -10,7 +10,9 @@
 //!
 //! - every vector of `testdata/vectors/`, in both modes, with `max_issues`
 //!   1, 2, 3 and 100;
-//! - 3,000 envelopes generated from the shipped schema (fixed seed), most
+//! - 3,000 envelopes generated from the shipped schema (fixed seed; the long
+//!   form: `SINGLE_PASS_CASES=200000 SINGLE_PASS_SEED=<n> cargo test -p
+//!   contracts-core --release --test single_pass -- --nocapture`), most
 //!   of them broken in 1 to 12 places, written compactly, with sorted keys
 //!   (so `payload` comes before `type`), pretty-printed, or with a key
 //!   repeated; and byte-level mutants of them;
@@ -36,7 +38,15 @@ use std::fmt::Write as _;
 use support::{envelope_classes, pointers, shipped_schema, vector_files, Rng, SchemaGen};
 
 const SEED: u64 = 0x0018_51A6_1E9A_5500;
+/// `SINGLE_PASS_CASES=<n>` for a longer run, `SINGLE_PASS_SEED=<n>` for other envelopes.
 const GENERATED: usize = 3_000;
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
 /// How deeply `text` nests arrays and objects (outside strings).
 fn nesting(text: &[u8]) -> usize {
@@ -298,13 +308,15 @@ fn generated_envelopes_get_the_issues_they_got_before() {
     let root = shipped_schema();
     let defs = root["$defs"].as_object().unwrap();
     let envelopes = envelope_classes(&root);
+    let seed = env_or("SINGLE_PASS_SEED", SEED);
+    let cases = usize::try_from(env_or("SINGLE_PASS_CASES", GENERATED as u64)).unwrap();
     let mut gen = SchemaGen {
         defs,
-        rng: Rng(SEED),
+        rng: Rng(seed),
     };
-    let mut rng = Rng(SEED ^ 0x5A5A);
+    let mut rng = Rng(seed ^ 0x5A5A);
     let mut tally = Tally::default();
-    for case in 0..GENERATED {
+    for case in 0..cases {
         let class = rng.pick(&envelopes).clone();
         let mut envelope = gen.gen(&defs[&class], 0).wire;
         envelope["contracts_version"] = json!(CONTRACTS_VERSION);
