@@ -1,14 +1,28 @@
 // Envelope validation backed by contracts-core (Rust) through the napi-rs
 // addon in ../native: importing this module loads the addon. Every function
-// converts its input and delegates; no validation logic lives here.
+// converts its input and delegates; no validation logic lives here. This is
+// the build of "./validate" under the `node` export condition, also reachable
+// as "./validate/native"; everywhere else "./validate" is the generated
+// JavaScript build (validate-portable.ts), with the same API for validation.
 import * as native from "#native";
 import { EnvelopeValidationError } from "./contracts.js";
 import type { EnvelopeOf, MetaOverrides, ValidateOptions, ValidationIssue } from "./contracts.js";
 import type { EventEnvelope, EventType } from "./baml_client/types.js";
+import { handlerFactory } from "./envelope-handler.js";
 import { CONTRACTS_VERSION } from "./generated/constants.js";
 
 export { EnvelopeValidationError };
 export type { MetaOverrides, Mode, ValidateOptions, ValidationIssue } from "./contracts.js";
+export type {
+  BlobLike,
+  EnvelopeHandler,
+  EnvelopeHandlerOptions,
+  EnvelopeHandlers,
+  RawMessage,
+} from "./envelope-handler.js";
+
+/** Which build of "./validate" this is: `"native"` (the napi addon) or `"portable"` (generated JavaScript). */
+export const VALIDATOR_BUILD: "native" | "portable" = "native";
 
 if (native.contractsVersion() !== CONTRACTS_VERSION) {
   throw new Error(
@@ -108,6 +122,19 @@ export function downgradeEnvelope(input: EnvelopeInput, to: string): DowngradeRe
 export function payloadClass(eventType: string): string | null {
   return native.payloadClass(eventType);
 }
+
+/**
+ * A `WebSocket` message handler that validates every frame in consumer mode
+ * and calls the handler of its event type with the narrowed payload:
+ *
+ * ```ts
+ * socket.onmessage = createEnvelopeHandler(
+ *   { SESSION_STARTED: (payload) => show(payload.session_id) },
+ *   { onInvalid: (issues) => report(issues) },
+ * );
+ * ```
+ */
+export const createEnvelopeHandler = handlerFactory(validateEnvelope);
 
 /** The contracts version the native addon was built from (equals `CONTRACTS_VERSION`). */
 export function nativeContractsVersion(): string {
