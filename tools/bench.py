@@ -35,10 +35,20 @@ PY_PINS = [
     "jsonschema-rs==0.60.3",
     "fastjsonschema==2.22.3",
 ]
-NODE_PINS = ["ajv@8.20.0", "ajv-formats@3.0.1", "zod@4.6.7", "valibot@1.5.0"]
+NODE_PINS = [
+    "ajv@8.20.0",
+    "ajv-formats@3.0.1",
+    "zod@4.6.7",
+    "valibot@1.5.0",
+    "@sinclair/typebox@0.34.52",
+]
 MARKER = "<!-- Everything below this line is hand-written; tools/bench.py keeps it. -->"
 DEPS_MJS = """\
 export * as validate from "@coach-app/coach-app-baml-client/validate";
+export * as native from "@coach-app/coach-app-baml-client/validate/native";
+export * as portable from "@coach-app/coach-app-baml-client/validate/portable";
+export { Type } from "@sinclair/typebox";
+export { TypeCompiler } from "@sinclair/typebox/compiler";
 export { Ajv2020 } from "ajv/dist/2020.js";
 export { default as addFormats } from "ajv-formats";
 export { z } from "zod";
@@ -46,7 +56,7 @@ export * as v from "valibot";
 import { readFileSync } from "node:fs";
 const ver = (p) => JSON.parse(readFileSync(new URL(`./node_modules/${p}/package.json`, import.meta.url))).version;
 export const versions = Object.fromEntries(
-  ["@coach-app/coach-app-baml-client", "ajv", "ajv-formats", "zod", "valibot"].map((p) => [p, ver(p)]),
+  ["@coach-app/coach-app-baml-client", "ajv", "ajv-formats", "zod", "valibot", "@sinclair/typebox"].map((p) => [p, ver(p)]),
 );
 """
 

@@ -11,7 +11,9 @@
 //!   no allocation, no paths;
 //! - an `ex…` function: the explaining walk (contracts-core's `Walker`), which
 //!   collects every issue with its JSON Pointer, in the core's order and with
-//!   the core's messages.
+//!   the core's messages. It first asks the fast path about each object and
+//!   walks only the ones that fail, so collecting every issue of an envelope
+//!   costs little more than validating it.
 //!
 //! The leaf checks (UUID, timestamp, date, version, integer) and the issue
 //! collector live in the hand-written runtime module
@@ -295,30 +297,33 @@ impl<'a> Emitter<'a> {
             "  return rt.keysMatch(v, {count}, x, dC_{class_name}{s});"
         );
 
-        // The explaining path.
-        let mut explain = String::new();
+        // The explaining path. Most of an invalid envelope is valid: a subtree
+        // the fast path accepts has no issue to explain (the differential test
+        // holds both paths to the same verdicts), so only failing objects are walked.
+        let mut explain = format!("  if (isC_{class_name}{s}(v, d, x)) return;\n");
         if !fields.is_empty() {
-            explain.push_str("  const deep = d >= x.maxDepth;\n  let t: unknown;\n");
+            explain.push_str("  const deep = d >= x.maxDepth;\n  let t: unknown;\n  let n = 0;\n");
         }
         let declared_list: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+        let count = if fields.is_empty() { "0" } else { "n" };
         for (name, ty) in &fields {
             let read = read_field("v", name);
             let at = format!("p + {}", js_string(&format!("/{}", pointer_token(name))));
             if let WireTy::Optional(inner) = ty {
                 let check = self.ex_stmt(inner, Site::CHILD);
-                let _ = writeln!(explain, "  t = {read};\n  if (t !== undefined) {{\n    const q = {at};\n    if (deep) x.deep(q);\n    else if (t !== null) {{\n{check}    }}\n  }}", check = indent(&check, 3));
+                let _ = writeln!(explain, "  t = {read};\n  if (t !== undefined) {{\n    n++;\n    const q = {at};\n    if (deep) x.deep(q, t);\n    else if (t !== null) {{\n{check}    }}\n  }}", check = indent(&check, 3));
             } else {
                 let message = format!(
                     "missing required field `{name}` ({class_name}.{name}: {})",
                     ty.describe(self.ir)
                 );
                 let check = self.ex_stmt(ty, Site::CHILD);
-                let _ = writeln!(explain, "  t = {read};\n  {{\n    const q = {at};\n    if (t === undefined) x.push(q, \"missing_field\", {message});\n    else if (deep) x.deep(q);\n    else {{\n{check}    }}\n  }}", message = js_string(&message), check = indent(&check, 3));
+                let _ = writeln!(explain, "  t = {read};\n  {{\n    const q = {at};\n    if (t === undefined) x.push(q, \"missing_field\", {message});\n    else if (deep) {{\n      n++;\n      x.deep(q, t);\n    }} else {{\n      n++;\n{check}    }}\n  }}", message = js_string(&message), check = indent(&check, 3));
             }
         }
         let _ = writeln!(
             explain,
-            "  if (x.producer) rt.unknownFields(v, p, x, dC_{class_name}{s}, {}, {});",
+            "  rt.unknownFields(v, {count}, p, x, dC_{class_name}{s}, {}, {});",
             js_string(&class_name),
             js_string(&declared_list.join(", "))
         );
@@ -367,7 +372,7 @@ impl<'a> Emitter<'a> {
         );
         let _ = write!(
             self.body,
-            "\n/** An envelope `{{type, contracts_version, payload, meta}}` of any event type. */\nfunction isEnvelope{s}(v: unknown, x: rt.Ctx): boolean {{\n  if (!rt.isObj(v)) return false;\n  switch (v.type) {{\n{fast_cases}    default:\n      return false;\n  }}\n  if (!rt.isVersion(v.contracts_version, x, {version})) return false;\n  if (!isC_{meta_name}{s}(v.meta, 1, x)) return false;\n  return rt.keysMatch(v, 4, x, rt.isEnvelopeKey);\n}}\n\nfunction exEnvelope{s}(v: unknown, x: rt.Ctx): void {{\n  if (!rt.isObj(v)) {{\n    x.notEnvelope(v);\n    return;\n  }}\n  const t = v.type;\n  const known = rt.exEventType(t, x, {version}, payloadClass{s});\n  rt.exVersion(v.contracts_version, x, {version});\n  const pl = v.payload;\n  if (pl === undefined) x.push(\"/payload\", \"missing_field\", \"missing required field `payload` (the event's DTO)\");\n  else if (known) {{\n    switch (t) {{\n{explain_cases}    }}\n  }}\n  const m = v.meta;\n  if (m === undefined) x.push(\"/meta\", \"missing_field\", \"missing required field `meta` (event_id, timestamp, …)\");\n  else {{\n{meta_check}  }}\n  if (x.producer) rt.unknownEnvelopeFields(v, x);\n}}\n",
+            "\n/** An envelope `{{type, contracts_version, payload, meta}}` of any event type. */\nfunction isEnvelope{s}(v: unknown, x: rt.Ctx): boolean {{\n  if (!rt.isObj(v)) return false;\n  switch (v.type) {{\n{fast_cases}    default:\n      return false;\n  }}\n  if (!rt.isVersion(v.contracts_version, x, {version})) return false;\n  if (!isC_{meta_name}{s}(v.meta, 1, x)) return false;\n  return rt.keysMatch(v, 4, x, rt.isEnvelopeKey);\n}}\n\nfunction exEnvelope{s}(v: unknown, x: rt.Ctx): void {{\n  if (!rt.isObj(v)) {{\n    x.notEnvelope(v);\n    return;\n  }}\n  const t = v.type;\n  const known = rt.exEventType(t, x, {version}, payloadClass{s});\n  rt.exVersion(v.contracts_version, x, {version});\n  const pl = v.payload;\n  if (pl === undefined) x.push(\"/payload\", \"missing_field\", \"missing required field `payload` (the event's DTO)\");\n  else if (known) {{\n    switch (t) {{\n{explain_cases}    }}\n  }} else x.skip(pl);\n  const m = v.meta;\n  if (m === undefined) x.push(\"/meta\", \"missing_field\", \"missing required field `meta` (event_id, timestamp, …)\");\n  else {{\n{meta_check}  }}\n  rt.envelopeKeys(v, x);\n}}\n",
             meta_check = indent(&meta_check, 2),
         );
     }
@@ -470,7 +475,7 @@ impl<'a> Emitter<'a> {
             }
             (Path::Explain, WireTy::List(item)) => {
                 let check = self.ex_stmt(item, Site::CHILD);
-                format!("function {name}(v: unknown, p: string, d: number, x: rt.Ctx): void {{\n  if (!Array.isArray(v)) {{\n    x.wrong(p, v, {described});\n    return;\n  }}\n  const deep = d >= x.maxDepth;\n  for (let i = 0; i < v.length; i++) {{\n    if (x.full()) return;\n    const t: unknown = v[i];\n    const q = p + \"/\" + i;\n    if (deep) x.deep(q);\n    else {{\n{}    }}\n  }}\n}}\n", indent(&check, 3))
+                format!("function {name}(v: unknown, p: string, d: number, x: rt.Ctx): void {{\n  if (!Array.isArray(v)) {{\n    x.wrong(p, v, {described});\n    return;\n  }}\n  const deep = d >= x.maxDepth;\n  for (let i = 0; i < v.length; i++) {{\n    if (x.full()) return;\n    const t: unknown = v[i];\n    const q = p + \"/\" + i;\n    if (deep) x.deep(q, t);\n    else {{\n{}    }}\n  }}\n}}\n", indent(&check, 3))
             }
             (Path::Fast, WireTy::Map(key, value)) => {
                 let key_check = self.map_key_fast(key);
@@ -480,7 +485,7 @@ impl<'a> Emitter<'a> {
             (Path::Explain, WireTy::Map(key, value)) => {
                 let key_check = self.map_key_explain(key);
                 let check = self.ex_stmt(value, Site::CHILD);
-                format!("function {name}(v: unknown, p: string, d: number, x: rt.Ctx): void {{\n  if (!rt.isObj(v)) {{\n    x.wrong(p, v, {described});\n    return;\n  }}\n  const deep = d >= x.maxDepth;\n  for (const k of Object.keys(v)) {{\n    const t = v[k];\n    if (t === undefined) continue;\n    if (x.full()) return;\n    const q = rt.pointer(p, k);\n{key_check}    if (deep) x.deep(q);\n    else {{\n{}    }}\n  }}\n}}\n", indent(&check, 3))
+                format!("function {name}(v: unknown, p: string, d: number, x: rt.Ctx): void {{\n  if (!rt.isObj(v)) {{\n    x.wrong(p, v, {described});\n    return;\n  }}\n  const deep = d >= x.maxDepth;\n  for (const k of Object.keys(v)) {{\n    const t = v[k];\n    if (t === undefined) continue;\n    if (x.full()) return;\n    const q = rt.pointer(p, k);\n{key_check}    if (deep) x.deep(q, t);\n    else {{\n{}    }}\n  }}\n}}\n", indent(&check, 3))
             }
             (Path::Fast, WireTy::Union(members)) => {
                 let checks: Vec<String> =
@@ -494,7 +499,7 @@ impl<'a> Emitter<'a> {
                         body.push_str("  y = x.trial();\n");
                     }
                     body.push_str(&indent(&self.ex_stmt(member, Site::UNION.in_ctx("y")), 1));
-                    body.push_str("  if (y.issues.length === 0) return;\n");
+                    body.push_str("  if (y.issues.length === 0) return x.matched(y);\n");
                     if i == 0 {
                         body.push_str("  let best = y;\n");
                     } else {

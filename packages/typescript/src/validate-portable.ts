@@ -10,7 +10,7 @@ import type { EventEnvelope, EventType } from "./baml_client/types.js";
 import { handlerFactory } from "./envelope-handler.js";
 import { CONTRACTS_VERSION } from "./generated/constants.js";
 import { CURRENT } from "./generated/validator.js";
-import { checkEnvelope } from "./portable/check.js";
+import { check, isValid, NO_ISSUES } from "./portable/check.js";
 import { resolveOptions } from "./portable/options.js";
 import { uuid7 } from "./portable/uuid7.js";
 
@@ -39,21 +39,22 @@ export type ValidationResult = { ok: true; envelope: EventEnvelope } | { ok: fal
  * `undefined` input).
  */
 export function envelopeIssues(input: EnvelopeInput, options?: ValidateOptions): ValidationIssue[] {
-  return checkEnvelope(input, resolveOptions(options), true).issues;
+  const { issues } = check(input, resolveOptions(options));
+  return issues === NO_ISSUES ? [] : issues;
 }
 
 /** Validates `input`; on success returns the envelope (parsed when given as text or bytes). */
 export function validateEnvelope(input: EnvelopeInput, options?: ValidateOptions): ValidationResult {
-  const outcome = checkEnvelope(input, resolveOptions(options), true);
-  if (!outcome.valid) return { ok: false, issues: outcome.issues };
-  return { ok: true, envelope: outcome.value as EventEnvelope };
+  const { value, issues } = check(input, resolveOptions(options));
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, envelope: value as EventEnvelope };
 }
 
 /** True when `input` is a valid envelope (narrows parsed values to `EventEnvelope`). */
 export function isValidEnvelope(input: string | Uint8Array, options?: ValidateOptions): boolean;
 export function isValidEnvelope(input: object, options?: ValidateOptions): input is EventEnvelope;
 export function isValidEnvelope(input: EnvelopeInput, options?: ValidateOptions): boolean {
-  return checkEnvelope(input, resolveOptions(options), false).valid;
+  return isValid(input, resolveOptions(options));
 }
 
 /** Returns the valid envelope or throws `EnvelopeValidationError` (with `.issues`). */
@@ -88,7 +89,7 @@ export function makeEnvelope<T extends EventType | `${EventType}`>(
     payload: JSON.parse(payloadJson) as unknown,
     meta: metaObject,
   };
-  const issues = checkEnvelope(envelope, resolveOptions(undefined), true).issues;
+  const { issues } = check(envelope, resolveOptions(undefined));
   if (issues.length > 0) throw new EnvelopeValidationError(issues);
   return envelope as unknown as EnvelopeOf<T>;
 }

@@ -16,7 +16,7 @@ import type { EnvelopeOf, MetaOverrides, ValidateOptions, ValidationIssue } from
 import type { EventEnvelope, EventType } from "./baml_client/types.js";
 import { handlerFactory } from "./envelope-handler.js";
 import { CONTRACTS_VERSION } from "./generated/constants.js";
-import { checkEnvelope } from "./portable/check.js";
+import { check, isValid, NO_ISSUES } from "./portable/check.js";
 import { resolveOptions } from "./portable/options.js";
 
 export { EnvelopeValidationError };
@@ -71,7 +71,10 @@ function parse(input: string | Uint8Array): EventEnvelope {
 
 /** Every issue in `input`; an empty array means valid. Throws a `TypeError`/`Error` only for bad arguments (e.g. an unknown `mode`). */
 export function envelopeIssues(input: EnvelopeInput, options?: ValidateOptions): ValidationIssue[] {
-  if (!isText(input)) return checkEnvelope(input, resolveOptions(options), true).issues;
+  if (!isText(input)) {
+    const { issues } = check(input, resolveOptions(options));
+    return issues === NO_ISSUES ? [] : issues;
+  }
   return native.envelopeIssues(input, options);
 }
 
@@ -86,7 +89,7 @@ export function validateEnvelope(input: EnvelopeInput, options?: ValidateOptions
 export function isValidEnvelope(input: string | Uint8Array, options?: ValidateOptions): boolean;
 export function isValidEnvelope(input: object, options?: ValidateOptions): input is EventEnvelope;
 export function isValidEnvelope(input: EnvelopeInput, options?: ValidateOptions): boolean {
-  if (!isText(input)) return checkEnvelope(input, resolveOptions(options), false).valid;
+  if (!isText(input)) return isValid(input, resolveOptions(options));
   return native.isValidEnvelope(input, options);
 }
 

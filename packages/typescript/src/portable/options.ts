@@ -2,7 +2,7 @@
 // checks them (same defaults, same limits, same messages).
 import type { ValidateOptions } from "../contracts.js";
 import { CURRENT, HISTORY } from "../generated/validator.js";
-import type { Registry } from "./runtime.js";
+import { Ctx, type Registry } from "./runtime.js";
 
 /** `ValidateOptions` with every default filled in. */
 export interface ResolvedOptions {
@@ -11,16 +11,19 @@ export interface ResolvedOptions {
   readonly maxIssues: number;
   readonly maxDepth: number;
   readonly maxBytes: number;
+  /** The collector of the fast path under these options (it collects nothing, so it is reused). */
+  readonly fast: Ctx;
+}
+
+function resolved(producer: boolean, targetVersion: string | undefined, maxIssues: number, maxDepth: number, maxBytes: number): ResolvedOptions {
+  return Object.freeze({ producer, targetVersion, maxIssues, maxDepth, maxBytes, fast: new Ctx(producer, maxDepth, 1) });
 }
 
 /** The core's defaults (contracts-core `ValidateOptions::default`). */
-export const DEFAULTS: ResolvedOptions = Object.freeze({
-  producer: true,
-  targetVersion: undefined,
-  maxIssues: 100,
-  maxDepth: 128,
-  maxBytes: 16 * 1024 * 1024,
-});
+export const DEFAULTS: ResolvedOptions = resolved(true, undefined, 100, 128, 16 * 1024 * 1024);
+
+/** The defaults in consumer mode: `{mode: "consumer"}` is the common case on receipt. */
+const CONSUMER_DEFAULTS: ResolvedOptions = resolved(false, undefined, DEFAULTS.maxIssues, DEFAULTS.maxDepth, DEFAULTS.maxBytes);
 
 const U32_MAX = 2 ** 32 - 1;
 
@@ -47,13 +50,14 @@ export function resolveOptions(options: ValidateOptions | undefined): ResolvedOp
   if (target !== undefined && typeof target !== "string") {
     throw new TypeError(`targetVersion must be a version string like "0.1.0", got ${String(target)}`);
   }
-  return {
-    producer: mode !== "consumer",
-    targetVersion: target,
-    maxIssues: count("maxIssues", options.maxIssues, 1, DEFAULTS.maxIssues),
-    maxDepth: count("maxDepth", options.maxDepth, 1, DEFAULTS.maxDepth),
-    maxBytes: count("maxBytes", options.maxBytes, 0, DEFAULTS.maxBytes),
-  };
+  const maxIssues = count("maxIssues", options.maxIssues, 1, DEFAULTS.maxIssues);
+  const maxDepth = count("maxDepth", options.maxDepth, 1, DEFAULTS.maxDepth);
+  const maxBytes = count("maxBytes", options.maxBytes, 0, DEFAULTS.maxBytes);
+  const producer = mode !== "consumer";
+  if (target === undefined && maxIssues === DEFAULTS.maxIssues && maxDepth === DEFAULTS.maxDepth && maxBytes === DEFAULTS.maxBytes) {
+    return producer ? DEFAULTS : CONSUMER_DEFAULTS;
+  }
+  return resolved(producer, target, maxIssues, maxDepth, maxBytes);
 }
 
 /** Every version this build validates against: the current one first, then the history, newest first. */

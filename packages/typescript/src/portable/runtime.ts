@@ -64,6 +64,11 @@ export class Ctx {
   readonly issues: Issue[] = [];
   /** Consumer mode: an object had keys the contract does not declare, whose values were not walked. */
   unvisited = false;
+  /**
+   * An array or object was reported (or left aside) without being walked into.
+   * Only then can nesting the walk did not see make the input too deep.
+   */
+  skipped = false;
 
   constructor(
     readonly producer: boolean,
@@ -84,19 +89,34 @@ export class Ctx {
     return new Ctx(this.producer, this.maxDepth, this.maxIssues);
   }
 
-  deep(path: string): void {
+  /** The union member tried with `trial` matched: keep what it noted. */
+  matched(trial: Ctx): void {
+    if (trial.unvisited) this.unvisited = true;
+    if (trial.skipped) this.skipped = true;
+  }
+
+  /** `value` is not walked into. */
+  skip(value: unknown): void {
+    if (typeof value === "object" && value !== null) this.skipped = true;
+  }
+
+  deep(path: string, value: unknown): void {
+    this.skip(value);
     this.push(path, "too_deep", `nesting deeper than ${this.maxDepth} levels`);
   }
 
   wrong(path: string, value: unknown, expected: string): void {
+    this.skip(value);
     this.push(path, "wrong_type", `expected ${expected}, got ${typeName(value)}`);
   }
 
   notObject(path: string, value: unknown, className: string): void {
+    this.skip(value);
     this.push(path, "not_an_object", `expected a ${className} object, got ${typeName(value)}`);
   }
 
   notEnvelope(value: unknown): void {
+    this.skip(value);
     this.push(
       "",
       "not_an_object",
@@ -112,9 +132,11 @@ export class Ctx {
   union(best: Ctx | undefined, path: string, value: unknown, expected: string): void {
     const first = best?.issues[0];
     if (best === undefined || (best.issues.length === 1 && first !== undefined && first.path === path)) {
+      this.skip(value);
       this.push(path, "wrong_type", `expected one of ${expected}, got ${typeName(value)}`);
       return;
     }
+    this.matched(best); // what the closest member did not walk, the walk did not see
     for (const issue of best.issues) this.push(issue.path, issue.code, issue.message);
   }
 }
@@ -165,25 +187,56 @@ export function isEnvelopeKey(key: string): boolean {
   return key === "type" || key === "contracts_version" || key === "payload" || key === "meta";
 }
 
-/** Producer mode: an `unknown_field` issue for every undeclared key of a class value. */
+/**
+ * The undeclared keys of a class value that has `n` declared fields present
+ * (only a key count that differs looks at the keys): an `unknown_field` issue
+ * each in producer mode; in consumer mode they are allowed, and noted (their
+ * values were not walked).
+ */
 export function unknownFields(
   o: Obj,
+  n: number,
   path: string,
   x: Ctx,
   declared: (key: string) => boolean,
   className: string,
   fieldList: string,
 ): void {
+  let count = 0;
+  for (const _ in o) count++;
+  if (count === n) return;
   for (const key of Object.keys(o)) {
-    if (o[key] === undefined || declared(key)) continue;
+    const value = o[key];
+    if (value === undefined || declared(key)) continue;
+    if (!x.producer) {
+      x.unvisited = true;
+      return;
+    }
+    x.skip(value);
     x.push(pointer(path, key), "unknown_field", `unknown field \`${key}\` in ${className}; it declares ${fieldList}`);
   }
 }
 
-/** Producer mode: an `unknown_field` issue for every key of the envelope besides its four. */
-export function unknownEnvelopeFields(o: Obj, x: Ctx): void {
+const ENVELOPE_KEYS = ["type", "contracts_version", "payload", "meta"] as const;
+
+/**
+ * The keys of the envelope besides its four: an `unknown_field` issue each in
+ * producer mode; in consumer mode they are allowed, and noted (their values
+ * were not walked).
+ */
+export function envelopeKeys(o: Obj, x: Ctx): void {
+  let defined = 0;
+  for (const key of ENVELOPE_KEYS) if (o[key] !== undefined) defined++;
+  let count = 0;
+  for (const _ in o) count++;
+  if (count === defined) return;
   for (const key of Object.keys(o)) {
     if (o[key] === undefined || isEnvelopeKey(key)) continue;
+    if (!x.producer) {
+      x.unvisited = true;
+      return;
+    }
+    x.skip(o[key]);
     x.push(
       pointer("", key),
       "unknown_field",
@@ -200,27 +253,24 @@ export function pointer(path: string, key: string): string {
 
 /** True when `root` nests more arrays/objects than the core's JSON parser accepts. */
 export function nestsTooDeep(root: unknown): boolean {
-  const values: unknown[] = [root];
-  const depths: number[] = [1];
-  for (;;) {
-    const value = values.pop();
-    const depth = depths.pop();
-    if (depth === undefined) return false;
-    if (typeof value !== "object" || value === null) continue;
-    if (depth > MAX_NESTING) return true;
-    if (Array.isArray(value)) {
-      for (const item of value as unknown[]) {
-        values.push(item);
-        depths.push(depth + 1);
-      }
-    } else {
-      const o = value as Obj;
-      for (const key of Object.keys(o)) {
-        values.push(o[key]);
-        depths.push(depth + 1);
-      }
+  return typeof root === "object" && root !== null && deeper(root, 1);
+}
+
+/** `container` sits at nesting `depth`; recursion stops at the limit, so cycles end too. */
+function deeper(container: object, depth: number): boolean {
+  if (depth > MAX_NESTING) return true;
+  if (Array.isArray(container)) {
+    for (const item of container as unknown[]) {
+      if (typeof item === "object" && item !== null && deeper(item, depth + 1)) return true;
     }
+    return false;
   }
+  const o = container as Obj;
+  for (const key in o) {
+    const value = o[key];
+    if (typeof value === "object" && value !== null && deeper(value, depth + 1)) return true;
+  }
+  return false;
 }
 
 /** How the messages name a value's JSON type (as the core does), and what JSON cannot carry. */
@@ -241,8 +291,13 @@ export function typeName(v: unknown): string {
   }
 }
 
+/** What Rust's `{:?}` escapes in a string. */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\u009f\ud800-\udfff]/;
+
 /** A string quoted and escaped the way the core's messages show it (Rust's `{:?}`). */
 export function debug(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0) ?? 0;
@@ -281,10 +336,17 @@ export function isUuid(v: unknown): boolean {
   return typeof v === "string" && UUID.test(v);
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** Two ASCII digits at `i` as a number, or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
 
-/** RFC 3339 `full-date "T" full-time` with an offset; `:60` only as a leap second at 23:59 UTC. */
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):([0-5]\d))$/;
+function isDigit(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  return c >= 48 && c <= 57;
+}
 
 function isCalendarDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
@@ -295,26 +357,63 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
   return day <= (month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31);
 }
 
-/** `YYYY-MM-DD` with exactly these digits, and a real (proleptic Gregorian) calendar date. */
-export function isIsoDate(v: unknown): boolean {
-  if (typeof v !== "string") return false;
-  const m = DATE.exec(v);
-  return m !== null && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
+/** `YYYY-MM-DD` from index 0 of `s` is a real (proleptic Gregorian) calendar date. */
+function datePrefix(s: string): boolean {
+  const century = twoDigits(s, 0);
+  const years = twoDigits(s, 2);
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  return (
+    century >= 0 &&
+    years >= 0 &&
+    s.charCodeAt(4) === 45 &&
+    s.charCodeAt(7) === 45 &&
+    isCalendarDate(century * 100 + years, month, day)
+  );
 }
 
-/** An RFC 3339 date-time with a `T` (or `t`) separator and an offset. */
+/** `YYYY-MM-DD` with exactly these digits, and a real calendar date. */
+export function isIsoDate(v: unknown): boolean {
+  return typeof v === "string" && v.length === 10 && datePrefix(v);
+}
+
+/**
+ * RFC 3339 `full-date ("T"|"t") full-time`: `HH:MM:SS`, an optional fraction of
+ * one or more digits, then `Z`/`z` or `±HH:MM` (at most ±23:59). `:60` is only
+ * a leap second at 23:59 UTC. Parsed by hand: a regular expression with
+ * captures costs more than the whole rest of an envelope.
+ */
 export function isTimestamp(v: unknown): boolean {
-  if (typeof v !== "string") return false;
-  const m = TIMESTAMP.exec(v);
-  if (m === null || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) return false;
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = Number(m[6]);
-  if (hour > 23 || minute > 59 || second > 60) return false;
-  const offsetMinutes = m[7] === undefined ? 0 : (m[7] === "-" ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
-  if (Math.abs(offsetMinutes) >= 24 * 60) return false;
+  if (typeof v !== "string" || v.length < 20 || !datePrefix(v)) return false;
+  const t = v.charCodeAt(10);
+  if (t !== 84 && t !== 116) return false;
+  const hour = twoDigits(v, 11);
+  const minute = twoDigits(v, 14);
+  const second = twoDigits(v, 17);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return false;
+  if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return false;
+  let i = 19;
+  if (v.charCodeAt(i) === 46) {
+    i++;
+    if (!isDigit(v, i)) return false;
+    while (isDigit(v, i)) i++;
+  }
+  const sign = v.charCodeAt(i);
+  let offset = 0;
+  if (sign === 90 || sign === 122) {
+    if (i + 1 !== v.length) return false;
+  } else if (sign === 43 || sign === 45) {
+    const offsetHours = twoDigits(v, i + 1);
+    const offsetMinutes = twoDigits(v, i + 4);
+    if (i + 6 !== v.length || v.charCodeAt(i + 3) !== 58 || offsetHours < 0 || offsetHours > 23 || offsetMinutes < 0 || offsetMinutes > 59) {
+      return false;
+    }
+    offset = (sign === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  } else {
+    return false;
+  }
   if (second !== 60) return true;
-  const utc = (((hour * 60 + minute - offsetMinutes) % 1440) + 1440) % 1440;
+  const utc = (((hour * 60 + minute - offset) % 1440) + 1440) % 1440;
   return utc === 23 * 60 + 59;
 }
 
@@ -409,6 +508,7 @@ export function exEventType(t: unknown, x: Ctx, version: string, payloadClass: (
     return false;
   }
   if (typeof t !== "string") {
+    x.skip(t);
     x.push("/type", "wrong_type", `\`type\` must be a string (an EventType value); got ${typeName(t)}`);
     return false;
   }
@@ -420,8 +520,10 @@ export function exEventType(t: unknown, x: Ctx, version: string, payloadClass: (
 /** `contracts_version`: missing, not a string, or not accepted in this mode. */
 export function exVersion(v: unknown, x: Ctx, ours: string): void {
   if (v === undefined) x.push("/contracts_version", "missing_field", "missing required field `contracts_version`");
-  else if (typeof v !== "string")
+  else if (typeof v !== "string") {
+    x.skip(v);
     x.push("/contracts_version", "wrong_type", `\`contracts_version\` must be a string like "${ours}"; got ${typeName(v)}`);
+  }
   else {
     const problem = versionProblem(v, x.producer, ours);
     if (problem !== undefined) x.push("/contracts_version", "unsupported_version", problem);
