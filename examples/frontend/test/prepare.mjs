@@ -17,21 +17,32 @@ const here = dirname(fileURLToPath(import.meta.url));
 const example = resolve(here, "..");
 const repo = resolve(example, "..", "..");
 
-/** Builds the page into `out`; returns `out`. */
-export function prepare(out, envelopes) {
+/**
+ * A temporary project holding only the packed npm tarball (installed offline:
+ * it has no dependencies, and the BAML runtime is an optional peer), with the
+ * repository's esbuild and TypeScript linked in. `dispose()` removes it.
+ */
+export function frontendProject() {
   const project = mkdtempSync(join(tmpdir(), "coach-frontend-"));
+  const { tarball } = findTarball(project);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "frontend-under-test", private: true, type: "module", dependencies: { [PKG.name]: `file:${tarball}` } }));
+  execFileSync("npm", ["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: project, stdio: ["ignore", "ignore", "inherit"] });
+  const modules = join(project, "node_modules");
+  symlinkSync(join(repo, "tools", "browser", "node_modules", "esbuild"), join(modules, "esbuild"), "dir");
+  symlinkSync(join(repo, "packages", "typescript", "node_modules", "typescript"), join(modules, "typescript"), "dir");
+  return { dir: project, dispose: () => rmSync(project, { recursive: true, force: true }) };
+}
+
+/** Builds the page into `out` (type-checked, bundled, with vectors.json and bench.json); returns `out`. */
+export function prepare(out, envelopes) {
+  const project = frontendProject();
   try {
-    for (const entry of ["src", "index.html", "favicon.svg", "build.mjs", "tsconfig.json"]) cpSync(join(example, entry), join(project, entry), { recursive: true });
-    const { tarball } = findTarball(project);
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "frontend-under-test", private: true, type: "module", dependencies: { [PKG.name]: `file:${tarball}` } }));
-    execFileSync("npm", ["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: project, stdio: "inherit" });
-    const modules = join(project, "node_modules");
-    symlinkSync(join(repo, "tools", "browser", "node_modules", "esbuild"), join(modules, "esbuild"), "dir");
-    symlinkSync(join(repo, "packages", "typescript", "node_modules", "typescript"), join(modules, "typescript"), "dir");
-    execFileSync(process.execPath, [join(modules, "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: project, stdio: "inherit" });
-    execFileSync(process.execPath, ["build.mjs", out], { cwd: project, stdio: "inherit" });
+    for (const entry of ["src", "index.html", "favicon.svg", "build.mjs", "tsconfig.json"]) cpSync(join(example, entry), join(project.dir, entry), { recursive: true });
+    const tsc = join(project.dir, "node_modules", "typescript", "bin", "tsc");
+    execFileSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: project.dir, stdio: "inherit" });
+    execFileSync(process.execPath, ["build.mjs", out], { cwd: project.dir, stdio: ["ignore", "ignore", "inherit"] });
   } finally {
-    rmSync(project, { recursive: true, force: true });
+    project.dispose();
   }
   const vectors = loadVectors(PKG.version).map((v) => ({
     file: v.file,
