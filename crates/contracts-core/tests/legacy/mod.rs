@@ -1,7 +1,7 @@
-//! Frozen copy of the validator as it was before issue 18 (`src/validate.rs`
-//! and `src/fast.rs` at that commit): the oracle the single-pass validator
-//! is compared with in `tests/single_pass.rs`. Do not change it: it is what
-//! "the issues the core reports today" means.
+//! Frozen copy of the validator issue 18 replaced (`src/validate.rs`,
+//! `src/fast.rs` and `src/rules.rs` of `main` at da49a0e): the oracle the
+//! single-pass validator is compared with in `tests/single_pass.rs`. Do not
+//! change it: it is what "the issues the core reported" means.
 #![allow(dead_code, clippy::all, clippy::pedantic)]
 
 mod fast;

@@ -1,4 +1,4 @@
-//! Frozen copy of `src/rules.rs` as of the last commit before issue 18.
+//! Frozen copy of `src/rules.rs` as of `main` at da49a0e, the validator issue 18 replaced.
 
 use contracts_core::Mode;
 
@@ -36,7 +36,8 @@ pub fn is_iso_date(s: &str) -> bool {
 /// `date-time` format say.
 pub fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    if !matches!(b.get(10), Some(b'T' | b't')) {
+    // chrono also takes U+2212 MINUS SIGN before the offset; RFC 3339 is ASCII.
+    if !s.is_ascii() || !matches!(b.get(10), Some(b'T' | b't')) {
         return false;
     }
     let Ok(parsed) = chrono::DateTime::parse_from_rfc3339(s) else {
