@@ -19,7 +19,7 @@ use crate::path::At;
 use crate::problem::{Kind, Problem};
 use crate::report::{Bail, Count, Ctx, Sink, Trial};
 use crate::rules::{self, ArrayShape, ObjectShape};
-use crate::schema::{EventDef, Ty};
+use crate::schema::{EventDef, FieldDef, Ty};
 use crate::tape::Tape;
 
 /// Checks a whole envelope; the event it is of when the sink saw no issue.
@@ -229,6 +229,8 @@ fn class<E: Entries, S: Sink>(
     let mut seen = Seen::new(fields.len());
     let mut unknown = Keys::new();
     let mut place = 0;
+    // Keys mostly come in declaration order: look where the last one was.
+    let mut next = 0;
     while let Some(key) = entries.next_key()? {
         // Unknown keys are reported after every declared field, in document order.
         let rank = fields.len() + place;
@@ -240,10 +242,12 @@ fn class<E: Entries, S: Sink>(
                 continue;
             }
         };
-        if let Some(i) = fields.iter().position(|f| f.name == key.as_ref()) {
+        let text = key.as_ref();
+        if let Some(i) = field_index(fields, text, next) {
+            next = i + 1;
             let field = at.key(fields[i].name, i);
             if !seen.insert(i) && E::REPEATS {
-                cx.repeated(&field, key.as_ref())?;
+                cx.repeated(&field, text)?;
             }
             entries.value(Check {
                 cx: &mut *cx,
@@ -254,14 +258,11 @@ fn class<E: Entries, S: Sink>(
             })?;
             continue;
         }
-        let field = at.key(key.as_ref(), rank);
+        let field = at.key(text, rank);
         if E::REPEATS && unknown.first(&key).is_some() {
-            cx.duplicate(&field, key.as_ref())?;
+            cx.duplicate(&field, text)?;
         } else if cx.options.mode == Mode::Producer {
-            let problem = Problem::UnknownField {
-                class,
-                key: key.as_ref(),
-            };
+            let problem = Problem::UnknownField { class, key: text };
             sink.report(cx, &field, problem)?;
         }
         entries.value(Skip {
@@ -277,6 +278,17 @@ fn class<E: Entries, S: Sink>(
         }
     }
     Ok(())
+}
+
+/// The index of the field called `name`, looking from `from` on first.
+fn field_index(fields: &[FieldDef], name: &str, from: usize) -> Option<usize> {
+    let from = from.min(fields.len());
+    let (before, after) = fields.split_at(from);
+    after
+        .iter()
+        .position(|f| f.name == name)
+        .map(|i| from + i)
+        .or_else(|| before.iter().position(|f| f.name == name))
 }
 
 fn map<E: Entries, S: Sink>(
@@ -301,13 +313,14 @@ fn map<E: Entries, S: Sink>(
                 continue;
             }
         };
+        let text = key.as_ref();
         if E::REPEATS && keys.first(&key).is_some() {
-            cx.repeated(&at.key(key.as_ref(), rank), key.as_ref())?;
+            cx.repeated(&at.key(text, rank), text)?;
         }
-        if let Err(problem) = rules::map_key(cx.reg, key_ty, key.as_ref()) {
-            sink.report(cx, &at.key(key.as_ref(), rank), problem)?;
+        if let Err(problem) = rules::map_key(cx.reg, key_ty, text) {
+            sink.report(cx, &at.key(text, rank), problem)?;
         }
-        let value = at.key(key.as_ref(), rank + 1);
+        let value = at.key(text, rank + 1);
         entries.value(Check {
             cx: &mut *cx,
             sink: &mut *sink,
@@ -577,9 +590,10 @@ fn skip_entries<E: Entries, S: Sink>(
         place += 1;
         match key {
             Key::Str(key) => {
-                let entry = at.key(key.as_ref(), rank);
+                let text = key.as_ref();
+                let entry = at.key(text, rank);
                 if E::REPEATS && keys.first(&key).is_some() {
-                    cx.duplicate(&entry, key.as_ref())?;
+                    cx.duplicate(&entry, text)?;
                 }
                 entries.value(Skip {
                     cx: &mut *cx,
@@ -656,7 +670,8 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
                     continue;
                 }
             };
-            let field = match key.as_ref() {
+            let text = key.as_ref();
+            let field = match text {
                 "type" => TYPE,
                 "contracts_version" => VERSION,
                 "payload" => PAYLOAD,
@@ -677,7 +692,7 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
                 }
             };
             if std::mem::replace(&mut seen[field], true) && E::REPEATS {
-                cx.repeated(&at.key(key.as_ref(), rank), key.as_ref())?;
+                cx.repeated(&at.key(text, rank), text)?;
             }
             match field {
                 TYPE => {

@@ -32,8 +32,19 @@ pub(crate) enum ObjectShape {
 /// Whether the scalar `value` is a `ty`.
 #[inline]
 pub(crate) fn scalar<'a>(reg: &Registry, ty: Ty, value: Scalar<'a>) -> Result<(), Problem<'a>> {
-    let accepted = match (ty, value) {
-        (_, Scalar::Host(host)) => return Err(Problem::Host(host)),
+    if accepts(reg, ty, value) {
+        Ok(())
+    } else {
+        Err(scalar_problem(ty, value))
+    }
+}
+
+/// The verdict of [`scalar`]; `Optional`s and unions, which nest, go to
+/// [`accepts_nested`], so this part inlines into the validator's walk.
+#[inline]
+fn accepts(reg: &Registry, ty: Ty, value: Scalar<'_>) -> bool {
+    match (ty, value) {
+        (_, Scalar::Host(_)) => false,
         (Ty::String, Scalar::Str(_))
         | (Ty::Float, Scalar::Num(_))
         | (Ty::Bool, Scalar::Bool(_))
@@ -46,11 +57,7 @@ pub(crate) fn scalar<'a>(reg: &Registry, ty: Ty, value: Scalar<'a>) -> Result<()
         (Ty::IntLiteral(expected), Scalar::Num(n)) => n == Num::Int(expected),
         (Ty::BoolLiteral(expected), Scalar::Bool(b)) => b == expected,
         (Ty::Enum(i), Scalar::Str(s)) => reg.enums[i].values.contains(&s),
-        (Ty::Optional(inner), _) => return scalar(reg, *inner, value),
-        // On a scalar every member has at most one issue, at the union's own
-        // path, so the union's rule (the closest member's issues, or one
-        // `wrong_type` when that member fails right there) is one `wrong_type`.
-        (Ty::Union(members), _) => members.iter().any(|m| scalar(reg, *m, value).is_ok()),
+        (Ty::Optional(_) | Ty::Union(_), _) => accepts_nested(reg, ty, value),
         (
             Ty::String
             | Ty::Int
@@ -69,15 +76,37 @@ pub(crate) fn scalar<'a>(reg: &Registry, ty: Ty, value: Scalar<'a>) -> Result<()
             | Ty::Map(..),
             _,
         ) => false,
-    };
-    if accepted {
-        Ok(())
-    } else {
-        Err(scalar_problem(ty, value))
     }
 }
 
-/// Why `value` is not a `ty`, once [`scalar`] found it is not.
+/// [`accepts`] for an `Optional` (of a non-null value) or a union. On a
+/// scalar every union member has at most one issue, at the union's own
+/// path, so the union's rule (the closest member's issues, or one
+/// `wrong_type` when that member fails right there) is one `wrong_type`.
+#[inline(never)]
+fn accepts_nested(reg: &Registry, ty: Ty, value: Scalar<'_>) -> bool {
+    match ty {
+        Ty::Optional(inner) => accepts(reg, *inner, value),
+        Ty::Union(members) => members.iter().any(|m| accepts(reg, *m, value)),
+        Ty::String
+        | Ty::Int
+        | Ty::Float
+        | Ty::Bool
+        | Ty::Null
+        | Ty::Uuid
+        | Ty::Timestamp
+        | Ty::Date
+        | Ty::StringLiteral(_)
+        | Ty::IntLiteral(_)
+        | Ty::BoolLiteral(_)
+        | Ty::Enum(_)
+        | Ty::Class(_)
+        | Ty::List(_)
+        | Ty::Map(..) => accepts(reg, ty, value),
+    }
+}
+
+/// Why `value` is not a `ty`, once [`accepts`] found it is not.
 #[cold]
 fn scalar_problem(ty: Ty, value: Scalar<'_>) -> Problem<'_> {
     let got = match Kind::of(&value) {
