@@ -12,7 +12,7 @@
 //! downgrade that would lose data returns `{envelope: null, error}`.
 
 use contracts_core::{
-    MetaOverrides, Mode, ValidateOptions as CoreOptions, ValidationIssue as CoreIssue,
+    MetaOverrides, Mode, RewriteError, ValidateOptions as CoreOptions, ValidationIssue as CoreIssue,
 };
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi::{Error, Result, Status};
@@ -212,8 +212,9 @@ pub fn make_envelope(
     )
 }
 
-/// Why `downgradeEnvelope` refused: the `contracts diff` rule id of the
-/// change that makes the downgrade lossy, and where.
+/// Why `downgradeEnvelope` (or `upgradeEnvelope`, `upgradeDto`) refused: the
+/// `contracts diff` rule id of the change that makes the rewrite lossy, and
+/// where.
 #[napi(object)]
 pub struct DowngradeErrorInfo {
     /// E.g. `"event-type-added"`, `"enum-value-added"`, `"unknown-version"`.
@@ -242,18 +243,63 @@ pub struct Downgraded {
 /// `{envelope: null, error}`.
 #[napi]
 pub fn downgrade_envelope(input: Either<String, Uint8Array>, to: String) -> Downgraded {
-    match contracts_core::downgrade_envelope_json(input_bytes(&input), &to) {
-        Ok(envelope) => Downgraded {
-            envelope: Some(envelope),
-            error: None,
-        },
-        Err(e) => Downgraded {
-            envelope: None,
-            error: Some(DowngradeErrorInfo {
+    let (envelope, error) = parts(contracts_core::downgrade_envelope_json(
+        input_bytes(&input),
+        &to,
+    ));
+    Downgraded { envelope, error }
+}
+
+/// What `upgradeEnvelope` and `upgradeDto` return: the rewritten value as
+/// JSON text and no error, or `envelope: null` and the error.
+#[napi(object)]
+pub struct Upgraded {
+    /// The value in this package's contracts version as JSON text, or `null`.
+    pub envelope: Option<String>,
+    /// Set when `envelope` is `null`.
+    pub error: Option<DowngradeErrorInfo>,
+}
+
+/// Rewrites `input` (a valid envelope of the released version its
+/// `contracts_version` names, as JSON text or UTF-8 bytes) into an envelope
+/// of this package's version. Never throws: what cannot be carried forward
+/// is `{envelope: null, error}`.
+#[napi]
+pub fn upgrade_envelope(input: Either<String, Uint8Array>) -> Upgraded {
+    let (envelope, error) = parts(contracts_core::upgrade_envelope_json(input_bytes(&input)));
+    Upgraded { envelope, error }
+}
+
+/// Rewrites `input`, a value of the class `className` of the released
+/// contracts `version` (JSON text or UTF-8 bytes), into a value of that class
+/// in this package's version. Never throws.
+#[napi]
+pub fn upgrade_dto(
+    class_name: String,
+    input: Either<String, Uint8Array>,
+    version: String,
+) -> Upgraded {
+    let (envelope, error) = parts(contracts_core::upgrade_dto_json(
+        &class_name,
+        input_bytes(&input),
+        &version,
+    ));
+    Upgraded { envelope, error }
+}
+
+/// The two halves of a `Downgraded` / `Upgraded`.
+fn parts(
+    result: std::result::Result<String, RewriteError>,
+) -> (Option<String>, Option<DowngradeErrorInfo>) {
+    match result {
+        Ok(text) => (Some(text), None),
+        Err(e) => (
+            None,
+            Some(DowngradeErrorInfo {
                 rule_id: e.rule_id.to_owned(),
                 path: e.path,
                 message: e.message,
             }),
-        },
+        ),
     }
 }

@@ -4,7 +4,8 @@
 //! the exception and issue classes are defined in Python
 //! (`coach_app_baml_client._errors`) so users can import and subclass them.
 
-use contracts_core::{MetaOverrides, Mode, ValidateOptions, ValidationIssue};
+use contracts_core::{MetaOverrides, Mode, RewriteError, ValidateOptions, ValidationIssue};
+use pyo3::call::PyCallArgs;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -90,6 +91,8 @@ fn issues(
 static ISSUE_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 static ERROR_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 static DOWNGRADE_ERROR_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+static UPGRADE_ERROR_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+static UNSUPPORTED_VERSION_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 const ERRORS_MODULE: &str = "coach_app_baml_client._errors";
 
 fn to_python_issues<'py>(
@@ -114,21 +117,97 @@ fn raise(py: Python<'_>, issues: &[ValidationIssue]) -> PyErr {
     raised.unwrap_or_else(|e| e)
 }
 
+/// An instance of the class `class_name` of `coach_app_baml_client._errors`
+/// (looked up once per interpreter through `class`), as the error to raise.
+fn python_error<'py>(
+    py: Python<'py>,
+    class: &'static GILOnceCell<Py<PyType>>,
+    class_name: &str,
+    args: impl PyCallArgs<'py>,
+) -> PyErr {
+    match class
+        .import(py, ERRORS_MODULE, class_name)
+        .and_then(|class| class.call1(args))
+    {
+        Ok(error) => PyErr::from_value(error),
+        Err(err) => err,
+    }
+}
+
+/// The `DowngradeError` / `UpgradeError` of a refused rewrite.
+fn rewrite_error(
+    py: Python<'_>,
+    class: &'static GILOnceCell<Py<PyType>>,
+    class_name: &str,
+    e: &RewriteError,
+) -> PyErr {
+    python_error(
+        py,
+        class,
+        class_name,
+        (e.rule_id, e.path.as_str(), e.message.as_str()),
+    )
+}
+
 /// Rewrites `data` (a valid envelope of this version, bytes or str) into one
 /// a client of the older contracts version `to` decodes; returns it as JSON
 /// text. Raises `DowngradeError` (`.rule_id`, `.path`) when that would lose
 /// data, when `to` is unknown or when `data` is not a valid envelope.
 #[pyfunction]
 fn downgrade_envelope(py: Python<'_>, data: &Bound<'_, PyAny>, to: &str) -> PyResult<String> {
-    contracts_core::downgrade_envelope_json(input_bytes(data)?, to).map_err(|e| {
-        let raised = DOWNGRADE_ERROR_CLASS
-            .import(py, ERRORS_MODULE, "DowngradeError")
-            .and_then(|class| class.call1((e.rule_id, e.path.as_str(), e.message.as_str())));
-        match raised {
-            Ok(error) => PyErr::from_value(error),
-            Err(err) => err,
-        }
-    })
+    contracts_core::downgrade_envelope_json(input_bytes(data)?, to)
+        .map_err(|e| rewrite_error(py, &DOWNGRADE_ERROR_CLASS, "DowngradeError", &e))
+}
+
+/// Rewrites `data` (a valid envelope of the released version its
+/// `contracts_version` names) into an envelope of this version; returns it as
+/// JSON text. Raises `UpgradeError` (`.rule_id`, `.path`) when it cannot be
+/// carried forward.
+#[pyfunction]
+fn upgrade_envelope(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<String> {
+    contracts_core::upgrade_envelope_json(input_bytes(data)?)
+        .map_err(|e| rewrite_error(py, &UPGRADE_ERROR_CLASS, "UpgradeError", &e))
+}
+
+/// Rewrites `data`, a value of the class `class_name` of the released
+/// contracts `version`, into a value of that class in this version; returns
+/// it as JSON text. Raises `UpgradeError`.
+#[pyfunction]
+fn upgrade_dto(
+    py: Python<'_>,
+    class_name: &str,
+    data: &Bound<'_, PyAny>,
+    version: &str,
+) -> PyResult<String> {
+    contracts_core::upgrade_dto_json(class_name, input_bytes(data)?, version)
+        .map_err(|e| rewrite_error(py, &UPGRADE_ERROR_CLASS, "UpgradeError", &e))
+}
+
+/// The best of the contracts versions a client announced: `(index, version
+/// to serve)`, or `None` when it announced none. Raises
+/// `UnsupportedVersionError` when none can be served.
+#[pyfunction]
+fn negotiate_version(
+    py: Python<'_>,
+    announced: Vec<String>,
+) -> PyResult<Option<(usize, &'static str)>> {
+    let offers: Vec<&str> = announced.iter().map(String::as_str).collect();
+    match contracts_core::negotiate(&offers) {
+        Ok(chosen) => Ok(chosen.map(|c| (c.index, c.version))),
+        Err(e) => Err(python_error(
+            py,
+            &UNSUPPORTED_VERSION_CLASS,
+            "UnsupportedVersionError",
+            (e.announced.as_str(), e.reason.as_str(), e.to_string()),
+        )),
+    }
+}
+
+/// Every version this build can validate against, downgrade to and serve:
+/// the current one first, then the released ones, newest first.
+#[pyfunction]
+fn known_versions() -> Vec<&'static str> {
+    contracts_core::known_versions().collect()
 }
 
 /// The contracts version this module was built from.
@@ -227,5 +306,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(is_valid_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(make_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(downgrade_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(upgrade_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(upgrade_dto, m)?)?;
+    m.add_function(wrap_pyfunction!(negotiate_version, m)?)?;
+    m.add_function(wrap_pyfunction!(known_versions, m)?)?;
     Ok(())
 }
