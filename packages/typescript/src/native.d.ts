@@ -42,6 +42,11 @@ export interface Downgraded {
   error?: DowngradeErrorInfo;
 }
 
+export interface Upgraded {
+  envelope?: string;
+  error?: DowngradeErrorInfo;
+}
+
 export declare function contractsVersion(): string;
 export declare function eventTypes(): Array<string>;
 export declare function payloadClass(eventType: string): string | null;
@@ -56,3 +61,5 @@ export declare function makeEnvelope(
   meta?: MetaOverridesInput | undefined | null,
 ): MadeEnvelope;
 export declare function downgradeEnvelope(input: string | Uint8Array, to: string): Downgraded;
+export declare function upgradeEnvelope(input: string | Uint8Array): Upgraded;
+export declare function upgradeDto(className: string, input: string | Uint8Array, version: string): Upgraded;
