@@ -44,6 +44,9 @@ pub struct UnservableVersion {
     pub reason: UnservableReason,
 }
 
+/// How much of an announced version the message quotes.
+const SHOWN_CHARS: usize = 24;
+
 impl fmt::Display for UnservableVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let why = match self.reason {
@@ -51,10 +54,16 @@ impl fmt::Display for UnservableVersion {
             UnservableReason::NewerMajor => "has a later MAJOR than this server",
             UnservableReason::NotInHistory => "is not a release this server keeps",
         };
+        // The announcement comes from the client: keep what is quoted short.
+        let shown: String = self.announced.chars().take(SHOWN_CHARS).collect();
+        let cut = if shown.len() < self.announced.len() {
+            "…"
+        } else {
+            ""
+        };
         write!(
             f,
-            "contracts {:?} {why}; supported: {}",
-            self.announced,
+            "contracts {shown:?}{cut} {why}; supported: {}",
             crate::known_versions().collect::<Vec<_>>().join(", ")
         )
     }

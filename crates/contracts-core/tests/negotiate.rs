@@ -69,3 +69,17 @@ fn negotiate_picks_the_newest_servable_offer() {
     let err = negotiate(&["99.0.0", "nope"]).unwrap_err();
     assert_eq!(err.reason, UnservableReason::NewerMajor);
 }
+
+#[test]
+fn a_long_announcement_is_quoted_short() {
+    let long = format!("{}.0.0", "9".repeat(300));
+    let err = serve_version(&long).unwrap_err();
+    assert_eq!(err.announced, long);
+    let message = err.to_string();
+    assert!(message.len() < 120, "{message}");
+    let supported = format!("supported: {CONTRACTS_VERSION}");
+    assert!(
+        message.contains('…') && message.contains(&supported),
+        "{message}"
+    );
+}

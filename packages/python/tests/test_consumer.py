@@ -188,9 +188,24 @@ def test_a_long_announcement_still_gets_a_short_close_reason(layer: RecordingLay
         await ws.connect()
         closed = await close_of(ws)
         assert closed["code"] == 4406 and len(closed["reason"].encode()) <= 123
+        assert f"supported: {CONTRACTS_VERSION}" in closed["reason"]  # not cut off
         await ws.disconnect()
 
     run(test)
+
+
+def test_frames_are_measured_in_utf8_bytes() -> None:
+    from coach_app_baml_client._consumer import _frame_size
+
+    for text in ["", "x" * 16, "é" * 8, "é" * 9, "😀" * 4, "😀" * 5, "x" * 100]:
+        assert _frame_size({"type": "websocket.receive", "text": text}, 16) in (
+            len(text.encode()),  # exact when it matters
+            len(text),  # the length alone already decides: above the limit either way
+        )
+        assert (_frame_size({"type": "websocket.receive", "text": text}, 16) > 16) == (
+            len(text.encode()) > 16
+        )
+    assert _frame_size({"type": "websocket.receive", "bytes": b"\x00" * 20}, 16) == 20
 
 
 @pytest.mark.parametrize(
@@ -264,3 +279,15 @@ def test_a_skip_is_computed_once_per_version_counted_per_frame_and_logged(
     assert getattr(record, "contracts_version") == "0.0.1"
     # The current version is the text itself, never copied.
     assert rollout.frame_for(text, CONTRACTS_VERSION, CONTRACTS_VERSION) is text
+
+
+def test_the_frame_cache_is_bounded_in_entries_and_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rollout, "CACHE_SIZE", 4)
+    monkeypatch.setattr(rollout, "CACHE_BYTES", 2000)
+    texts = [envelope_json("TYPING_INDICATOR", TYPING).decode() for _ in range(10)]
+    huge = texts[0] + " " * 3000  # larger than the whole budget: never kept
+    for text in [*texts, huge]:
+        assert rollout.frame_for(text, CONTRACTS_VERSION, "0.0.1") is None
+    assert len(rollout._frames) <= 4
+    assert rollout._frames_bytes == sum(len(t) for t, _ in rollout._frames) <= 2000
+    assert (huge, "0.0.1") not in rollout._frames

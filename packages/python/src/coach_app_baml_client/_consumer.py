@@ -154,9 +154,7 @@ class ContractsConsumer(AsyncWebsocketConsumer):
 
     async def websocket_receive(self, message: WebSocketReceiveEvent) -> None:
         """Close with 4413 above :attr:`max_frame_bytes`; pass other frames to ``receive``."""
-        text = message.get("text")
-        data = message.get("bytes")
-        size = len(text.encode("utf-8", "surrogatepass")) if text is not None else len(data or b"")
+        size = _frame_size(message, self.max_frame_bytes)
         if size > self.max_frame_bytes:
             log.warning(
                 "closing a contracts %s client with %d: it sent a frame of %d bytes (limit %d)",
@@ -195,3 +193,17 @@ class ContractsConsumer(AsyncWebsocketConsumer):
         encoded = reason.encode("utf-8")[:MAX_CLOSE_REASON_BYTES]
         # autobahn (daphne) wants a plain int code.
         await self.close(int(code), encoded.decode("utf-8", "ignore"))
+
+
+def _frame_size(message: WebSocketReceiveEvent, limit: int) -> int:
+    """The frame's size in bytes (UTF-8 for text).
+
+    A text of more than ``limit`` characters is above the limit whatever its
+    encoding: its length in characters is returned without encoding it.
+    """
+    text = message.get("text")
+    if text is None:
+        return len(message.get("bytes") or b"")
+    if len(text) > limit or len(text) * 4 <= limit:  # 1 to 4 bytes per character
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))

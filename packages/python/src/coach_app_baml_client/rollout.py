@@ -36,10 +36,11 @@ __all__ = [
 
 log = logging.getLogger("coach_app_baml_client.channels")
 
-# How many (envelope, version) results are kept: a broadcast is fanned out to
-# every socket of a process within one pass of the event loop, so only the
-# most recent broadcasts are ever looked up again.
+# How many (envelope, version) results are kept, and how many bytes of text at
+# most: a broadcast is fanned out to every socket of a process within one pass
+# of the event loop, so only the most recent broadcasts are looked up again.
 CACHE_SIZE = 256
+CACHE_BYTES = 8 * 1024 * 1024
 
 
 class SkippedFrames(NamedTuple):
@@ -54,6 +55,7 @@ class SkippedFrames(NamedTuple):
 _connected: Counter[str] = Counter()
 _skipped: Counter[SkippedFrames] = Counter()
 _frames: OrderedDict[tuple[str, str], str | DowngradeError] = OrderedDict()
+_frames_bytes = 0
 
 
 def connected_versions() -> dict[str, int]:
@@ -111,13 +113,23 @@ def frame_for(text: str, text_version: str, version: str) -> str | None:
     frame = _frames.get(key)
     if frame is None:
         frame = _downgrade(text, version)
-        _frames[key] = frame
-        if len(_frames) > CACHE_SIZE:
-            _frames.popitem(last=False)
+        _remember(key, frame)
     if isinstance(frame, DowngradeError):
         _skipped[SkippedFrames(version, frame.rule_id)] += 1
         return None
     return frame
+
+
+def _remember(key: tuple[str, str], frame: str | DowngradeError) -> None:
+    global _frames_bytes
+    size = len(key[0]) + (len(frame) if isinstance(frame, str) else 0)
+    if size > CACHE_BYTES:
+        return  # computed again for each socket: rare, and memory stays bounded
+    _frames[key] = frame
+    _frames_bytes += size
+    while len(_frames) > CACHE_SIZE or _frames_bytes > CACHE_BYTES:
+        (old_text, _), old = _frames.popitem(last=False)
+        _frames_bytes -= len(old_text) + (len(old) if isinstance(old, str) else 0)
 
 
 def _downgrade(text: str, version: str) -> str | DowngradeError:
