@@ -21,7 +21,7 @@ CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
+.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-frontend test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -44,12 +44,16 @@ $(STAMPS)/protoc:
 
 # Browser tests drive Debian's Chromium through playwright-core (tools/browser);
 # a browser download from a test tool's own CDN is never used.
+# CHROMIUM=/path overrides; otherwise the first of these, or Debian's package installed with apt.
+CHROMIUM_CANDIDATES := /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome
 $(STAMPS)/browser: tools/browser/package.json tools/browser/package-lock.json
-	@if ! [ -x /usr/bin/chromium ] && [ -z "$${CHROMIUM:-}" ]; then \
+	@found="$${CHROMIUM:-}"; for c in $(CHROMIUM_CANDIDATES); do [ -n "$$found" ] || { [ -x "$$c" ] && found="$$c"; }; done; \
+	if [ -z "$$found" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	fi
-	@$${CHROMIUM:-/usr/bin/chromium} --version
+	  found=/usr/bin/chromium; \
+	fi; \
+	"$$found" --version
 	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
@@ -71,7 +75,7 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
 
-test: test-rust test-baml test-repo test-python test-sdist test-node test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
+test: test-rust test-baml test-repo test-python test-sdist test-node test-frontend test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## contracts check, cargo tests, doctests and the shared vectors
 	$(CONTRACTS) check
@@ -104,8 +108,13 @@ test-django: setup ## The Django + Channels example end to end against the insta
 	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl -r examples/django/requirements.txt
 	$(DJANGO_VENV)/bin/python tools/services.py run -- $(DJANGO_VENV)/bin/python -m pytest -q -p no:cacheprovider examples/django/tests
 
-test-node: setup ## node:test against the packed npm tarball
+test-node: setup ## node:test against the packed npm tarball: both validate builds, vectors, differential, types
 	cd $(TS) && npm test
+
+# The example frontend, bundled from the packed tarball, in Debian's headless Chromium.
+test-frontend: setup ## The example frontend in headless Chromium: every vector through the browser build
+	@ls dist/*.tgz >/dev/null 2>&1 || { echo "no npm tarball in dist/: run 'make dist' first" >&2; exit 1; }
+	node --test --test-reporter=tap examples/frontend/test/*.test.mjs
 
 lint: generate ## fmt, clippy -D warnings, ruff, tsc --noEmit
 	cargo fmt --all --check

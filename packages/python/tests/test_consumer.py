@@ -10,6 +10,7 @@ in examples/django/tests/test_rollout.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -291,3 +292,21 @@ def test_the_frame_cache_is_bounded_in_entries_and_bytes(monkeypatch: pytest.Mon
     assert len(rollout._frames) <= 4
     assert rollout._frames_bytes == sum(len(t) for t, _ in rollout._frames) <= 2000
     assert (huge, "0.0.1") not in rollout._frames
+
+
+def test_group_messages_of_earlier_releases_and_broken_ones(layer: RecordingLayer) -> None:
+    async def test() -> None:
+        ws = communicator(Session, [CURRENT])
+        await ws.connect()
+        envelope = json.loads(envelope_json("TYPING_INDICATOR", TYPING))
+        # A backend process still on the earlier release sends the dict.
+        await layer.group_send(GROUP, {"type": "contracts.event", "envelope": envelope})
+        assert json.loads(await ws.receive_from()) == envelope
+        # Neither text nor envelope: dropped, and the socket lives on.
+        await layer.group_send(GROUP, {"type": "contracts.event"})
+        text = envelope_json("TYPING_INDICATOR", TYPING).decode()
+        await broadcast(layer, GROUP, text)
+        assert await ws.receive_from() == text
+        await ws.disconnect()
+
+    run(test)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, ClassVar
 
@@ -173,9 +174,15 @@ class ContractsConsumer(AsyncWebsocketConsumer):
 
         Sends the validated envelope text as one text frame: unchanged for
         this socket's version, downgraded for an older one, nothing when that
-        version cannot carry it.
+        version cannot carry it. A message in the shape of earlier releases
+        (``{"envelope": <dict>}``, from backend processes not yet upgraded
+        during a deploy) is sent as its JSON.
         """
-        frame = rollout.frame_for(event["text"], event["version"], self.contracts_version)
+        text, version = _message_text(event)
+        if text is None:
+            log.error("dropped a %r group message without text or envelope", event.get("type"))
+            return
+        frame = rollout.frame_for(text, version, self.contracts_version)
         if frame is not None:
             await self.send(text_data=frame)
 
@@ -207,3 +214,15 @@ def _frame_size(message: WebSocketReceiveEvent, limit: int) -> int:
     if len(text) > limit or len(text) * 4 <= limit:  # 1 to 4 bytes per character
         return len(text)
     return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _message_text(event: dict[str, Any]) -> tuple[str | None, str]:
+    """The envelope text of a group message and the version it was validated as."""
+    text = event.get("text")
+    if isinstance(text, str):
+        return text, str(event.get("version") or CONTRACTS_VERSION)
+    envelope = event.get("envelope")
+    if isinstance(envelope, dict):
+        version = envelope.get("contracts_version")
+        return json.dumps(envelope), version if isinstance(version, str) else CONTRACTS_VERSION
+    return None, CONTRACTS_VERSION
