@@ -208,7 +208,14 @@ fn generate(args: &Args, ir: &Ir, events: &[check::EventBinding]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let outputs = match gen::outputs_with_history(ir, events, &history) {
+    let context = match contracts_compiler::describe::Context::load(&args.root) {
+        Ok(context) => context,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(1);
+        }
+    };
+    let outputs = match gen::repository_outputs(ir, events, &history, &context) {
         Ok(outputs) => outputs,
         Err(e) => return report(&[e]),
     };
