@@ -15,7 +15,7 @@ TEST_VENV := .cache/test-venv
 SDIST_VENV := .cache/sdist-venv
 DJANGO_VENV := .cache/django-venv
 # hypothesis stays at 6.170.0: later releases drop an internal hypothesis-jsonschema 0.23.1 uses.
-PYTHON_TEST_DEPS := pytest==9.2.0 hypothesis==6.170.0 hypothesis-jsonschema==0.23.1 Django==5.2.19 pyright==1.1.414 mypy==2.4.1
+PYTHON_TEST_DEPS := pytest==9.2.0 cloudevents==2.2.0 hypothesis==6.170.0 hypothesis-jsonschema==0.23.1 Django==5.2.19 pyright==1.1.414 mypy==2.4.1
 TS := packages/typescript
 CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
