@@ -21,12 +21,12 @@ CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
+.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-interop test-catalog test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-setup: $(STAMPS)/venv $(STAMPS)/protoc $(STAMPS)/npm $(STAMPS)/browser ## Install the toolchain: .venv, protoc, node_modules, Chromium + playwright-core
+setup: $(STAMPS)/venv $(STAMPS)/protoc $(STAMPS)/npm $(STAMPS)/browser $(STAMPS)/interop ## Install the toolchain: .venv, protoc, node_modules, Chromium + playwright-core, the interop test tools
 
 $(STAMPS)/venv: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ $(STAMPS)/browser: tools/browser/package.json tools/browser/package-lock.json
 	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
+# The official tools the AsyncAPI document and the CloudEvents binding are
+# checked with (@asyncapi/parser, ajv, the cloudevents SDK): test-only.
+$(STAMPS)/interop: tests/interop/package.json tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
 $(STAMPS)/npm: $(TS)/package.json $(TS)/package-lock.json
 	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
@@ -71,7 +77,7 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
 
-test: test-rust test-baml test-repo test-python test-sdist test-node test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
+test: test-rust test-baml test-repo test-python test-sdist test-node test-interop test-catalog test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## contracts check, cargo tests, doctests and the shared vectors
 	$(CONTRACTS) check
@@ -106,6 +112,10 @@ test-django: setup ## The Django + Channels example end to end against the insta
 
 test-node: setup ## node:test against the packed npm tarball
 	cd $(TS) && npm test
+
+test-interop: setup ## The AsyncAPI document with @asyncapi/parser, the CloudEvents binding with the cloudevents SDK (npm tarball)
+	@ls dist/*coach-app-baml-client-*.tgz >/dev/null 2>&1 || { echo "no npm tarball in dist/: run 'make dist' first" >&2; exit 1; }
+	cd tests/interop && npm test
 
 lint: generate ## fmt, clippy -D warnings, ruff, tsc --noEmit
 	cargo fmt --all --check

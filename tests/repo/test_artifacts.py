@@ -52,6 +52,8 @@ def test_wheel_is_abi3_and_carries_the_generated_client_and_native_module() -> N
         "baml_client/inlinedbaml.py",
         "schemas/envelope.schema.json",
         "schemas/ir.json",
+        "schemas/asyncapi.json",
+        "cloudevents.py",
     ]:
         assert pkg + required in names, f"{pkg + required} missing from {wheel.name}"
     assert any(
@@ -68,6 +70,9 @@ def test_sdist_builds_without_baml_cli() -> None:
         "src/coach_app_baml_client/baml_client/types.py",
         "crates/contracts-core/src/generated/registry.rs",
         "src/coach_app_baml_client/schemas/envelope.schema.json",
+        "src/coach_app_baml_client/schemas/asyncapi.json",
+        "crates/contracts-core/schemas/asyncapi.json",
+        "crates/contracts-core/src/cloudevents.rs",
         "crates/py-binding/src/lib.rs",
     ]:
         assert required in names, f"{required} missing from {sdist.name}"
@@ -84,6 +89,9 @@ def test_npm_tarball_carries_js_types_client_and_addon() -> None:
         "package/lib/validate.js",
         "package/schemas/envelope.schema.json",
         "package/schemas/ir.json",
+        "package/schemas/asyncapi.json",
+        "package/lib/cloudevents.js",
+        "package/lib/cloudevents.d.ts",
     ]:
         assert required in names, f"{required} missing from {tgz.name}"
     assert any("/baml_client/" in n and n.endswith(".js") for n in names), (

@@ -1,9 +1,12 @@
 //! Example envelopes taken from the shared vector corpus (`testdata/vectors/`).
 //!
 //! The AsyncAPI document and the event catalog show real envelopes rather
-//! than invented ones: every vector that is a **valid producer envelope of
-//! the current version** (`mode: "producer"`, `expect.valid: true`, an
-//! `input` object, no `target_version`) is an example of its `type`. The
+//! than invented ones: every vector of the `valid-` area (the corpus's
+//! "a valid envelope for every event type") that is a **valid producer
+//! envelope of the current version** (`mode: "producer"`, `expect.valid:
+//! true`, an `input` object, no `target_version`) is an example of its
+//! `type`; edge cases of other areas (`int-i64-max-accepted`, leap
+//! seconds) are proofs, not examples. The
 //! corpus proves each of them valid on every run of the vector tests, so an
 //! example can never drift from the contract.
 //!
@@ -24,6 +27,9 @@ use std::path::Path;
 
 /// Where the corpus lives, relative to the repository root.
 pub const VECTORS_DIR: &str = "testdata/vectors";
+
+/// The area (file name prefix) of the corpus whose vectors are examples.
+pub const EXAMPLE_AREA: &str = "valid-";
 
 /// The placeholder vectors write for the current contracts version.
 const VERSION_PLACEHOLDER: &str = "{{CONTRACTS_VERSION}}";
@@ -105,7 +111,8 @@ impl Examples {
 
 /// The example a vector holds, if it is a valid current producer envelope.
 fn example_of(file: &str, doc: &Value) -> Option<Example> {
-    let valid_producer = doc["mode"] == "producer"
+    let valid_producer = file.starts_with(EXAMPLE_AREA)
+        && doc["mode"] == "producer"
         && doc["expect"]["valid"] == true
         && doc.get("target_version").is_none();
     let envelope = doc.get("input").filter(|_| valid_producer)?;
@@ -136,16 +143,17 @@ mod tests {
     #[test]
     fn only_valid_current_producer_envelopes_are_examples() {
         let files = [
-            ("b.json", vector("producer", true, "")),
-            ("a.json", vector("producer", true, "")),
-            ("consumer.json", vector("consumer", true, "")),
-            ("invalid.json", vector("producer", false, "")),
+            ("valid-b.json", vector("producer", true, "")),
+            ("valid-a.json", vector("producer", true, "")),
+            ("int-edge-case.json", vector("producer", true, "")),
+            ("valid-consumer.json", vector("consumer", true, "")),
+            ("valid-invalid.json", vector("producer", false, "")),
             (
-                "old.json",
+                "valid-old.json",
                 vector("producer", true, r#""target_version": "0.0.9","#),
             ),
             (
-                "text.json",
+                "valid-text.json",
                 r#"{"description": "d", "mode": "producer", "input_text": "{}", "expect": {"valid": true, "issues": []}}"#.to_string(),
             ),
         ];
@@ -156,7 +164,7 @@ mod tests {
             .iter()
             .map(|e| e.name.as_str())
             .collect();
-        assert_eq!(names, ["a", "b"]);
+        assert_eq!(names, ["valid-a", "valid-b"]);
         assert!(examples.of("GOAL_UPDATED").is_empty());
     }
 
