@@ -21,7 +21,7 @@ CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-interop test-catalog test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
+.PHONY: help setup generate build dist catalog test test-rust test-baml test-python test-sdist test-node test-interop test-catalog test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -73,9 +73,14 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 	cd packages/python && ../../$(MATURIN) build --release --out ../../dist --quiet
 	cd packages/python && ../../$(MATURIN) sdist --out ../../dist
 	cd $(TS) && npm run --silent build && npm pack --silent --pack-destination ../../dist >/dev/null
+	$(CONTRACTS) catalog --out dist/catalog
 	@ls -1 dist
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
+
+catalog: generate ## The static event catalog alone into dist/catalog/ (open dist/catalog/index.html)
+	rm -rf dist/catalog
+	$(CONTRACTS) catalog --out dist/catalog
 
 test: test-rust test-baml test-repo test-python test-sdist test-node test-interop test-catalog test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
 
@@ -112,6 +117,11 @@ test-django: setup ## The Django + Channels example end to end against the insta
 
 test-node: setup ## node:test against the packed npm tarball
 	cd $(TS) && npm test
+
+# Real headless Chromium (tools/browser), opening dist/catalog/ from disk; screenshots go to dist/screenshots/.
+test-catalog: setup ## The event catalog in headless Chromium: index, search, an event page
+	@test -f dist/catalog/index.html || { echo "no catalog in dist/: run 'make dist' (or 'make catalog') first" >&2; exit 1; }
+	node --test --test-reporter=tap tests/catalog/
 
 test-interop: setup ## The AsyncAPI document with @asyncapi/parser, the CloudEvents binding with the cloudevents SDK (npm tarball)
 	@ls dist/*coach-app-baml-client-*.tgz >/dev/null 2>&1 || { echo "no npm tarball in dist/: run 'make dist' first" >&2; exit 1; }

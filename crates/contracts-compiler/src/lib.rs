@@ -12,6 +12,7 @@
 //! ```
 
 pub mod asyncapi;
+pub mod catalog;
 pub mod check;
 pub mod codegen;
 pub mod describe;
