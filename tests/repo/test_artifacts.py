@@ -105,3 +105,30 @@ def test_no_stale_artifacts(pattern: str) -> None:
     version = _workspace_version()
     stale = [p.name for p in DIST.glob(pattern) if version not in p.name]
     assert not stale, f"dist/ holds artifacts of another version: {stale}"
+
+
+def test_dist_holds_the_event_catalog_of_this_version() -> None:
+    """`make dist` writes dist/catalog/: a page per event type, the version, every page listed."""
+    import json
+
+    catalog = DIST / "catalog"
+    assert (catalog / "index.html").is_file(), (
+        "no dist/catalog/index.html: run `make dist`"
+    )
+    manifest = json.loads((catalog / "catalog.json").read_text(encoding="utf-8"))
+    assert manifest["version"] == _workspace_version()
+    ir = json.loads(
+        (ROOT / "crates" / "contracts-core" / "schemas" / "ir.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    event_types = [
+        v["name"] for e in ir["enums"] if e["name"] == "EventType" for v in e["values"]
+    ]
+    assert manifest["events"] == event_types
+    for event_type in event_types:
+        assert f"events/{event_type}.html" in manifest["pages"]
+    missing = [p for p in manifest["pages"] if not (catalog / p).is_file()]
+    assert not missing, f"pages listed in catalog.json but absent: {missing}"
+    index = (catalog / "index.html").read_text(encoding="utf-8")
+    assert "DO NOT EDIT" in index and 'src="assets/catalog.js"' in index
