@@ -68,10 +68,8 @@ impl<'a> Site<'a> {
             .collect();
         let mut used_by: BTreeMap<String, Vec<Use>> = BTreeMap::new();
         let mut add = |ty: &TypeExpr, how: &Use| {
-            let mut names = Vec::new();
-            named(ty, &mut names);
-            for name in names {
-                let list = used_by.entry(name).or_default();
+            for name in ty.names() {
+                let list = used_by.entry(name.to_string()).or_default();
                 if !list.contains(how) {
                     list.push(how.clone());
                 }
@@ -620,23 +618,4 @@ fn field_type(field: &Field) -> &TypeExpr {
 fn bump_badge(bump: Bump) -> Markup {
     let class = bump.as_str().to_lowercase();
     html! { span class={ "bump " (class) } { (bump.as_str()) } }
-}
-
-/// Every name `ty` mentions.
-fn named(ty: &TypeExpr, out: &mut Vec<String>) {
-    match ty {
-        TypeExpr::Named { name } => out.push(name.clone()),
-        TypeExpr::List { items } => named(items, out),
-        TypeExpr::Optional { inner } => named(inner, out),
-        TypeExpr::Map { key, value } => {
-            named(key, out);
-            named(value, out);
-        }
-        TypeExpr::Union { members } => {
-            for m in members {
-                named(m, out);
-            }
-        }
-        TypeExpr::Primitive { .. } | TypeExpr::Literal { .. } => {}
-    }
 }
