@@ -21,7 +21,7 @@ CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist catalog test test-rust test-baml test-python test-sdist test-node test-interop test-catalog test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
+.PHONY: help setup generate build dist catalog test test-rust test-baml test-python test-sdist test-node test-frontend test-interop test-catalog test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -82,7 +82,7 @@ catalog: generate ## The static event catalog alone into dist/catalog/ (open dis
 	rm -rf dist/catalog
 	$(CONTRACTS) catalog --out dist/catalog
 
-test: test-rust test-baml test-repo test-python test-sdist test-node test-interop test-catalog test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
+test: test-rust test-baml test-repo test-python test-sdist test-node test-frontend test-interop test-catalog test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## contracts check, cargo tests, doctests and the shared vectors
 	$(CONTRACTS) check
@@ -115,7 +115,7 @@ test-django: setup ## The Django + Channels example end to end against the insta
 	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl -r examples/django/requirements.txt
 	$(DJANGO_VENV)/bin/python tools/services.py run -- $(DJANGO_VENV)/bin/python -m pytest -q -p no:cacheprovider examples/django/tests
 
-test-node: setup ## node:test against the packed npm tarball
+test-node: setup ## node:test against the packed npm tarball: both validate builds, vectors, differential, types
 	cd $(TS) && npm test
 
 # Real headless Chromium (tools/browser), opening dist/catalog/ from disk; screenshots go to dist/screenshots/.
@@ -126,6 +126,11 @@ test-catalog: setup ## The event catalog in headless Chromium: index, search, an
 test-interop: setup ## The AsyncAPI document with @asyncapi/parser, the CloudEvents binding with the cloudevents SDK (npm tarball)
 	@ls dist/*coach-app-baml-client-*.tgz >/dev/null 2>&1 || { echo "no npm tarball in dist/: run 'make dist' first" >&2; exit 1; }
 	cd tests/interop && npm test
+
+# The example frontend, bundled from the packed tarball, in Debian's headless Chromium.
+test-frontend: setup ## The example frontend in headless Chromium: every vector through the browser build
+	@ls dist/*.tgz >/dev/null 2>&1 || { echo "no npm tarball in dist/: run 'make dist' first" >&2; exit 1; }
+	node --test --test-reporter=tap examples/frontend/test/*.test.mjs
 
 lint: generate ## fmt, clippy -D warnings, ruff, tsc --noEmit
 	cargo fmt --all --check

@@ -4,7 +4,8 @@ Documented pin locations (all required):
 
 * ``baml_src/generators.baml``      every ``version "X.Y.Z"`` line (one per generator)
 * ``packages/python/pyproject.toml`` ``baml-py==X.Y.Z`` in ``[project] dependencies``
-* ``packages/typescript/package.json`` ``"@boundaryml/baml": "X.Y.Z"`` in ``dependencies``
+* ``packages/typescript/package.json`` ``"@boundaryml/baml": "X.Y.Z"`` in ``peerDependencies``
+  (optional: only ``./baml_client`` needs the runtime) and ``devDependencies``
 * ``Cargo.toml``                     ``baml = "=X.Y.Z"`` under ``[workspace.dependencies]``
 * ``requirements-dev.txt``           ``baml-py==X.Y.Z``
 
@@ -157,7 +158,7 @@ def _collect_package_json(root: Path, out: Collected) -> None:
     path = root / rel
     if not path.is_file():
         out.problems.append(
-            f'{rel}: file missing (expected "@boundaryml/baml": "X.Y.Z" in dependencies)'
+            f'{rel}: file missing (expected "@boundaryml/baml": "X.Y.Z" in peerDependencies)'
         )
         return
     text = path.read_text()
@@ -175,8 +176,18 @@ def _collect_package_json(root: Path, out: Collected) -> None:
         start = text.find(f'"{section}"')
         line = _line_of(text, rf'"{re.escape(pkg)}"\s*:', max(start, 0))
         out.pins.append(Pin(rel, line, f"{pkg} ({section})", spec, "npm"))
-    if pkg not in data.get("dependencies", {}):
-        out.problems.append(f'{rel}: no "{pkg}" in dependencies')
+    if pkg not in data.get("peerDependencies", {}):
+        out.problems.append(f'{rel}: no "{pkg}" in peerDependencies')
+    if not data.get("peerDependenciesMeta", {}).get(pkg, {}).get("optional"):
+        out.problems.append(
+            f'{rel}: "{pkg}" must be an optional peer dependency '
+            "(peerDependenciesMeta): a frontend install that only validates must not pull in the LLM runtime"
+        )
+    if pkg in data.get("dependencies", {}):
+        out.problems.append(
+            f'{rel}: "{pkg}" is in dependencies; make it an optional peer dependency '
+            "(only ./baml_client needs it)"
+        )
 
 
 def _cargo_spec(dep: object) -> str | None:
@@ -327,7 +338,14 @@ def _write_tree(
     )
     (root / "packages" / "typescript").mkdir(parents=True)
     (root / "packages" / "typescript" / "package.json").write_text(
-        json.dumps({"name": "x", "dependencies": {"@boundaryml/baml": npm}}, indent=2)
+        json.dumps(
+            {
+                "name": "x",
+                "peerDependencies": {"@boundaryml/baml": npm},
+                "peerDependenciesMeta": {"@boundaryml/baml": {"optional": True}},
+            },
+            indent=2,
+        )
     )
     (root / "Cargo.toml").write_text(
         "[workspace]\nmembers = []\n\n[workspace.dependencies]\n"
@@ -354,7 +372,7 @@ def test_collector_reports_mismatch_with_file_and_line(tmp_path: Path) -> None:
     # generator g1 starts on line 7 (5-line blocks + a blank line); version is its 4th line.
     assert "baml_src/generators.baml:10: generator version '0.219.0'" in report
     assert (
-        "packages/typescript/package.json:4: @boundaryml/baml (dependencies) '0.221.0'"
+        "packages/typescript/package.json:4: @boundaryml/baml (peerDependencies) '0.221.0'"
         in report
     )
     assert "Cargo.toml:6:" in report and "requirements-dev.txt:2:" in report
@@ -371,7 +389,7 @@ def test_collector_rejects_ranges(tmp_path: Path) -> None:
     errors = "\n".join(pin_errors(collect_pins(tmp_path)))
     for needle in (
         "packages/python/pyproject.toml:6: baml-py ([project] dependencies) '>=0.220.0'",
-        "packages/typescript/package.json:4: @boundaryml/baml (dependencies) '^0.220.0'",
+        "packages/typescript/package.json:4: @boundaryml/baml (peerDependencies) '^0.220.0'",
         "Cargo.toml:6: baml crate [workspace.dependencies] '0.220.0'",  # bare = caret in Cargo
         "requirements-dev.txt:2: baml-py '~=0.220.0'",
     ):
@@ -401,3 +419,15 @@ def test_collector_checks_member_crates_and_lockfiles(tmp_path: Path) -> None:
     errors = "\n".join(pin_errors(collect_pins(tmp_path)))
     assert "crates/sdk/Cargo.toml:5: baml crate [dependencies] '=0.219.0'" in errors
     assert "Cargo.lock:4: baml crate (resolved) '0.220.0'" in errors
+
+
+def test_collector_requires_an_optional_peer_dependency(tmp_path: Path) -> None:
+    _write_tree(tmp_path)
+    package = tmp_path / "packages" / "typescript" / "package.json"
+    package.write_text(
+        json.dumps({"name": "x", "dependencies": {"@boundaryml/baml": "0.220.0"}})
+    )
+    errors = "\n".join(pin_errors(collect_pins(tmp_path)))
+    assert 'no "@boundaryml/baml" in peerDependencies' in errors
+    assert "must be an optional peer dependency" in errors
+    assert "make it an optional peer dependency" in errors

@@ -26,6 +26,8 @@ pub mod lexer;
 pub mod mirror;
 pub mod parser;
 pub mod schema;
+pub mod ts_validator;
+pub mod wire;
 
 use error::{CompileError, Location};
 use ir::Ir;

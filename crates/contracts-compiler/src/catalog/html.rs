@@ -4,10 +4,10 @@
 use super::timeline::{Introduced, Timeline, Version};
 use super::{Sources, CLOUDEVENT_TYPE_PREFIX};
 use crate::check::{EventBinding, EVENT_META_CLASS};
-use crate::codegen::FORMAT_ALIASES;
 use crate::diff::{verdict, Bump};
 use crate::gen::Output;
 use crate::ir::{Class, Enum, Field, Function, Ir, Literal, TypeAlias, TypeExpr};
+use crate::wire::{format_alias, Format};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -467,14 +467,11 @@ impl<'a> Site<'a> {
     }
 
     fn alias_page(&self, alias: &TypeAlias) -> Markup {
-        let format = FORMAT_ALIASES
-            .iter()
-            .find(|(a, _)| *a == alias.name)
-            .map(|(_, f)| match *f {
-                "Uuid" => "a canonical lowercase UUID (8-4-4-4-12 hex digits)",
-                "Timestamp" => "an RFC 3339 date-time with a T and an offset (Z or ±HH:MM)",
-                _ => "a calendar date YYYY-MM-DD",
-            });
+        let format = format_alias(self.ir(), &alias.name).map(|f| match f {
+            Format::Uuid => "a canonical lowercase UUID (8-4-4-4-12 hex digits)",
+            Format::Timestamp => "an RFC 3339 date-time with a T and an offset (Z or ±HH:MM)",
+            Format::Date => "a calendar date YYYY-MM-DD",
+        });
         let body = html! {
             nav.crumbs { a href="../index.html" { "Catalog" } " / " a href="../index.html#aliases" { "Type aliases" } " / " (alias.name) }
             h1 { (alias.name) " " span.kindtag { "type alias" } " " (Self::since(&self.timeline.declaration(&alias.name))) }
