@@ -11,10 +11,14 @@
 //! assert_eq!(ir.classes[0].fields.len(), 2);
 //! ```
 
+pub mod asyncapi;
+pub mod catalog;
 pub mod check;
 pub mod codegen;
+pub mod describe;
 pub mod diff;
 pub mod error;
+pub mod examples;
 pub mod gen;
 pub mod history;
 pub mod ir;

@@ -37,6 +37,13 @@ from coach_app_baml_client.channels import (
     skipped_frames,
 )
 from coach_app_baml_client.protocols import Choice, CloseCode, choose_version, contracts_protocols
+from coach_app_baml_client.cloudevents import (
+    STRUCTURED_CONTENT_TYPE,
+    from_cloudevent,
+    from_cloudevent_json,
+    to_cloudevent,
+    to_cloudevent_json,
+)
 from coach_app_baml_client.envelopes import EventEnvelope, envelope_adapter
 from coach_app_baml_client.persistence import (
     ContractsVersionError,
@@ -125,3 +132,11 @@ def rollout(stored: dict[str, Any], version: str) -> tuple[types.Goal, dict[str,
     counts: dict[str, int] = connected_versions()
     counts[served] = sum(skipped.values()) + len(GoalEvents.__name__)
     return goal, counts
+
+
+def cloudevents(envelope: dict[str, Any]) -> tuple[str, bytes]:
+    event: dict[str, Any] = to_cloudevent(envelope, source="/coach-app/backend")
+    body: bytes = to_cloudevent_json(envelope, source="/coach-app/backend", target_version=None)
+    back: dict[str, Any] = from_cloudevent(event, mode="producer")
+    raw: bytes = from_cloudevent_json(body)
+    return STRUCTURED_CONTENT_TYPE, raw if back else body

@@ -6,6 +6,8 @@
 //! contracts schema [--from DIR] --out DIR    write the JSON Schema files and ir.json
 //! contracts gen   [--from DIR] [--root DIR] [--check]
 //!                                            write every derived file (registry, schemas)
+//! contracts catalog --out DIR [--from DIR] [--root DIR]
+//!                                            write the static event catalog (HTML)
 //! contracts diff --against REF|DIR [--from DIR] [--format text|json|markdown]
 //!                                            list contract changes and the SemVer bump they need
 //! contracts check-bump --against REF [--from DIR]
@@ -14,17 +16,19 @@
 //! Exit codes: 0 success, 1 contract errors (`file:line:col: error: …`), 2 usage errors.
 
 use contracts_compiler::diff::{self, Bump, BumpCheck, Tree};
-use contracts_compiler::{check, error::CompileError, gen, ir::Ir, load_dir, schema};
+use contracts_compiler::{catalog, check, error::CompileError, gen, ir::Ir, load_dir, schema};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: contracts <check|ir|schema|gen|diff|check-bump> [options]
+const USAGE: &str = "usage: contracts <check|ir|schema|gen|catalog|diff|check-bump> [options]
   check   parse, cross-check and lint baml_src; print a summary line with counts
   ir      print the intermediate representation as JSON
   schema  write the JSON Schema files and ir.json into --out DIR
   gen     write every derived file under --root (default .): the contracts-core registry and
           the schema copies shipped by the crate and both packages, plus the schema history of
           every older vX.Y.Z tag of this MAJOR and the previous one; --check only compares
+  catalog write the static event catalog (HTML: every event, DTO and enum, examples from
+          testdata/vectors, the version that introduced each, the changes per release) into --out DIR
   diff    list every contract change since --against (a git ref/tag, or another baml_src
           folder) with its rule id, location and required bump, then `verdict: …`
   check-bump
@@ -128,8 +132,8 @@ fn main() -> ExitCode {
         return evolution(&args);
     }
     let (ir, events) = match (args.command.as_str(), load(&args)) {
-        ("check" | "ir" | "schema" | "gen", Err(errors)) => return report(&errors),
-        ("check" | "ir" | "schema" | "gen", Ok(loaded)) => loaded,
+        ("check" | "ir" | "schema" | "gen" | "catalog", Err(errors)) => return report(&errors),
+        ("check" | "ir" | "schema" | "gen" | "catalog", Ok(loaded)) => loaded,
         (other, _) => {
             eprintln!("error: unknown command `{other}`\n{USAGE}");
             return ExitCode::from(2);
@@ -184,6 +188,7 @@ fn main() -> ExitCode {
             }
             println!("wrote the JSON Schema files to {}", out.display());
         }
+        "catalog" => return catalog(&args, &ir, &events),
         _ => return generate(&args, &ir, &events),
     }
     ExitCode::SUCCESS
@@ -208,7 +213,14 @@ fn generate(args: &Args, ir: &Ir, events: &[check::EventBinding]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let outputs = match gen::outputs_with_history(ir, events, &history) {
+    let context = match contracts_compiler::describe::Context::load(&args.root) {
+        Ok(context) => context,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(1);
+        }
+    };
+    let outputs = match gen::repository_outputs(ir, events, &history, &context) {
         Ok(outputs) => outputs,
         Err(e) => return report(&[e]),
     };
@@ -241,6 +253,48 @@ fn generate(args: &Args, ir: &Ir, events: &[check::EventBinding]) -> ExitCode {
         outputs.len(),
         changed.len(),
         if args.check_only { "differ" } else { "written" }
+    );
+    ExitCode::SUCCESS
+}
+
+/// `catalog --out DIR`: the static event catalog, from the contracts, the
+/// schema history and the vector corpus of the repository at `--root`.
+fn catalog(args: &Args, ir: &Ir, events: &[check::EventBinding]) -> ExitCode {
+    let Some(out) = args.out.clone() else {
+        eprintln!("error: `contracts catalog` needs --out DIR\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let loaded = contracts_compiler::describe::Context::load(&args.root).and_then(|context| {
+        let (releases, older_hidden) = catalog::load_history(&args.root, &args.from)?;
+        Ok((context, releases, older_hidden))
+    });
+    let (context, releases, older_hidden) = match loaded {
+        Ok(loaded) => loaded,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(1);
+        }
+    };
+    let pages = catalog::pages(&catalog::Sources {
+        ir,
+        events,
+        context: &context,
+        releases: &releases,
+        older_hidden,
+    });
+    for page in &pages {
+        let path = out.join(&page.path);
+        if let Err(e) = write_if_changed(&path, &page.contents) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    println!(
+        "wrote the event catalog ({} files, {} releases in the history) to {}; open {}",
+        pages.len(),
+        releases.len(),
+        out.display(),
+        out.join("index.html").display()
     );
     ExitCode::SUCCESS
 }

@@ -6,6 +6,8 @@ from ._errors import ValidationIssue
 
 __all__ = [
     "CONTRACTS_VERSION",
+    "CLOUDEVENT_TYPE_PREFIX",
+    "CLOUDEVENT_STRUCTURED_CONTENT_TYPE",
     "contracts_version",
     "event_types",
     "envelope_issues",
@@ -17,9 +19,13 @@ __all__ = [
     "upgrade_dto",
     "negotiate_version",
     "known_versions",
+    "to_cloudevent",
+    "from_cloudevent",
 ]
 
 CONTRACTS_VERSION: Final[str]
+CLOUDEVENT_TYPE_PREFIX: Final[str]
+CLOUDEVENT_STRUCTURED_CONTENT_TYPE: Final[str]
 
 def contracts_version() -> str: ...
 def event_types() -> list[str]: ...
@@ -53,3 +59,15 @@ def upgrade_envelope(data: bytes | str) -> str: ...
 def upgrade_dto(class_name: str, data: bytes | str, version: str) -> str: ...
 def negotiate_version(announced: list[str]) -> tuple[int, str] | None: ...
 def known_versions() -> list[str]: ...
+def to_cloudevent(
+    data: bytes | str,
+    source: str,
+    mode: str = "producer",
+    target_version: str | None = None,
+) -> str: ...
+def from_cloudevent(
+    data: bytes | str,
+    mode: str = "consumer",
+    target_version: str | None = None,
+    max_issues: int | None = None,
+) -> str: ...
