@@ -19,8 +19,8 @@
 use crate::check::EventBinding;
 use crate::codegen::FORMAT_ALIASES;
 use crate::error::CompileError;
-use crate::gen::Output;
 use crate::ir::{Ir, Literal, TypeExpr};
+use crate::output::Output;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
