@@ -143,9 +143,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
     assert!(!piped.contains('\x1b'), "{piped}");
     let (_, _, forced) = contracts(&["check", "--color", "always", "--from", from]);
     assert!(forced.contains("\x1b["), "{forced}");
-    assert!(
-        forced.replace('\x1b', "").len() > piped.len()
-    );
+    assert!(forced.replace('\x1b', "").len() > piped.len());
 }
 
 #[test]

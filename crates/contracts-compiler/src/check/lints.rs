@@ -23,6 +23,7 @@ pub fn wire_lints(ir: &Ir) -> Vec<CompileError> {
                     class.name, field.name
                 ),
             )
+            .with_length(field.name.chars().count())
         })
         .collect()
 }
@@ -101,7 +102,7 @@ pub fn lint_enum_like_strings(ir: &Ir) -> Vec<CompileError> {
                     field.name,
                     replace_string(&field.ty, best),
                 ),
-            ));
+            ).with_length(field.name.chars().count()));
         }
     }
     out
@@ -137,6 +138,7 @@ pub fn lint_class_descriptions(ir: &Ir) -> Vec<CompileError> {
                     c.name
                 ),
             )
+            .with_length("class ".len() + c.name.chars().count())
         })
         .collect()
 }
@@ -169,6 +171,7 @@ pub fn lint_enum_value_case(ir: &Ir) -> Vec<CompileError> {
                     upper_snake(&v.name)
                 ),
             )
+            .with_length(v.name.chars().count())
         })
         .collect()
 }

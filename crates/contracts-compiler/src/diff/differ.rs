@@ -5,7 +5,9 @@ use super::rules::RuleId;
 use super::{Change, RENAME_HINT};
 use crate::check::{self, EventBinding, EVENT_ENVELOPE_ALIAS, EVENT_TYPE_ENUM};
 use crate::error::Location;
-use crate::ir::{Class, Constraint, Enum, EnumValue, Field, Ir, TypeAlias, TypeExpr};
+use crate::ir::{
+    Class, Constraint, Enum, EnumValue, Field, Ir, TypeAlias, TypeAttributes, TypeExpr,
+};
 use crate::parser::RawBlock;
 use crate::source::Tree;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -142,17 +144,13 @@ fn shape_changes(old: &TypeExpr, new: &TypeExpr, generic: RuleId) -> Vec<(RuleId
                 out.push((generic, format!("map key {ka} -> {kb}")));
             }
             if va != vb {
-                out.push((
-                    RuleId::MapValueChanged,
-                    format!("map value {va} -> {vb}"),
-                ));
+                out.push((RuleId::MapValueChanged, format!("map value {va} -> {vb}")));
             }
             out
         }
-        (TypeExpr::Literal { .. }, TypeExpr::Literal { .. }) => vec![(
-            RuleId::LiteralChanged,
-            format!("literal {old} -> {new}"),
-        )],
+        (TypeExpr::Literal { .. }, TypeExpr::Literal { .. }) => {
+            vec![(RuleId::LiteralChanged, format!("literal {old} -> {new}"))]
+        }
         _ => {
             let (a, b) = (members(old), members(new));
             let unionish =
@@ -161,12 +159,7 @@ fn shape_changes(old: &TypeExpr, new: &TypeExpr, generic: RuleId) -> Vec<(RuleId
                 let mut out: Vec<(RuleId, String)> = b
                     .iter()
                     .filter(|m| !a.contains(m))
-                    .map(|m| {
-                        (
-                            RuleId::UnionMemberAdded,
-                            format!("union member {m} added"),
-                        )
-                    })
+                    .map(|m| (RuleId::UnionMemberAdded, format!("union member {m} added")))
                     .collect();
                 out.extend(a.iter().filter(|m| !b.contains(m)).map(|m| {
                     (
@@ -748,6 +741,22 @@ impl Differ {
                             format!("{a} => {b}"),
                         );
                     }
+                    for param in &n.params {
+                        if let Some(before) = f.params.iter().find(|p| p.name == param.name) {
+                            self.type_attributes(
+                                &format!("{}({})", n.name, param.name),
+                                &param.location,
+                                &before.attributes,
+                                &param.attributes,
+                            );
+                        }
+                    }
+                    self.type_attributes(
+                        &format!("{} -> return", n.name),
+                        &n.location,
+                        &f.return_attributes,
+                        &n.return_attributes,
+                    );
                 }
             }
         }
@@ -761,6 +770,56 @@ impl Differ {
                 );
             }
         }
+    }
+
+    /// The attributes after a parameter's or the return type: descriptions
+    /// and aliases reach the prompt only; constraints and streaming change
+    /// what the generated clients do.
+    fn type_attributes(
+        &mut self,
+        subject: &str,
+        location: &Location,
+        old: &TypeAttributes,
+        new: &TypeAttributes,
+    ) {
+        if old.description != new.description {
+            self.push(
+                RuleId::DescriptionChanged,
+                location.clone(),
+                subject,
+                format!(
+                    "description {} -> {}",
+                    quoted(old.description.as_ref()),
+                    quoted(new.description.as_ref())
+                ),
+            );
+        }
+        if old.alias != new.alias {
+            self.push(
+                RuleId::FieldAliasChanged,
+                location.clone(),
+                subject,
+                format!(
+                    "@alias {} -> {}",
+                    quoted(old.alias.as_ref()),
+                    quoted(new.alias.as_ref())
+                ),
+            );
+        }
+        if old.skip != new.skip {
+            self.push(
+                RuleId::SkipChanged,
+                location.clone(),
+                subject,
+                if new.skip {
+                    "now @skip"
+                } else {
+                    "no longer @skip"
+                },
+            );
+        }
+        self.constraints(subject, location, &old.constraints, &new.constraints);
+        self.stream(subject, location, &old.stream, &new.stream);
     }
 
     fn blocks(&mut self, old: &[RawBlock], new: &[RawBlock]) {

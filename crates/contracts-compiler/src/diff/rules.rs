@@ -86,14 +86,14 @@ rules! {
     UnionMemberRemoved = "union-member-removed", Major, "a union lost a member";
     ListElementChanged = "list-element-changed", Major, "the element type of a list changed";
     MapValueChanged = "map-value-changed", Major, "the value type of a map changed";
-    FieldAliasChanged = "field-alias-changed", Patch, "a field's @alias changed";
+    FieldAliasChanged = "field-alias-changed", Patch, "a field's or a function parameter's @alias changed";
     FieldDescriptionChanged = "field-description-changed", Patch, "a field's @description or doc comment changed";
     EnumValueAdded = "enum-value-added", Minor, "an enum gained a value";
     EnumValueRemoved = "enum-value-removed", Major, "an enum lost a value";
     EnumValueAliasChanged = "enum-value-alias-changed", Patch, "an enum value's @alias changed";
     AliasChanged = "alias-changed", Patch, "a class's or enum's @@alias changed";
-    DescriptionChanged = "description-changed", Patch, "the description of a class, enum, enum value or type alias changed";
-    SkipChanged = "skip-changed", Patch, "@skip was added to or removed from a field or enum value";
+    DescriptionChanged = "description-changed", Patch, "the description of a class, enum, enum value, type alias, function parameter or return type changed";
+    SkipChanged = "skip-changed", Patch, "@skip was added to or removed from a field, enum value, function parameter or return type";
     ConstraintChanged = "constraint-changed", Minor, "an @assert / @check was added, removed or changed";
     StreamChanged = "stream-changed", Minor, "@stream.* / @@stream.* attributes changed";
     DynamicAdded = "dynamic-added", Minor, "a class or enum became @@dynamic";

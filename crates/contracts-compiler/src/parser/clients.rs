@@ -39,10 +39,14 @@ impl Parser {
                 TokenKind::Ident(key) if line_start && depth == 0 && key == "retry_policy" => {
                     client.retry_policy = self.line_value(&body[i + 1..]);
                 }
-                TokenKind::Ident(key) if line_start && depth == 1 && key == "strategy"
-                    && body.get(i + 1).map(|t| &t.kind) == Some(&TokenKind::Punct('[')) => {
-                        client.strategy = Some(self.list_items(&body[i + 2..]));
-                    }
+                TokenKind::Ident(key)
+                    if line_start
+                        && depth == 1
+                        && key == "strategy"
+                        && body.get(i + 1).map(|t| &t.kind) == Some(&TokenKind::Punct('[')) =>
+                {
+                    client.strategy = Some(self.list_items(&body[i + 2..]));
+                }
                 _ => {}
             }
         }
@@ -133,9 +137,12 @@ impl Parser {
     fn item(&self, tokens: &[Token]) -> Option<ClientRef> {
         let first = tokens.first()?;
         let name = if let [Token {
-                kind: TokenKind::Str(s) | TokenKind::RawStr(s),
-                ..
-            }] = tokens { s.clone() } else {
+            kind: TokenKind::Str(s) | TokenKind::RawStr(s),
+            ..
+        }] = tokens
+        {
+            s.clone()
+        } else {
             let end = tokens.last().map_or(first.end, |t| t.end);
             self.source[first.start..end].iter().collect()
         };
