@@ -42,9 +42,7 @@ impl Gen {
                 },
                 3 => TypeExpr::Literal {
                     value: Literal::String(
-                        ["A", "say \"hi\"", "back\\slash", "tab\tnew\nline"]
-                            [self.below(4)]
-                            .into(),
+                        ["A", "say \"hi\"", "back\\slash", "tab\tnew\nline"][self.below(4)].into(),
                     ),
                 },
                 4 => TypeExpr::Literal {
