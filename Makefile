@@ -93,7 +93,7 @@ test-python: setup ## pytest against the installed wheel
 # The fast loop: the package built in develop mode (debug profile) into .venv, then pytest
 # from the source tree. The wheel-based `make test-python` stays what CI runs.
 dev: generate $(STAMPS)/dev-deps ## Build the Python package in develop mode into .venv and run its pytest (ARGS=... passes pytest options)
-	cd packages/python && VIRTUAL_ENV=$(CURDIR)/$(VENV) ../../$(MATURIN) develop --quiet --profile dev
+	cd packages/python && VIRTUAL_ENV=$(CURDIR)/$(VENV) ../../$(MATURIN) develop --quiet --profile develop
 	cd packages/python && COACH_REPO_ROOT=$(CURDIR) ../../$(PY) -m pytest -q -p no:cacheprovider tests $(ARGS)
 
 $(STAMPS)/dev-deps: $(STAMPS)/venv Makefile
