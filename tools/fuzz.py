@@ -82,8 +82,8 @@ def vector_inputs() -> list[tuple[dict, bytes]]:
     return out
 
 
-def write_seeds() -> dict[str, int]:
-    """Writes fuzz/seeds/<target>/; returns how many seeds each got."""
+def write_seeds(dest: Path = FUZZ / "seeds") -> dict[str, int]:
+    """Writes ``dest/<target>/``; returns how many seeds each got."""
     seeds: dict[str, list[bytes]] = {t: [] for t in TARGETS}
     for vector, data in vector_inputs():
         # validate: the first byte's low bit is the mode (0 producer, 1 consumer).
@@ -100,7 +100,7 @@ def write_seeds() -> dict[str, int]:
     seeds["parse_baml"] = [p.read_bytes() for p in baml]
     counts = {}
     for target, items in seeds.items():
-        folder = FUZZ / "seeds" / target
+        folder = dest / target
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         unique = sorted(set(items))
