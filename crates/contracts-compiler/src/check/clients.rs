@@ -21,13 +21,7 @@ pub(super) fn check_clients(
         let len = client.name.chars().count();
         if let Some(first) = clients.insert(&client.name, &client.location) {
             errors.push(
-                CompileError::coded(
-                    Code::DuplicateClient,
-                    client.location.clone(),
-                    format!("duplicate client `{}`: a client<llm> with that name is already declared at {first}; rename one of them", client.name),
-                )
-                .with_length(len)
-                .with_label(first.clone(), len, "first declared here"),
+                super::duplicate(Code::DuplicateClient, &client.location, first, len, format!("duplicate client `{}`: a client<llm> with that name is already declared at {first}; rename one of them", client.name)),
             );
         } else if let Some(ty) = types.get(client.name.as_str()) {
             errors.push(
@@ -45,15 +39,16 @@ pub(super) fn check_clients(
     for policy in &ir.retry_policies {
         if let Some(first) = policies.insert(&policy.name, &policy.location) {
             let len = policy.name.chars().count();
-            errors.push(
-                CompileError::coded(
-                    Code::DuplicateRetryPolicy,
-                    policy.location.clone(),
-                    format!("duplicate retry_policy `{}` (first declared at {first}); rename one of them", policy.name),
-                )
-                .with_length(len)
-                .with_label(first.clone(), len, "first declared here"),
-            );
+            errors.push(super::duplicate(
+                Code::DuplicateRetryPolicy,
+                &policy.location,
+                first,
+                len,
+                format!(
+                    "duplicate retry_policy `{}` (first declared at {first}); rename one of them",
+                    policy.name
+                ),
+            ));
         }
     }
     let known = |r: &ClientRef| r.is_shorthand() || clients.contains_key(r.name.as_str());

@@ -44,13 +44,7 @@ pub fn cross_check(ir: &Ir) -> Vec<CompileError> {
             // The location is the keyword's: span `class Name`.
             let len = keyword.len() + 1 + name.chars().count();
             errors.push(
-                CompileError::coded(
-                    Code::DuplicateType,
-                    location.clone(),
-                    format!("duplicate type name `{name}`: it is already declared at {first}; rename one of them"),
-                )
-                .with_length(len)
-                .with_label(first.clone(), len, "first declared here"),
+                duplicate(Code::DuplicateType, location, first, len, format!("duplicate type name `{name}`: it is already declared at {first}; rename one of them")),
             );
         }
     }
@@ -59,18 +53,16 @@ pub fn cross_check(ir: &Ir) -> Vec<CompileError> {
         for field in &class.fields {
             let len = field.name.chars().count();
             if let Some(first) = fields.insert(field.name.as_str(), &field.location) {
-                errors.push(
-                    CompileError::coded(
-                        Code::DuplicateField,
-                        field.location.clone(),
-                        format!(
-                            "duplicate field `{}` in class `{}` (first declared at {first})",
-                            field.name, class.name
-                        ),
-                    )
-                    .with_length(len)
-                    .with_label(first.clone(), len, "first declared here"),
-                );
+                errors.push(duplicate(
+                    Code::DuplicateField,
+                    &field.location,
+                    first,
+                    len,
+                    format!(
+                        "duplicate field `{}` in class `{}` (first declared at {first})",
+                        field.name, class.name
+                    ),
+                ));
             }
             check_refs(&field.ty, &seen, &field.location, len, &mut errors);
         }
@@ -80,18 +72,16 @@ pub fn cross_check(ir: &Ir) -> Vec<CompileError> {
         for value in &e.values {
             if let Some(first) = values.insert(value.name.as_str(), &value.location) {
                 let len = value.name.chars().count();
-                errors.push(
-                    CompileError::coded(
-                        Code::DuplicateEnumValue,
-                        value.location.clone(),
-                        format!(
-                            "duplicate value `{}` in enum `{}` (first declared at {first})",
-                            value.name, e.name
-                        ),
-                    )
-                    .with_length(len)
-                    .with_label(first.clone(), len, "first declared here"),
-                );
+                errors.push(duplicate(
+                    Code::DuplicateEnumValue,
+                    &value.location,
+                    first,
+                    len,
+                    format!(
+                        "duplicate value `{}` in enum `{}` (first declared at {first})",
+                        value.name, e.name
+                    ),
+                ));
             }
         }
     }
@@ -106,6 +96,19 @@ pub fn cross_check(ir: &Ir) -> Vec<CompileError> {
     check_functions(ir, &seen, &mut errors);
     clients::check_clients(ir, &seen, &mut errors);
     errors
+}
+
+/// A name declared twice: the error at the second place, labelled at the first.
+fn duplicate(
+    code: Code,
+    at: &Location,
+    first: &Location,
+    length: usize,
+    message: String,
+) -> CompileError {
+    CompileError::coded(code, at.clone(), message)
+        .with_length(length)
+        .with_label(first.clone(), length, "first declared here")
 }
 
 /// Function names are unique, parameter names unique per function, and
@@ -132,16 +135,10 @@ fn check_functions(ir: &Ir, declared: &HashMap<&str, &Location>, errors: &mut Ve
             let len = param.name.chars().count();
             if let Some(first) = params.insert(param.name.as_str(), &param.location) {
                 errors.push(
-                    CompileError::coded(
-                        Code::DuplicateParameter,
-                        param.location.clone(),
-                        format!(
+                    duplicate(Code::DuplicateParameter, &param.location, first, len, format!(
                             "duplicate parameter `{}` in function `{}`; the generated clients cannot have two arguments with one name",
                             param.name, function.name
-                        ),
-                    )
-                    .with_length(len)
-                    .with_label(first.clone(), len, "first declared here"),
+                        )),
                 );
             }
             check_refs(&param.ty, declared, &param.location, len, errors);
