@@ -218,14 +218,14 @@ def npm_url(package: str) -> str:
     return NPM.format(name=urllib.parse.quote(package, safe="@"))
 
 
-def npm(fetch: Fetcher, pinned: str) -> Published:
-    """Versions from ``pinned`` on (older ones are not candidates, and each
-    one costs a look-up of its platform packages)."""
+def npm(fetch: Fetcher, floor_version: str) -> Published:
+    """Versions from ``floor_version`` on (older ones are not candidates, and
+    each one costs a look-up of its platform packages)."""
     doc = _json(fetch.get("npm", npm_url(NPM_PACKAGE), NPM_ACCEPT))
     versions: dict[str, dict] = doc.get("versions", {})
     out = Published("npm", NPM_PACKAGE)
     platform_docs: dict[str, dict] = {}
-    floor = version_key(pinned)
+    floor = version_key(floor_version)
     for version, meta in sorted(versions.items()):
         if parse_version(version) is None or version_key(version) < floor:
             continue
@@ -295,8 +295,15 @@ class Availability:
         return common[-1] if common else None
 
 
-def availability(fetch: Fetcher, pinned: str) -> Availability:
-    registries = [pypi(fetch, pinned), npm(fetch, pinned), crates(fetch)]
+def availability(
+    fetch: Fetcher, pinned: str, wanted: str | None = None
+) -> Availability:
+    """What the registries publish from ``pinned`` on (or from ``wanted``,
+    when that is older)."""
+    floor = pinned
+    if wanted and parse_version(wanted) and version_key(wanted) < version_key(pinned):
+        floor = wanted
+    registries = [pypi(fetch, pinned), npm(fetch, floor), crates(fetch)]
     return Availability(pinned, registries, fetch.notes)
 
 
@@ -553,7 +560,7 @@ def main(argv: list[str] | None = None, run: Runner = run_command) -> int:
     fetch = Fetcher(cache=root / ".cache" / "baml-registry", recorded=args.recorded)
     try:
         pinned = pinned_version(root)
-        av = availability(fetch, pinned)
+        av = availability(fetch, pinned, args.version)
     except Unreachable as e:
         print(f"upgrade-baml: {e}", file=sys.stderr)
         return 3
