@@ -21,7 +21,7 @@ CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean dev fuzz upgrade-baml
+.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-frontend test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean dev fuzz upgrade-baml
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -71,7 +71,7 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
 
-test: test-rust test-baml test-repo test-python test-sdist test-node test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
+test: test-rust test-baml test-repo test-python test-sdist test-node test-frontend test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## contracts check, cargo tests, doctests and the shared vectors
 	$(CONTRACTS) check
@@ -90,7 +90,7 @@ test-python: setup ## pytest against the installed wheel
 	$(TEST_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl $(PYTHON_TEST_DEPS)
 	cd packages/python && COACH_REQUIRE_OPTIONAL_TESTS=1 COACH_REPO_ROOT=$(CURDIR) ../../$(TEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
-# The fast loop: the package built in develop mode (debug profile) into .venv, then pytest
+# The fast loop: the package built in develop mode (the `develop` profile) into .venv, then pytest
 # from the source tree. The wheel-based `make test-python` stays what CI runs.
 dev: generate $(STAMPS)/dev-deps ## Build the Python package in develop mode into .venv and run its pytest (ARGS=... passes pytest options)
 	cd packages/python && VIRTUAL_ENV=$(CURDIR)/$(VENV) ../../$(MATURIN) develop --quiet --profile develop
@@ -114,8 +114,13 @@ test-django: setup ## The Django + Channels example end to end against the insta
 	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl -r examples/django/requirements.txt
 	$(DJANGO_VENV)/bin/python tools/services.py run -- $(DJANGO_VENV)/bin/python -m pytest -q -p no:cacheprovider examples/django/tests
 
-test-node: setup ## node:test against the packed npm tarball
+test-node: setup ## node:test against the packed npm tarball: both validate builds, vectors, differential, types
 	cd $(TS) && npm test
+
+# The example frontend, bundled from the packed tarball, in Debian's headless Chromium.
+test-frontend: setup ## The example frontend in headless Chromium: every vector through the browser build
+	@ls dist/*.tgz >/dev/null 2>&1 || { echo "no npm tarball in dist/: run 'make dist' first" >&2; exit 1; }
+	node --test --test-reporter=tap examples/frontend/test/*.test.mjs
 
 lint: generate ## fmt, clippy -D warnings, ruff, tsc --noEmit
 	cargo fmt --all --check

@@ -7,12 +7,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { checkVectors, valibotSchema, zodSchema } from "./node_models.mjs";
+import { checkVectors, typeboxSchema, valibotSchema, zodSchema } from "./node_models.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SCHEMAS = join(REPO, "crates", "contracts-core", "schemas");
 const deps = await import(pathToFileURL(join(process.env.BENCH_NODE_PROJECT, "deps.mjs")).href);
-const { validate, Ajv2020, addFormats, z, v, versions } = deps;
+const { validate, portable, native, Ajv2020, addFormats, z, v, Type, TypeCompiler, versions } = deps;
 const [envelopesFile, roundsArg, batchArg] = process.argv.slice(2);
 const ROUNDS = Number(roundsArg ?? 15);
 const BATCH_NS = Number(batchArg ?? 20) * 1e6;
@@ -50,7 +50,10 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function interleaved(candidates, reference) {
+/** Median over rounds of the per-round ratio of `a`'s time to `b`'s. */
+const ratio = (times, a, b) => median(times[a].map((t, i) => t / times[b][i]));
+
+function interleaved(candidates, reference, portableReference) {
   const names = Object.keys(candidates);
   const sizes = Object.fromEntries(names.map((n) => [n, perBatch(candidates[n])]));
   const times = Object.fromEntries(names.map((n) => [n, []]));
@@ -66,13 +69,13 @@ function interleaved(candidates, reference) {
       if (r >= 0) times[name].push(Number(process.hrtime.bigint() - start) / n); // round -1: warm-up
     }
   }
-  const ref = times[reference];
   return Object.fromEntries(
     names.map((n) => [
       n,
       {
         ns: median(times[n]),
-        ratio_to_ours: median(times[n].map((t, i) => t / ref[i])),
+        ratio_to_ours: ratio(times, n, reference),
+        ratio_to_portable: ratio(times, n, portableReference),
         spread: (Math.max(...times[n]) - Math.min(...times[n])) / median(times[n]),
       },
     ]),
@@ -82,6 +85,7 @@ function interleaved(candidates, reference) {
 const ir = JSON.parse(readFileSync(join(SCHEMAS, "ir.json"), "utf8"));
 const zod = zodSchema(z, ir, VERSION);
 const vali = valibotSchema(v, ir, VERSION);
+const typebox = TypeCompiler.Compile(typeboxSchema(Type, ir, VERSION));
 const ajv = makeAjv(false);
 const ajvAll = makeAjv(true);
 const vectors = loadVectors(VERSION);
@@ -91,6 +95,7 @@ const results = {
     zod: checkVectors(vectors, (t) => zod.safeParse(JSON.parse(t)).success),
     valibot: checkVectors(vectors, (t) => v.safeParse(vali, JSON.parse(t)).success),
     ajv: checkVectors(vectors, (t) => ajv(JSON.parse(t))),
+    typebox: checkVectors(vectors, (t) => typebox.Check(JSON.parse(t))),
   },
   cases: {},
 };
@@ -106,10 +111,22 @@ for (const name of ["small_valid", "large_valid", "small_invalid", "large_invali
     ["ajv", ajv(object)],
     ["zod", zod.safeParse(object).success],
     ["valibot", v.safeParse(vali, object).success],
+    ["typebox", typebox.Check(object)],
+    ["portable", portable.isValidEnvelope(object)],
   ]) {
     if (ok !== valid) throw new Error(`${lib} says ${ok} for ${name}`);
   }
   const candidates = {
+    // Already parsed objects (what a browser has after JSON.parse, or a Node service building envelopes).
+    "portable validateEnvelope(object)": () => portable.validateEnvelope(object),
+    "portable isValidEnvelope(object)": () => portable.isValidEnvelope(object),
+    "native envelopeIssues(JSON.stringify(object))": () => native.envelopeIssues(JSON.stringify(object)),
+    "zod 4 safeParse(object)": () => zod.safeParse(object),
+    "valibot safeParse(object)": () => v.safeParse(vali, object),
+    "TypeBox compiled Check(object)": () => typebox.Check(object),
+    // JSON text (a WebSocket frame).
+    "portable validateEnvelope(string)": () => portable.validateEnvelope(text),
+    "TypeBox compiled Check(JSON.parse)": () => typebox.Check(JSON.parse(text)),
     "validateEnvelope(string)": () => validate.validateEnvelope(text),
     "validateEnvelope(Buffer)": () => validate.validateEnvelope(buffer),
     "validateEnvelope(object)": () => validate.validateEnvelope(object),
@@ -121,8 +138,18 @@ for (const name of ["small_valid", "large_valid", "small_invalid", "large_invali
     "valibot safeParse(JSON.parse)": () => v.safeParse(vali, JSON.parse(text)),
     "JSON.parse alone": () => JSON.parse(text),
   };
+  if (!valid) {
+    candidates["TypeBox compiled Errors(object), all"] = () => [...typebox.Errors(object)];
+    candidates["zod 4 safeParse(object), all issues"] = () => zod.safeParse(object).error?.issues.length;
+  }
   const issues = valid ? 0 : validate.envelopeIssues(text).length;
-  results.cases[name] = { bytes: buffer.length, issues, timings: interleaved(candidates, "validateEnvelope(string)") };
+  const portableIssues = valid ? 0 : portable.envelopeIssues(object).length;
+  if (issues !== portableIssues) throw new Error(`native finds ${issues} issues in ${name}, portable ${portableIssues}`);
+  results.cases[name] = {
+    bytes: buffer.length,
+    issues,
+    timings: interleaved(candidates, "validateEnvelope(string)", "portable validateEnvelope(object)"),
+  };
   process.stderr.write(`${name}: done\n`);
 }
 process.stdout.write(`${JSON.stringify(results, null, 1)}\n`);

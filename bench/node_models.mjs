@@ -1,4 +1,4 @@
-// zod 4 and valibot schemas equivalent to the producer-mode contract, generated
+// zod 4, valibot and TypeBox schemas equivalent to the producer-mode contract, generated
 // from schemas/ir.json at bench time (never written by hand, so they follow the
 // contract):
 // - every class -> a strict object (unknown fields rejected, producer mode);
@@ -99,6 +99,34 @@ export function valibotSchema(v, ir, version) {
     date: () => v.pipe(v.string(), v.isoDate()),
     enum: (values) => v.picklist(values),
     object: (shape) => v.strictObject(shape),
+  });
+}
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The TypeBox schema of EventEnvelope, for `TypeCompiler.Compile` (straight-line
+ * code, like the portable validator; TypeBox has no discriminated union, so
+ * unions are tried member by member). TypeBox has no calendar check for dates:
+ * the patterns check the shape only.
+ */
+export function typeboxSchema(Type, ir, version) {
+  return generate(ir, version, {
+    string: () => Type.String(),
+    int: () => Type.Integer(),
+    float: () => Type.Number(),
+    bool: () => Type.Boolean(),
+    literal: (x) => Type.Literal(x),
+    nullish: (s) => Type.Optional(Type.Union([s, Type.Null()])),
+    array: (s) => Type.Array(s),
+    record: (k, s) => Type.Record(k, s),
+    tagged: (_key, members) => Type.Union(members),
+    uuid: () => Type.String({ pattern: UUID.source }),
+    timestamp: () => Type.String({ pattern: TIMESTAMP.source }),
+    date: () => Type.String({ pattern: DATE.source }),
+    enum: (values) => Type.Union(values.map((value) => Type.Literal(value))),
+    object: (shape) => Type.Object(shape, { additionalProperties: false }),
   });
 }
 

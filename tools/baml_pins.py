@@ -6,7 +6,8 @@ Documented pin locations (all required):
 
 * ``baml_src/generators.baml``      every ``version "X.Y.Z"`` line (one per generator)
 * ``packages/python/pyproject.toml`` ``baml-py==X.Y.Z`` in ``[project] dependencies``
-* ``packages/typescript/package.json`` ``"@boundaryml/baml": "X.Y.Z"`` in ``dependencies``
+* ``packages/typescript/package.json`` ``"@boundaryml/baml": "X.Y.Z"`` in ``peerDependencies``
+  (optional: only ``./baml_client`` needs the runtime) and ``devDependencies``
 * ``Cargo.toml``                     ``baml = "=X.Y.Z"`` under ``[workspace.dependencies]``
 * ``requirements-dev.txt``           ``baml-py==X.Y.Z``
 
@@ -23,7 +24,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
 
 SEMVER = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?"
 # Exact-pin syntax per ecosystem (no ^, ~, >=, *, ranges).
@@ -158,7 +158,7 @@ def _collect_package_json(root: Path, out: Collected) -> None:
     path = root / rel
     if not path.is_file():
         out.problems.append(
-            f'{rel}: file missing (expected "@boundaryml/baml": "X.Y.Z" in dependencies)'
+            f'{rel}: file missing (expected "@boundaryml/baml": "X.Y.Z" in peerDependencies)'
         )
         return
     text = path.read_text()
@@ -176,8 +176,18 @@ def _collect_package_json(root: Path, out: Collected) -> None:
         start = text.find(f'"{section}"')
         line = _line_of(text, rf'"{re.escape(pkg)}"\s*:', max(start, 0))
         out.pins.append(Pin(rel, line, f"{pkg} ({section})", spec, "npm"))
-    if pkg not in data.get("dependencies", {}):
-        out.problems.append(f'{rel}: no "{pkg}" in dependencies')
+    if pkg not in data.get("peerDependencies", {}):
+        out.problems.append(f'{rel}: no "{pkg}" in peerDependencies')
+    if not data.get("peerDependenciesMeta", {}).get(pkg, {}).get("optional"):
+        out.problems.append(
+            f'{rel}: "{pkg}" must be an optional peer dependency '
+            "(peerDependenciesMeta): a frontend install that only validates must not pull in the LLM runtime"
+        )
+    if pkg in data.get("dependencies", {}):
+        out.problems.append(
+            f'{rel}: "{pkg}" is in dependencies; make it an optional peer dependency '
+            "(only ./baml_client needs it)"
+        )
 
 
 def _cargo_spec(dep: object) -> str | None:

@@ -35,10 +35,20 @@ PY_PINS = [
     "jsonschema-rs==0.60.3",
     "fastjsonschema==2.22.3",
 ]
-NODE_PINS = ["ajv@8.20.0", "ajv-formats@3.0.1", "zod@4.6.7", "valibot@1.5.0"]
+NODE_PINS = [
+    "ajv@8.20.0",
+    "ajv-formats@3.0.1",
+    "zod@4.6.7",
+    "valibot@1.5.0",
+    "@sinclair/typebox@0.34.52",
+]
 MARKER = "<!-- Everything below this line is hand-written; tools/bench.py keeps it. -->"
 DEPS_MJS = """\
 export * as validate from "@coach-app/coach-app-baml-client/validate";
+export * as native from "@coach-app/coach-app-baml-client/validate/native";
+export * as portable from "@coach-app/coach-app-baml-client/validate/portable";
+export { Type } from "@sinclair/typebox";
+export { TypeCompiler } from "@sinclair/typebox/compiler";
 export { Ajv2020 } from "ajv/dist/2020.js";
 export { default as addFormats } from "ajv-formats";
 export { z } from "zod";
@@ -46,7 +56,7 @@ export * as v from "valibot";
 import { readFileSync } from "node:fs";
 const ver = (p) => JSON.parse(readFileSync(new URL(`./node_modules/${p}/package.json`, import.meta.url))).version;
 export const versions = Object.fromEntries(
-  ["@coach-app/coach-app-baml-client", "ajv", "ajv-formats", "zod", "valibot"].map((p) => [p, ver(p)]),
+  ["@coach-app/coach-app-baml-client", "ajv", "ajv-formats", "zod", "valibot", "@sinclair/typebox"].map((p) => [p, ver(p)]),
 );
 """
 
@@ -159,10 +169,17 @@ def fmt_ns(ns: float) -> str:
     return f"{ns / 1000:,.2f} µs" if ns >= 1000 else f"{ns:,.0f} ns"
 
 
-def timing_table(cases: dict[str, Any], ours: str) -> list[str]:
+def timing_table(
+    cases: dict[str, Any],
+    ours: str,
+    ratio: str = "ratio_to_ours",
+    only: list[str] | None = None,
+) -> list[str]:
     names = list(next(iter(cases.values()))["timings"])
     for case in cases.values():
         names += [n for n in case["timings"] if n not in names]
+    if only is not None:
+        names = [n for n in names if n in only]
     head = (
         "| candidate | "
         + " | ".join(
@@ -176,23 +193,64 @@ def timing_table(cases: dict[str, Any], ours: str) -> list[str]:
         cells = []
         for case in cases.values():
             t = case["timings"].get(n)
-            cells.append(
-                "-" if t is None else f"{fmt_ns(t['ns'])} ({t['ratio_to_ours']:.2f}x)"
-            )
+            cells.append("-" if t is None else f"{fmt_ns(t['ns'])} ({t[ratio]:.2f}x)")
         label = f"**{n}**" if n == ours else n
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
 
-def target_rows(py: dict[str, Any], node: dict[str, Any]) -> list[str]:
+def target_rows(
+    py: dict[str, Any], node: dict[str, Any], browser: dict[str, Any]
+) -> list[str]:
     rows = ["| target | envelope | measured | verdict |", "|---|---|---|---|"]
 
     def add(
-        name: str, case: str, value: float, goal: float, higher: bool = True
+        name: str,
+        case: str,
+        value: float,
+        goal: float,
+        higher: bool = True,
+        unit: str = "x",
     ) -> None:
         ok = value >= goal if higher else value <= goal
-        rows.append(
-            f"| {name} | {case} | {value:.2f}x | {'met' if ok else '**missed**'} |"
+        shown = f"{value:.2f}x" if unit == "x" else f"{value:,.1f} {unit}"
+        rows.append(f"| {name} | {case} | {shown} | {'met' if ok else '**missed**'} |")
+
+    gzip_kb = browser["bundle"]["validate"]["gzip_bytes"] / 1024
+    add(
+        "browser bundle of ./validate, minified + gzip ≤ 30 KB",
+        "whole contract",
+        gzip_kb,
+        30,
+        higher=False,
+        unit="KB",
+    )
+    portable_goals = [
+        ("object", "zod 4 safeParse(object)", "zod 4", 2.0),
+        ("object", "TypeBox compiled Check(object)", "TypeBox compiled", 1.0),
+        ("string", "zod 4 safeParse(JSON.parse)", "zod 4", 2.0),
+        ("string", "TypeBox compiled Check(JSON.parse)", "TypeBox compiled", 1.0),
+    ]
+    for case in ["small_valid", "large_valid"]:
+        t = node["cases"][case]["timings"]
+        for kind, baseline, label, goal in portable_goals:
+            ours = t[f"portable validateEnvelope({kind})"]["ratio_to_portable"]
+            add(
+                f"Node portable validateEnvelope({kind}) ≥ {goal:g}x {label}",
+                case,
+                t[baseline]["ratio_to_portable"] / ours,
+                goal,
+            )
+    for size in ["small", "large"]:
+        inv = node["cases"][f"{size}_invalid"]["timings"]
+        val = node["cases"][f"{size}_valid"]["timings"]
+        add(
+            "Node portable invalid (all issues) ≤ 2x its valid time",
+            size,
+            inv["portable validateEnvelope(object)"]["ns"]
+            / val["portable validateEnvelope(object)"]["ns"],
+            2,
+            higher=False,
         )
 
     for case in ["small_valid", "large_valid", "small_invalid", "large_invalid"]:
@@ -278,6 +336,9 @@ def main() -> int:
             env=env,
         )
     )
+    browser_res = json.loads(
+        sh(["node", "bench/browser_bench.mjs", str(envelopes_json)], cwd=REPO, env=env)
+    )
     cargo_table = "(skipped: --skip-cargo)"
     if not args.skip_cargo:
         sh(
@@ -300,7 +361,13 @@ def main() -> int:
     load_after = load()
     (WORK / "results.json").write_text(
         json.dumps(
-            {"python": py_res, "node": node_res, "differential": diff_res}, indent=1
+            {
+                "python": py_res,
+                "node": node_res,
+                "browser": browser_res,
+                "differential": diff_res,
+            },
+            indent=1,
         )
     )
 
@@ -341,7 +408,7 @@ def main() -> int:
         "",
         "## Targets",
         "",
-        *target_rows(py_res, node_res),
+        *target_rows(py_res, node_res, browser_res),
         "",
         "## Python (`validate_envelope(bytes)` = 1x)",
         "",
@@ -378,6 +445,57 @@ def main() -> int:
         " (shipped schema) vs the vectors (producer mode):",
         "",
         *[f"- {lib}: {d}" for lib, ds in node_res["vector_diffs"].items() for d in ds],
+        "",
+        "## The portable build in Node (`portable validateEnvelope(object)` = 1x)",
+        "",
+        "The generated JavaScript validator (`./validate/portable`, what browsers get) next to"
+        " the schema libraries a frontend would pick, on already parsed objects and on JSON text"
+        " (`JSON.parse` + validate), interleaved in the same rounds as the table above.",
+        "",
+        *timing_table(
+            node_res["cases"],
+            "portable validateEnvelope(object)",
+            ratio="ratio_to_portable",
+            only=[
+                "portable validateEnvelope(object)",
+                "portable isValidEnvelope(object)",
+                "zod 4 safeParse(object)",
+                "zod 4 safeParse(object), all issues",
+                "valibot safeParse(object)",
+                "TypeBox compiled Check(object)",
+                "TypeBox compiled Errors(object), all",
+                "ajv(object)",
+                "native envelopeIssues(JSON.stringify(object))",
+                "portable validateEnvelope(string)",
+                "validateEnvelope(string)",
+                "zod 4 safeParse(JSON.parse)",
+                "valibot safeParse(JSON.parse)",
+                "TypeBox compiled Check(JSON.parse)",
+                "ajv(JSON.parse)",
+                "JSON.parse alone",
+            ],
+        ),
+        "",
+        "## The portable build in the browser (`node bench/browser_bench.mjs`)",
+        "",
+        "| what | measured |",
+        "|---|---|",
+        f"| `./validate` bundled for the browser (esbuild, every export, minified) |"
+        f" {browser_res['bundle']['validate']['minified_bytes']:,} B,"
+        f" **{browser_res['bundle']['validate']['gzip_bytes']:,} B gzip -9** |",
+        f"| the example frontend (examples/frontend, minified) |"
+        f" {browser_res['bundle']['example_app']['minified_bytes']:,} B,"
+        f" {browser_res['bundle']['example_app']['gzip_bytes']:,} B gzip -9 |",
+        f"| headless Chromium: one pass over the {browser_res['chromium']['vectors']} vectors"
+        " (text and object input), median of 30 |"
+        f" {browser_res['chromium']['corpus_ms_median']:.2f} ms |",
+        f"| headless Chromium: `validateEnvelope` of the large envelope"
+        f" ({browser_res['chromium']['large_bytes']} B) as JSON text |"
+        f" {browser_res['chromium']['large_string_per_s']:,.0f} envelopes/s |",
+        "| headless Chromium: the same, already parsed |"
+        f" {browser_res['chromium']['large_object_per_s']:,.0f} envelopes/s |",
+        "",
+        f"Browser: {browser_res['chromium']['user_agent']}.",
         "",
         "## Rust (criterion, `cargo bench -p contracts-core --bench validate`)",
         "",

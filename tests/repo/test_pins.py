@@ -51,7 +51,14 @@ def _write_tree(
     )
     (root / "packages" / "typescript").mkdir(parents=True)
     (root / "packages" / "typescript" / "package.json").write_text(
-        json.dumps({"name": "x", "dependencies": {"@boundaryml/baml": npm}}, indent=2)
+        json.dumps(
+            {
+                "name": "x",
+                "peerDependencies": {"@boundaryml/baml": npm},
+                "peerDependenciesMeta": {"@boundaryml/baml": {"optional": True}},
+            },
+            indent=2,
+        )
     )
     (root / "Cargo.toml").write_text(
         "[workspace]\nmembers = []\n\n[workspace.dependencies]\n"
@@ -78,7 +85,7 @@ def test_collector_reports_mismatch_with_file_and_line(tmp_path: Path) -> None:
     # generator g1 starts on line 7 (5-line blocks + a blank line); version is its 4th line.
     assert "baml_src/generators.baml:10: generator version '0.219.0'" in report
     assert (
-        "packages/typescript/package.json:4: @boundaryml/baml (dependencies) '0.221.0'"
+        "packages/typescript/package.json:4: @boundaryml/baml (peerDependencies) '0.221.0'"
         in report
     )
     assert "Cargo.toml:6:" in report and "requirements-dev.txt:2:" in report
@@ -95,7 +102,7 @@ def test_collector_rejects_ranges(tmp_path: Path) -> None:
     errors = "\n".join(pin_errors(collect_pins(tmp_path)))
     for needle in (
         "packages/python/pyproject.toml:6: baml-py ([project] dependencies) '>=0.220.0'",
-        "packages/typescript/package.json:4: @boundaryml/baml (dependencies) '^0.220.0'",
+        "packages/typescript/package.json:4: @boundaryml/baml (peerDependencies) '^0.220.0'",
         "Cargo.toml:6: baml crate [workspace.dependencies] '0.220.0'",  # bare = caret in Cargo
         "requirements-dev.txt:2: baml-py '~=0.220.0'",
     ):
@@ -125,3 +132,15 @@ def test_collector_checks_member_crates_and_lockfiles(tmp_path: Path) -> None:
     errors = "\n".join(pin_errors(collect_pins(tmp_path)))
     assert "crates/sdk/Cargo.toml:5: baml crate [dependencies] '=0.219.0'" in errors
     assert "Cargo.lock:4: baml crate (resolved) '0.220.0'" in errors
+
+
+def test_collector_requires_an_optional_peer_dependency(tmp_path: Path) -> None:
+    _write_tree(tmp_path)
+    package = tmp_path / "packages" / "typescript" / "package.json"
+    package.write_text(
+        json.dumps({"name": "x", "dependencies": {"@boundaryml/baml": "0.220.0"}})
+    )
+    errors = "\n".join(pin_errors(collect_pins(tmp_path)))
+    assert 'no "@boundaryml/baml" in peerDependencies' in errors
+    assert "must be an optional peer dependency" in errors
+    assert "make it an optional peer dependency" in errors

@@ -7,6 +7,7 @@ use crate::codegen;
 use crate::error::CompileError;
 use crate::history::History;
 use crate::ir::Ir;
+use crate::ts_validator;
 
 pub use crate::output::{Output, CORE_GENERATED_DIR};
 
@@ -27,9 +28,11 @@ pub fn outputs(ir: &Ir, events: &[EventBinding]) -> Result<Vec<Output>, CompileE
 }
 
 /// Every derived file including the schema history: [`outputs`], plus for
-/// every release `schemas/history/<X.Y.Z>/…` in each schema directory and
-/// `history.rs` (empty when there are no releases). With [`History::Keep`]
-/// (not a git checkout) the history files on disk are left as they are.
+/// every release `schemas/history/<X.Y.Z>/…` in each schema directory,
+/// `history.rs` (empty when there are no releases) and the JavaScript
+/// validator with a registry per version. With [`History::Keep`] (not a git
+/// checkout, e.g. an unpacked sdist) the history files on disk are left as
+/// they are, and so is the JavaScript validator, which needs the history.
 pub fn outputs_with_history(
     ir: &Ir,
     events: &[EventBinding],
@@ -40,6 +43,7 @@ pub fn outputs_with_history(
         return Ok(outputs);
     };
     let mut versions = Vec::new();
+    let mut history_contracts = Vec::new();
     for release in releases {
         let version = release.version.to_string();
         outputs.extend(crate::schema::history_outputs(
@@ -49,6 +53,22 @@ pub fn outputs_with_history(
         )?);
         versions.push((version, release.ir.clone(), release.events.clone()));
     }
+    for (version, ir, events) in &versions {
+        history_contracts.push(ts_validator::Contracts {
+            version: Some(version),
+            ir,
+            events,
+        });
+    }
+    let current = ts_validator::Contracts {
+        version: None,
+        ir,
+        events,
+    };
+    outputs.push(Output {
+        path: ts_validator::TS_VALIDATOR_PATH.to_string(),
+        contents: ts_validator::validator_ts(&current, &history_contracts)?,
+    });
     outputs.push(Output {
         path: format!("{CORE_GENERATED_DIR}/history.rs"),
         contents: codegen::history_rs(&versions)?,

@@ -9,7 +9,7 @@
 //! - classes are closed (`deny_unknown_fields`), optional fields are
 //!   `Option<T>` that may be absent or `null` on input and are omitted when
 //!   `None` on output;
-//! - `Uuid` / `Timestamp` / `IsoDate` (the [`crate::codegen::FORMAT_ALIASES`])
+//! - `Uuid` / `Timestamp` / `IsoDate` (the [`crate::wire::FORMAT_ALIASES`])
 //!   become `uuid::Uuid`, `chrono::DateTime<FixedOffset>` and
 //!   `chrono::NaiveDate`, which serialise canonically (lowercase hyphenated
 //!   UUID; RFC 3339 with `T`, `Z` for a zero offset and 0/3/6/9 fraction
@@ -21,9 +21,10 @@
 //!   is boxed.
 
 use crate::check::EventBinding;
-use crate::codegen::{FORMAT_ALIASES, GENERATED_HEADER};
+use crate::codegen::GENERATED_HEADER;
 use crate::error::{CompileError, Location};
 use crate::ir::{Class, Ir, Literal, TypeExpr};
+use crate::wire::Format;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 
@@ -173,19 +174,10 @@ impl<'a> Gen<'a> {
 
     /// The Rust type of a format alias (`Uuid` → `::uuid::Uuid`), when `name` is one.
     fn format_alias(&self, name: &str) -> Option<&'static str> {
-        let alias = self.ir.alias(name)?;
-        if alias.ty
-            != (TypeExpr::Primitive {
-                name: "string".into(),
-            })
-        {
-            return None;
-        }
-        let (_, format) = FORMAT_ALIASES.iter().find(|(a, _)| *a == name)?;
-        Some(match *format {
-            "Uuid" => "::uuid::Uuid",
-            "Timestamp" => "::chrono::DateTime<::chrono::FixedOffset>",
-            _ => "::chrono::NaiveDate",
+        Some(match crate::wire::format_alias(self.ir, name)? {
+            Format::Uuid => "::uuid::Uuid",
+            Format::Timestamp => "::chrono::DateTime<::chrono::FixedOffset>",
+            Format::Date => "::chrono::NaiveDate",
         })
     }
 

@@ -17,10 +17,10 @@
 //!   the schema history (see [`crate::history`]).
 
 use crate::check::EventBinding;
-use crate::codegen::FORMAT_ALIASES;
 use crate::error::CompileError;
 use crate::ir::{Ir, Literal, TypeExpr};
 use crate::output::Output;
+use crate::wire::Format;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
@@ -145,7 +145,7 @@ fn defs(ir: &Ir, names: &BTreeSet<String>) -> Result<Map<String, Value>, Compile
             }
             schema
         } else if let Some(alias) = ir.alias(name) {
-            let mut schema = match format_schema(name, &alias.ty) {
+            let mut schema = match format_schema(ir, name) {
                 Some(s) => s,
                 None => type_schema(&alias.ty, &alias.location)?,
             };
@@ -162,21 +162,13 @@ fn defs(ir: &Ir, names: &BTreeSet<String>) -> Result<Map<String, Value>, Compile
     Ok(defs)
 }
 
-fn format_schema(alias: &str, ty: &TypeExpr) -> Option<Value> {
-    if *ty
-        != (TypeExpr::Primitive {
-            name: "string".into(),
-        })
-    {
-        return None;
-    }
-    let (_, format) = FORMAT_ALIASES.iter().find(|(a, _)| *a == alias)?;
-    Some(match *format {
-        "Uuid" => json!({"type": "string", "format": "uuid", "pattern": UUID_PATTERN}),
-        "Timestamp" => {
+fn format_schema(ir: &Ir, alias: &str) -> Option<Value> {
+    Some(match crate::wire::format_alias(ir, alias)? {
+        Format::Uuid => json!({"type": "string", "format": "uuid", "pattern": UUID_PATTERN}),
+        Format::Timestamp => {
             json!({"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN})
         }
-        _ => json!({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
+        Format::Date => json!({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
     })
 }
 

@@ -3,9 +3,9 @@
 //! history files and a downgrade from 0.2.0 to 0.1.0 (with registries built
 //! from the two IRs, and the generated 0.1.0 schema as the referee).
 
-use contracts_compiler::codegen::FORMAT_ALIASES;
 use contracts_compiler::history::{self, History};
 use contracts_compiler::ir::{Ir, Literal, TypeExpr};
+use contracts_compiler::wire::{Format, FORMAT_ALIASES};
 use contracts_compiler::{check, load_dir};
 use contracts_core::schema::{ClassDef, EnumDef, EventDef, FieldDef, Registry, Ty};
 use contracts_core::{downgrade_between, ValidateOptions};
@@ -142,9 +142,9 @@ fn ty(ir: &Ir, t: &TypeExpr) -> Ty {
                 Ty::Enum(i)
             } else {
                 match FORMAT_ALIASES.iter().find(|(a, _)| a == name) {
-                    Some((_, "Uuid")) => Ty::Uuid,
-                    Some((_, "Timestamp")) => Ty::Timestamp,
-                    Some(_) => Ty::Date,
+                    Some((_, Format::Uuid)) => Ty::Uuid,
+                    Some((_, Format::Timestamp)) => Ty::Timestamp,
+                    Some((_, Format::Date)) => Ty::Date,
                     None => ty(ir, &ir.alias(name).expect("declared").ty),
                 }
             }

@@ -120,7 +120,13 @@ impl<'de> Visitor<'de> for Envelope<'_> {
     }
 }
 
-/// Checks borrowed JSON text against `ty`.
+/// Checks borrowed JSON text (a value at type depth `depth`) against `ty`.
+///
+/// The fresh deserializer counts nesting from the raw value, not from the
+/// envelope, so its recursion limit alone would let a union member or an
+/// early `payload` nest deeper than the whole input may (the slow path,
+/// parsing everything at once, would call that `too_deep`): the raw value's
+/// own nesting is checked against what is left at its position.
 fn check_raw(
     reg: &'static Registry,
     raw: &RawValue,
@@ -128,10 +134,45 @@ fn check_raw(
     depth: usize,
     options: &ValidateOptions,
 ) -> bool {
-    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    let text = raw.get();
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     Check::new(reg, ty, depth, options)
         .deserialize(&mut deserializer)
         .is_ok()
+        && (text.len() < 2 * MAX_NESTING.saturating_sub(depth)
+            || nesting(text) + depth <= MAX_NESTING)
+}
+
+/// The most arrays/objects `serde_json` nests (its recursion limit is 128, and
+/// the container that reaches it fails).
+const MAX_NESTING: usize = 127;
+
+/// How deeply arrays and objects nest in the JSON text `text` (a top-level
+/// container counts 1), strings skipped.
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for b in text.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                (false, _) => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Validates one value against a type of the registry `reg`, at the same

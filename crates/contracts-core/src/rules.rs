@@ -36,7 +36,8 @@ pub(crate) fn is_iso_date(s: &str) -> bool {
 /// `date-time` format say.
 pub(crate) fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    if !matches!(b.get(10), Some(b'T' | b't')) {
+    // chrono also takes U+2212 MINUS SIGN before the offset; RFC 3339 is ASCII.
+    if !s.is_ascii() || !matches!(b.get(10), Some(b'T' | b't')) {
         return false;
     }
     let Ok(parsed) = chrono::DateTime::parse_from_rfc3339(s) else {

@@ -1,6 +1,14 @@
 """ASGI entry point: HTTP goes to Django, WebSocket to the Channels consumers.
 
 Run with ``daphne coachsite.asgi:application`` (from examples/django/).
+
+- HTTP: request bodies above ``settings.MAX_REQUEST_BODY_BYTES`` are answered
+  413 before Django reads them (``coachsite/body_limit.py``).
+- WebSocket: ``AllowedHostsOriginValidator`` refuses the handshake (HTTP 403)
+  unless the ``Origin`` header names one of ``ALLOWED_HOSTS`` (a page of another
+  site cannot open a socket with the user's cookies); ``AuthMiddlewareStack``
+  puts the user of Django's session cookie in ``scope["user"]``, which the
+  consumer checks before joining any group (``summaries/consumers.py``).
 """
 
 import os
@@ -12,14 +20,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coachsite.settings")
 # Initialise Django (apps, models) before importing anything that uses the ORM.
 django_asgi_app = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from coachsite.body_limit import BodySizeLimit  # noqa: E402
 from summaries.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        # A real deployment wraps this in AllowedHostsOriginValidator + AuthMiddlewareStack.
-        "websocket": URLRouter(websocket_urlpatterns),
+        "http": BodySizeLimit(django_asgi_app, settings.MAX_REQUEST_BODY_BYTES),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
     }
 )

@@ -2,7 +2,16 @@
 
 - ``DATABASE_URL``: ``postgresql://user[:password]@host:port/dbname`` (PostgreSQL only).
 - ``REDIS_URL``: ``redis://host:port/db``, the Channels layer (``channels_redis``).
-- ``DJANGO_SECRET_KEY`` / ``DJANGO_DEBUG``: optional.
+- ``COACH_SERVICE_TOKENS``: the bearer tokens that AI workers present to
+  ``POST /api/sessions/<id>/summaries``, comma-separated (two during a
+  rotation: the new one and the old one), each at least 32 characters. Unset:
+  no service can post.
+- ``COACH_MAX_BODY_BYTES`` (default 262144): the largest HTTP request body; a
+  larger one is answered 413 before the view runs.
+- ``COACH_MAX_WS_FRAME_BYTES`` (default 4096): the largest WebSocket frame a
+  client may send; the consumer closes the socket (1009) above it.
+- ``DJANGO_SECRET_KEY`` / ``DJANGO_DEBUG``: optional (set a real secret key in
+  any deployment: it signs the session cookies).
 
 ``python tools/services.py run -- <cmd>`` (repository root) exports the first
 two for throwaway servers on loopback.
@@ -24,14 +33,25 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 INSTALLED_APPS = [
     "daphne",  # first: makes `manage.py runserver` serve the ASGI app (HTTP + WebSocket)
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
     "channels",
     "summaries",
 ]
 
+# Browsers log in with Django's session cookie; the same cookie authenticates
+# their WebSocket (coachsite/asgi.py: AuthMiddlewareStack).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = (
+    os.environ.get("DJANGO_SECURE_COOKIES", "") == "1"
+)
 
 ROOT_URLCONF = "coachsite.urls"
 ASGI_APPLICATION = "coachsite.asgi.application"
@@ -66,6 +86,36 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")]},
     }
 }
+
+MIN_SERVICE_TOKEN_LENGTH = 32
+
+
+def _service_tokens(value: str) -> tuple[str, ...]:
+    tokens = tuple(t.strip() for t in value.split(",") if t.strip())
+    for token in tokens:
+        if len(token) < MIN_SERVICE_TOKEN_LENGTH:
+            raise ImproperlyConfigured(
+                f"COACH_SERVICE_TOKENS: every token must be at least {MIN_SERVICE_TOKEN_LENGTH} "
+                f"characters, got one of {len(token)}; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+    return tokens
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    if not raw.isdigit() or int(raw) == 0:
+        raise ImproperlyConfigured(f"{name} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+# Bearer tokens of the services allowed to post summaries (summaries/service_auth.py).
+SERVICE_TOKENS = _service_tokens(os.environ.get("COACH_SERVICE_TOKENS", ""))
+# The largest HTTP request body, enforced before Django reads it (coachsite/body_limit.py).
+MAX_REQUEST_BODY_BYTES = _positive_int("COACH_MAX_BODY_BYTES", 256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# The largest WebSocket frame a client may send (summaries/consumers.py).
+MAX_WS_FRAME_BYTES = _positive_int("COACH_MAX_WS_FRAME_BYTES", 4096)
 
 USE_TZ = True
 TIME_ZONE = "UTC"

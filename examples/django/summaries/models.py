@@ -1,10 +1,11 @@
-"""One table: every AI session summary, raw LLM text and parsed DTO side by side."""
+"""The summaries (raw LLM text and parsed DTO side by side) and who may follow a session."""
 
 from __future__ import annotations
 
 import uuid
 
 from coach_app_baml_client.persistence_django import LLMOutputRecord
+from django.conf import settings
 from django.db import models
 
 
@@ -28,3 +29,27 @@ class SessionSummaryRecord(LLMOutputRecord):
 
     def __str__(self) -> str:
         return f"summary {self.id} of session {self.session_id}"
+
+
+class SessionParticipant(models.Model):
+    """A user who may follow one coaching session's real-time events.
+
+    The WebSocket consumer lets a logged-in user join ``session.<session_id>``
+    only when a row links them to that session. In a real backend this is the
+    session's coach and client (or a join on the sessions table).
+    """
+
+    session_id = models.UUIDField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session_id", "user"], name="one_participation_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} in session {self.session_id}"

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
+from .access import service_refusal
 from .groups import session_group
 from .models import SessionSummaryRecord
 
@@ -42,15 +43,22 @@ def _bad_request(
     return JsonResponse({"error": message, "errors": errors or []}, status=400)
 
 
-@csrf_exempt  # a service-to-service API; authenticate it in a real deployment
+# A service-to-service API authenticated by a bearer token, never by cookies,
+# so a browser cannot be tricked into posting: CSRF protection does not apply.
+@csrf_exempt
 @require_POST
 async def post_session_summary(request: HttpRequest, session_id: UUID) -> JsonResponse:
     """``POST /api/sessions/<session_id>/summaries``.
 
+    Header ``Authorization: Bearer <token>`` with one of
+    ``settings.SERVICE_TOKENS``.
     Body: the ``SessionSummaryContent`` JSON that the ``SummarizeSession`` LLM
     function returned, verbatim. Headers: ``X-LLM-Model`` (model identifier),
     optional ``X-Correlation-ID`` (a UUID) and ``X-Request-ID``.
 
+    - 401 without a bearer token, 403 with a token that is not configured,
+      413 (``coachsite/body_limit.py``) for a body above
+      ``settings.MAX_REQUEST_BODY_BYTES``: the body is not even parsed.
     - 400 with Pydantic's errors when the body is not a valid
       ``SessionSummaryContent`` (or with the validator's issues when it breaks a
       rule Pydantic does not check, such as an ``IsoDate`` format): nothing is
@@ -59,6 +67,8 @@ async def post_session_summary(request: HttpRequest, session_id: UUID) -> JsonRe
       stored in one row, and a ``SESSION_SUMMARY_READY`` envelope carrying the
       ``SessionSummary`` goes to the ``session.<session_id>`` group.
     """
+    if (refusal := service_refusal(request)) is not None:
+        return refusal
     try:
         raw_output = request.body.decode("utf-8")
     except UnicodeDecodeError:

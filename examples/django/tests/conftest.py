@@ -1,19 +1,32 @@
-"""Fixtures: real Redis + PostgreSQL (tools/services.py), migrations, a daphne server.
+"""Fixtures: real Redis + PostgreSQL (tools/services.py), migrations, a daphne server,
+service tokens and logged-in users.
 
 When ``REDIS_URL`` and ``DATABASE_URL`` are already set (``python tools/services.py
 run -- pytest ...``) those servers are used; otherwise the session starts its own.
 The tests skip only when the server binaries are missing and cannot be installed.
+
+Logged-in users, for the WebSocket tests and for browser tests: the ``login``
+fixture (a :class:`Logins` factory) creates a user in the example's database,
+optionally makes them a participant of some sessions, and returns their Django
+session cookie (:class:`Login`)::
+
+    def test_x(server, login):
+        alice = login(session_id)              # participant of session_id
+        alice.cookie_name, alice.cookie_value  # e.g. for a browser context's addCookies
+        connect(ws_url, additional_headers=alice.ws_headers(server), ...)
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +36,20 @@ import pytest
 EXAMPLE = Path(__file__).resolve().parents[1]
 REPO = EXAMPLE.parents[1]
 sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(
+    0, str(EXAMPLE)
+)  # coachsite, summaries: the ORM is used from the tests too
 
 import services  # noqa: E402  (tools/services.py)
 
 SERVER_START_TIMEOUT = 30.0
+# The bearer tokens daphne accepts (COACH_SERVICE_TOKENS): the current one and,
+# as during a rotation, the next one. Fresh per run, never a constant in the tree.
+SERVICE_TOKEN = secrets.token_urlsafe(32)
+NEXT_SERVICE_TOKEN = secrets.token_urlsafe(32)
+# Small limits, so the tests can cross them cheaply.
+MAX_BODY_BYTES = 64 * 1024
+MAX_WS_FRAME_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,11 @@ class Server:
     ws_url: str
     database_url: str
     log: Path
+
+    @property
+    def origin(self) -> str:
+        """The ``Origin`` a page served by this server sends."""
+        return self.http_url
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +106,7 @@ def server(
     env = {
         **os.environ,
         **service_env,
-        "DJANGO_SETTINGS_MODULE": "coachsite.settings",
+        **django_env(),
         "PYTHONUNBUFFERED": "1",
     }
     migrate = subprocess.run(
@@ -97,6 +125,7 @@ def server(
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "--websocket-max-message-size", str(MAX_BODY_BYTES),
              "coachsite.asgi:application"],
             cwd=EXAMPLE, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -115,6 +144,78 @@ def server(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def django_env() -> dict[str, str]:
+    """The settings daphne and the test process share (coachsite/settings.py)."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "coachsite.settings",
+        "COACH_SERVICE_TOKENS": f"{SERVICE_TOKEN},{NEXT_SERVICE_TOKEN}",
+        "COACH_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+        "COACH_MAX_WS_FRAME_BYTES": str(MAX_WS_FRAME_BYTES),
+    }
+
+
+@dataclass(frozen=True)
+class Login:
+    """A logged-in user of the example: their id and Django session cookie."""
+
+    user_id: int
+    username: str
+    cookie_name: str
+    cookie_value: str
+
+    @property
+    def cookie(self) -> str:
+        """The ``Cookie`` header value."""
+        return f"{self.cookie_name}={self.cookie_value}"
+
+    def ws_headers(self, server: Server) -> dict[str, str]:
+        """Handshake headers of a page of ``server`` that this user has open."""
+        return {"Origin": server.origin, "Cookie": self.cookie}
+
+
+Logins = Callable[..., Login]
+
+
+@pytest.fixture(scope="session")
+def django_orm(server: Server, service_env: dict[str, str]) -> None:
+    """Django set up in the test process, on the server's (migrated) database."""
+    os.environ.update(service_env)
+    os.environ.update(django_env())
+    import django
+
+    django.setup()
+
+
+def create_login(session_ids: Iterable[uuid.UUID] = ()) -> Login:
+    """A new user, participant of ``session_ids``, logged in through Django's session engine.
+
+    Needs Django set up on the example's database (the ``django_orm`` fixture).
+    """
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from summaries.models import SessionParticipant
+
+    user = get_user_model().objects.create_user(username=f"user-{uuid.uuid4()}")
+    SessionParticipant.objects.bulk_create(
+        SessionParticipant(session_id=s, user=user) for s in session_ids
+    )
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return Login(user.pk, user.get_username(), name, client.cookies[name].value)
+
+
+@pytest.fixture
+def login(django_orm: None) -> Logins:
+    """``login(*session_ids)``: a new logged-in user taking part in those sessions."""
+
+    def make(*session_ids: uuid.UUID) -> Login:
+        return create_login(session_ids)
+
+    return make
 
 
 @pytest.fixture

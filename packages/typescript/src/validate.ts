@@ -1,14 +1,36 @@
 // Envelope validation backed by contracts-core (Rust) through the napi-rs
 // addon in ../native: importing this module loads the addon. Every function
-// converts its input and delegates; no validation logic lives here.
+// converts its input and delegates; no validation logic lives here. This is
+// the build of "./validate" under the `node` export condition, also reachable
+// as "./validate/native"; everywhere else "./validate" is the generated
+// JavaScript build (validate-portable.ts), with the same API for validation.
+//
+// JSON text and bytes go to the core, which reads them exactly (duplicate
+// keys, integers beyond 2^53). An already parsed object goes to the generated
+// JavaScript validator instead: handing it to the addon would mean
+// JSON.stringify plus a copy across N-API, several times slower than
+// checking it in place (BENCHMARKS.md), for the same verdicts.
 import * as native from "#native";
 import { EnvelopeValidationError } from "./contracts.js";
 import type { EnvelopeOf, MetaOverrides, ValidateOptions, ValidationIssue } from "./contracts.js";
 import type { EventEnvelope, EventType } from "./baml_client/types.js";
+import { handlerFactory } from "./envelope-handler.js";
 import { CONTRACTS_VERSION } from "./generated/constants.js";
+import { check, isValid, NO_ISSUES } from "./portable/check.js";
+import { resolveOptions } from "./portable/options.js";
 
 export { EnvelopeValidationError };
 export type { MetaOverrides, Mode, ValidateOptions, ValidationIssue } from "./contracts.js";
+export type {
+  BlobLike,
+  EnvelopeHandler,
+  EnvelopeHandlerOptions,
+  EnvelopeHandlers,
+  RawMessage,
+} from "./envelope-handler.js";
+
+/** Which build of "./validate" this is: `"native"` (the napi addon) or `"portable"` (generated JavaScript). */
+export const VALIDATOR_BUILD: "native" | "portable" = "native";
 
 if (native.contractsVersion() !== CONTRACTS_VERSION) {
   throw new Error(
@@ -31,8 +53,12 @@ export type ValidationResult = { ok: true; envelope: EventEnvelope } | { ok: fal
 const BOM = "\uFEFF";
 const decoder = new TextDecoder("utf-8");
 
+function isText(input: EnvelopeInput): input is string | Uint8Array {
+  return typeof input === "string" || input instanceof Uint8Array;
+}
+
 function toNative(input: EnvelopeInput): string | Uint8Array {
-  if (typeof input === "string" || input instanceof Uint8Array) return input;
+  if (isText(input)) return input;
   const text: string | undefined = JSON.stringify(input);
   if (text === undefined) throw new TypeError("the envelope is not JSON-serialisable");
   return text;
@@ -45,23 +71,26 @@ function parse(input: string | Uint8Array): EventEnvelope {
 
 /** Every issue in `input`; an empty array means valid. Throws a `TypeError`/`Error` only for bad arguments (e.g. an unknown `mode`). */
 export function envelopeIssues(input: EnvelopeInput, options?: ValidateOptions): ValidationIssue[] {
-  return native.envelopeIssues(toNative(input), options);
+  if (!isText(input)) {
+    const { issues } = check(input, resolveOptions(options));
+    return issues === NO_ISSUES ? [] : issues;
+  }
+  return native.envelopeIssues(input, options);
 }
 
 /** Validates `input`; on success returns the envelope (parsed when given as text or bytes). */
 export function validateEnvelope(input: EnvelopeInput, options?: ValidateOptions): ValidationResult {
-  const data = toNative(input);
-  const issues = native.envelopeIssues(data, options);
+  const issues = envelopeIssues(input, options);
   if (issues.length > 0) return { ok: false, issues };
-  const envelope = typeof input === "string" || input instanceof Uint8Array ? parse(input) : (input as EventEnvelope);
-  return { ok: true, envelope };
+  return { ok: true, envelope: isText(input) ? parse(input) : (input as EventEnvelope) };
 }
 
 /** True when `input` is a valid envelope (narrows parsed values to `EventEnvelope`). */
 export function isValidEnvelope(input: string | Uint8Array, options?: ValidateOptions): boolean;
 export function isValidEnvelope(input: object, options?: ValidateOptions): input is EventEnvelope;
 export function isValidEnvelope(input: EnvelopeInput, options?: ValidateOptions): boolean {
-  return native.isValidEnvelope(toNative(input), options);
+  if (!isText(input)) return isValid(input, resolveOptions(options));
+  return native.isValidEnvelope(input, options);
 }
 
 /** Returns the valid envelope or throws `EnvelopeValidationError` (with `.issues`). */
@@ -108,6 +137,19 @@ export function downgradeEnvelope(input: EnvelopeInput, to: string): DowngradeRe
 export function payloadClass(eventType: string): string | null {
   return native.payloadClass(eventType);
 }
+
+/**
+ * A `WebSocket` message handler that validates every frame in consumer mode
+ * and calls the handler of its event type with the narrowed payload:
+ *
+ * ```ts
+ * socket.onmessage = createEnvelopeHandler(
+ *   { SESSION_STARTED: (payload) => show(payload.session_id) },
+ *   { onInvalid: (issues) => report(issues) },
+ * );
+ * ```
+ */
+export const createEnvelopeHandler = handlerFactory(validateEnvelope);
 
 /** The contracts version the native addon was built from (equals `CONTRACTS_VERSION`). */
 export function nativeContractsVersion(): string {

@@ -34,6 +34,11 @@ describe("tarball", () => {
       "lib/index.d.ts",
       "lib/validate.js",
       "lib/validate.d.ts",
+      "lib/validate-portable.js",
+      "lib/validate-portable.d.ts",
+      "lib/generated/validator.js",
+      "lib/portable/runtime.js",
+      "lib/baml-client.js",
       "lib/baml_client/index.js",
       "lib/baml_client/index.d.ts",
       "lib/baml_client/types.js",
@@ -67,7 +72,7 @@ describe("tarball", () => {
       .filter(Boolean)
       .map((f) => f.replace(/^package\//, ""));
     const shipped = new Set(files);
-    const deps = Object.keys(PKG.dependencies ?? {});
+    const deps = Object.keys({ ...PKG.dependencies, ...PKG.peerDependencies });
     const problems = [];
     for (const file of files.filter((f) => f.endsWith(".d.ts"))) {
       const text = readFileSync(join(base, file), "utf8");
@@ -107,7 +112,10 @@ describe("tarball", () => {
     const version = cargo.split(/^\[/m).find((s) => s.startsWith("workspace.package]")).match(/^version\s*=\s*"([^"]+)"/m)[1];
     const packed = JSON.parse(project.read(`node_modules/${NAME}/package.json`));
     assert.equal(packed.version, version);
-    assert.equal(packed.dependencies["@boundaryml/baml"], PKG.dependencies["@boundaryml/baml"]);
+    // The BAML runtime is an optional peer: only ./baml_client needs it.
+    assert.equal(packed.dependencies?.["@boundaryml/baml"], undefined);
+    assert.equal(packed.peerDependencies["@boundaryml/baml"], PKG.peerDependencies["@boundaryml/baml"]);
+    assert.equal(packed.peerDependenciesMeta["@boundaryml/baml"].optional, true);
   });
 });
 
@@ -129,12 +137,13 @@ describe("ESM imports", () => {
   });
 
   test("./validate agrees with . on the version and the event types", () => {
+    assert.equal(validate.VALIDATOR_BUILD, "native", "Node resolves ./validate through the `node` condition");
     assert.equal(validate.nativeContractsVersion(), root.CONTRACTS_VERSION);
     for (const type of root.EVENT_TYPES) assert.equal(typeof validate.payloadClass(type), "string", type);
     assert.equal(validate.payloadClass("NOPE"), null);
   });
 
-  test("importing . loads neither a native addon nor @boundaryml/baml", () => {
+  test("importing . or ./validate/portable loads neither a native addon nor @boundaryml/baml", () => {
     const hooks = `export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
   if (/@boundaryml|\\/native\\//.test(r.url)) throw new Error("FORBIDDEN LOAD " + r.url);
@@ -155,8 +164,11 @@ describe("ESM imports", () => {
     const ok = probe(NAME);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /^OK \d+/);
+    // The portable build of ./validate needs neither.
+    const portable = probe(`${NAME}/validate/portable`);
+    assert.equal(portable.status, 0, portable.stderr);
     // Control: the traps do fire for the entry points that need native code.
-    for (const specifier of [`${NAME}/validate`, `${NAME}/baml_client`]) {
+    for (const specifier of [`${NAME}/validate`, `${NAME}/validate/native`, `${NAME}/baml_client`]) {
       const trapped = probe(specifier);
       assert.notEqual(trapped.status, 0, `${specifier} loaded without native code?`);
       assert.match(trapped.stderr, /FORBIDDEN/);
@@ -171,7 +183,7 @@ describe("ESM imports", () => {
        console.log(m.version, typeof m.b);`,
     ]);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout.trim(), `${PKG.dependencies["@boundaryml/baml"]} object`);
+    assert.equal(r.stdout.trim(), `${PKG.peerDependencies["@boundaryml/baml"]} object`);
   });
 });
 

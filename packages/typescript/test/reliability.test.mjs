@@ -99,8 +99,10 @@ test("hostile inputs get a clear code in bounded time and memory, and the proces
   // conversion), so it is a well-formed string of the wrong value...
   const lone = results["lone surrogate in string"];
   assert.ok(lone.codes.includes("unknown_event_type"), JSON.stringify(lone));
-  // ...while JSON.stringify (well-formed since ES2019) escapes it as \ud800: invalid_json.
-  assert.deepEqual(results["lone surrogate in object"].codes, ["invalid_json"]);
+  // ...and a parsed object goes to the generated JavaScript validator, for which
+  // it is a string like any other (testdata/portable-differences.json,
+  // "lone-surrogate"): the type is merely unknown.
+  assert.ok(results["lone surrogate in object"].codes.includes("unknown_event_type"), JSON.stringify(results["lone surrogate in object"]));
   // JSON.stringify writes NaN as null: the validator sees a null bool.
   assert.equal(results["NaN in object"].valid, false);
 });

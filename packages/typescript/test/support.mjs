@@ -36,19 +36,30 @@ export function findTarball(scratch) {
   return { tarball: join(scratch, JSON.parse(out)[0].filename), source: "npm pack (no tarball in dist/)" };
 }
 
-/** A temporary ESM project with the tarball installed; `dispose()` removes it. */
-export function makeProject() {
+/** The pinned BAML runtime: the package's optional peer dependency. */
+export const BAML = `@boundaryml/baml@${PKG.peerDependencies["@boundaryml/baml"]}`;
+
+/**
+ * A temporary ESM project with the tarball installed; `dispose()` removes it.
+ * With `baml: true` (the default) the optional peer dependency @boundaryml/baml
+ * is installed too (from npm's cache, which `npm ci` of this package filled),
+ * as a project that calls `./baml_client` would; `baml: false` is a frontend
+ * project that only validates.
+ */
+export function makeProject({ baml = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "coach-app-npm-test-"));
   const { tarball, source } = findTarball(dir);
   writeFileSync(
     join(dir, "package.json"),
     JSON.stringify({ name: "consumer", version: "0.0.0", private: true, type: "module" }, null, 2),
   );
-  run("npm", ["install", tarball, ...NPM_QUIET], dir);
+  run("npm", ["install", tarball, ...(baml ? [BAML] : []), ...NPM_QUIET], dir);
   // Re-exports resolved from inside the project, so the tests go through the
   // installed package's real `exports` map with ESM resolution.
   writeFileSync(join(dir, "root.mjs"), `export * from ${JSON.stringify(NAME)};\n`);
   writeFileSync(join(dir, "validate.mjs"), `export * from ${JSON.stringify(`${NAME}/validate`)};\n`);
+  writeFileSync(join(dir, "native.mjs"), `export * from ${JSON.stringify(`${NAME}/validate/native`)};\n`);
+  writeFileSync(join(dir, "portable.mjs"), `export * from ${JSON.stringify(`${NAME}/validate/portable`)};\n`);
   return {
     dir,
     tarball,
@@ -90,6 +101,15 @@ export function loadVectors(version) {
       if ("input" in vector) vector.input = JSON.parse(sub(JSON.stringify(vector.input)));
       return { file, ...vector };
     });
+}
+
+/**
+ * The vectors where the portable (JavaScript) validator may differ from the core,
+ * by file name (testdata/portable-differences.json): only what JSON.parse hides.
+ */
+export function loadPortableDifferences() {
+  const doc = JSON.parse(readFileSync(join(REPO_DIR, "testdata", "portable-differences.json"), "utf8"));
+  return new Map(doc.differences.map((d) => [d.vector, d]));
 }
 
 /** Sorted `path code` strings: compares issue lists as multisets of (path, code). */

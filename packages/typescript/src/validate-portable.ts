@@ -1,0 +1,113 @@
+// Envelope validation in plain JavaScript, generated from the contracts by
+// `contracts gen` (../generated/validator.ts) with the same rules, codes and
+// JSON Pointers as contracts-core. No native addon, no `node:` import, no
+// eval: this is the build of "./validate" for browsers, Web Workers, Deno,
+// Bun and edge runtimes (the `browser`, `worker`, `deno` and default export
+// conditions), also reachable as "./validate/portable".
+import { EnvelopeValidationError } from "./contracts.js";
+import type { EnvelopeOf, MetaOverrides, ValidateOptions, ValidationIssue } from "./contracts.js";
+import type { EventEnvelope, EventType } from "./baml_client/types.js";
+import { handlerFactory } from "./envelope-handler.js";
+import { CONTRACTS_VERSION } from "./generated/constants.js";
+import { CURRENT } from "./generated/validator.js";
+import { check, isValid, NO_ISSUES } from "./portable/check.js";
+import { resolveOptions } from "./portable/options.js";
+import { uuid7 } from "./portable/uuid7.js";
+
+export { EnvelopeValidationError };
+export type { MetaOverrides, Mode, ValidateOptions, ValidationIssue } from "./contracts.js";
+export type {
+  BlobLike,
+  EnvelopeHandler,
+  EnvelopeHandlerOptions,
+  EnvelopeHandlers,
+  RawMessage,
+} from "./envelope-handler.js";
+
+/** Which build of "./validate" this is: `"portable"` (generated JavaScript) or `"native"` (the napi addon). */
+export const VALIDATOR_BUILD: "native" | "portable" = "portable";
+
+/** An envelope to validate: JSON text, UTF-8 bytes (`Uint8Array`), or an already parsed value. */
+export type EnvelopeInput = string | Uint8Array | object;
+
+/** The result of `validateEnvelope`. */
+export type ValidationResult = { ok: true; envelope: EventEnvelope } | { ok: false; issues: ValidationIssue[] };
+
+/**
+ * Every issue in `input`; an empty array means valid. Throws a `TypeError` /
+ * `RangeError` only for bad arguments (an unknown `mode`, `maxIssues: 0`, an
+ * `undefined` input).
+ */
+export function envelopeIssues(input: EnvelopeInput, options?: ValidateOptions): ValidationIssue[] {
+  const { issues } = check(input, resolveOptions(options));
+  return issues === NO_ISSUES ? [] : issues;
+}
+
+/** Validates `input`; on success returns the envelope (parsed when given as text or bytes). */
+export function validateEnvelope(input: EnvelopeInput, options?: ValidateOptions): ValidationResult {
+  const { value, issues } = check(input, resolveOptions(options));
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, envelope: value as EventEnvelope };
+}
+
+/** True when `input` is a valid envelope (narrows parsed values to `EventEnvelope`). */
+export function isValidEnvelope(input: string | Uint8Array, options?: ValidateOptions): boolean;
+export function isValidEnvelope(input: object, options?: ValidateOptions): input is EventEnvelope;
+export function isValidEnvelope(input: EnvelopeInput, options?: ValidateOptions): boolean {
+  return isValid(input, resolveOptions(options));
+}
+
+/** Returns the valid envelope or throws `EnvelopeValidationError` (with `.issues`). */
+export function assertValidEnvelope(input: EnvelopeInput, options?: ValidateOptions): EventEnvelope {
+  const result = validateEnvelope(input, options);
+  if (!result.ok) throw new EnvelopeValidationError(result.issues);
+  return result.envelope;
+}
+
+/**
+ * Builds an envelope of `eventType` around `payload`: fills `contracts_version`,
+ * `meta.event_id` (UUIDv7) and `meta.timestamp` (now) unless given in `meta`,
+ * and validates it in producer mode. Throws `EnvelopeValidationError` when invalid.
+ */
+export function makeEnvelope<T extends EventType | `${EventType}`>(
+  eventType: T,
+  payload: EnvelopeOf<T>["payload"],
+  meta?: MetaOverrides,
+): EnvelopeOf<T> {
+  const payloadJson: string | undefined = JSON.stringify(payload);
+  if (payloadJson === undefined) throw new TypeError("the payload is not JSON-serialisable");
+  const metaObject: Record<string, string> = {
+    event_id: meta?.eventId ?? uuid7(),
+    timestamp: meta?.timestamp ?? new Date().toISOString(),
+  };
+  if (meta?.correlationId !== undefined) metaObject.correlation_id = meta.correlationId;
+  if (meta?.actorId !== undefined) metaObject.actor_id = meta.actorId;
+  if (meta?.requestId !== undefined) metaObject.request_id = meta.requestId;
+  const envelope = {
+    type: eventType,
+    contracts_version: CONTRACTS_VERSION,
+    payload: JSON.parse(payloadJson) as unknown,
+    meta: metaObject,
+  };
+  const { issues } = check(envelope, resolveOptions(undefined));
+  if (issues.length > 0) throw new EnvelopeValidationError(issues);
+  return envelope as unknown as EnvelopeOf<T>;
+}
+
+/** The payload class bound to `eventType` (e.g. `"CoachingSession"`), or `null` when unknown. */
+export function payloadClass(eventType: string): string | null {
+  return CURRENT.payloadClass(eventType) ?? null;
+}
+
+/**
+ * A `WebSocket` message handler that validates every frame in consumer mode
+ * and calls the handler of its event type with the narrowed payload:
+ *
+ * ```ts
+ * socket.onmessage = createEnvelopeHandler(
+ *   { SESSION_STARTED: (payload) => show(payload.session_id) },
+ *   { onInvalid: (issues) => report(issues) },
+ * );
+ * ```
+ */
+export const createEnvelopeHandler = handlerFactory(validateEnvelope);
