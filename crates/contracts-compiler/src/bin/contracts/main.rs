@@ -52,7 +52,8 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Schema(SchemaArgs),
     /// Write every derived file under --root: the contracts-core registry, mirror
-    /// and history, and the schema copies shipped by the crate and both packages.
+    /// and history, the portable JavaScript validator, and the schema copies
+    /// shipped by the crate and both packages.
     #[command(after_help = EXIT_CODES)]
     Gen(GenArgs),
     /// List every contract change since a git ref or another `baml_src` folder,
