@@ -44,12 +44,16 @@ $(STAMPS)/protoc:
 
 # Browser tests drive Debian's Chromium through playwright-core (tools/browser);
 # a browser download from a test tool's own CDN is never used.
+# CHROMIUM=/path overrides; otherwise the first of these, or Debian's package installed with apt.
+CHROMIUM_CANDIDATES := /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome
 $(STAMPS)/browser: tools/browser/package.json tools/browser/package-lock.json
-	@if ! [ -x /usr/bin/chromium ] && [ -z "$${CHROMIUM:-}" ]; then \
+	@found="$${CHROMIUM:-}"; for c in $(CHROMIUM_CANDIDATES); do [ -n "$$found" ] || { [ -x "$$c" ] && found="$$c"; }; done; \
+	if [ -z "$$found" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	fi
-	@$${CHROMIUM:-/usr/bin/chromium} --version
+	  found=/usr/bin/chromium; \
+	fi; \
+	"$$found" --version
 	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 

@@ -69,7 +69,11 @@ pub struct Contracts<'a> {
 }
 
 /// Renders `validator.ts`: the current registry (`CURRENT`) and one per
-/// released version (`HISTORY`, oldest first).
+/// released version (`HISTORY`, oldest first). A release's function that is
+/// the current one's to the letter (the same shape, referring only to
+/// functions that are the same too) is not emitted again: the release's
+/// registry refers to the current function, which keeps the bundle close to
+/// the size of one contract however long the history.
 pub fn validator_ts(
     current: &Contracts<'_>,
     history: &[Contracts<'_>],
@@ -77,6 +81,7 @@ pub fn validator_ts(
     let mut out = String::from(HEADER);
     out.push_str("// Validation rules mirror crates/contracts-core; the shared vectors (testdata/vectors)\n// and the differential test against the native core prove they agree.\n\n");
     out.push_str("import * as rt from \"../portable/runtime.js\";\nimport { CONTRACTS_VERSION } from \"./constants.js\";\n");
+    let mut current_fns: HashMap<String, String> = HashMap::new();
     let mut names = Vec::new();
     for (index, contracts) in std::iter::once(current).chain(history).enumerate() {
         let suffix = contracts.version.map_or_else(String::new, |v| {
@@ -87,9 +92,36 @@ pub fn validator_ts(
         } else {
             format!("REGISTRY{suffix}")
         };
-        let mut emitter = Emitter::new(contracts.ir, suffix);
-        out.push_str(&emitter.registry(contracts, &name)?);
-        if index > 0 {
+        let mut emitter = Emitter::new(contracts.ir, suffix.clone());
+        let registry = emitter.registry(contracts, &name)?;
+        let label = contracts.version.unwrap_or("(current: CONTRACTS_VERSION)");
+        let _ = write!(out, "\n// ---- contracts {label} ----\n");
+        if index == 0 {
+            for f in &emitter.functions {
+                let _ = write!(out, "\n{}", f.text);
+                current_fns.insert(f.name.clone(), f.text.clone());
+            }
+            out.push_str(&registry);
+        } else {
+            let shared = shared_functions(&emitter.functions, &suffix, &current_fns);
+            let renamed: HashMap<String, String> = shared
+                .iter()
+                .map(|n| (n.clone(), n[..n.len() - suffix.len()].to_string()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "// {} of its {} functions are the current contracts' and are not repeated.",
+                shared.len(),
+                emitter.functions.len()
+            );
+            for f in emitter
+                .functions
+                .iter()
+                .filter(|f| !shared.contains(&f.name))
+            {
+                let _ = write!(out, "\n{}", rename(&f.text, &renamed));
+            }
+            out.push_str(&rename(&registry, &renamed));
             names.push(name);
         }
     }
@@ -99,6 +131,86 @@ pub fn validator_ts(
         names.join(", ")
     );
     Ok(out)
+}
+
+/// The names (with `suffix`) of a release's functions that are, once the
+/// suffix is dropped from every name, exactly the current function of that
+/// name and refer only to functions that are shared too: the greatest such
+/// set, so that mutually recursive functions are shared together.
+fn shared_functions(
+    functions: &[JsFunction],
+    suffix: &str,
+    current: &HashMap<String, String>,
+) -> HashSet<String> {
+    let all: HashSet<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+    let strip: HashMap<String, String> = functions
+        .iter()
+        .map(|f| {
+            (
+                f.name.clone(),
+                f.name[..f.name.len() - suffix.len()].to_string(),
+            )
+        })
+        .collect();
+    let mut shared: HashSet<String> = functions
+        .iter()
+        .filter(|f| current.get(&strip[&f.name]) == Some(&rename(&f.text, &strip)))
+        .map(|f| f.name.clone())
+        .collect();
+    let refs: HashMap<&str, Vec<String>> = functions
+        .iter()
+        .map(|f| {
+            let used = identifiers(&f.text)
+                .filter(|id| *id != f.name && all.contains(id))
+                .map(str::to_string)
+                .collect();
+            (f.name.as_str(), used)
+        })
+        .collect();
+    loop {
+        let unshared: Vec<String> = shared
+            .iter()
+            .filter(|name| refs[name.as_str()].iter().any(|r| !shared.contains(r)))
+            .cloned()
+            .collect();
+        if unshared.is_empty() {
+            return shared;
+        }
+        for name in &unshared {
+            shared.remove(name);
+        }
+    }
+}
+
+/// The JavaScript identifiers in `code` (string contents included, which is
+/// harmless: generated names never occur in messages).
+fn identifiers(code: &str) -> impl Iterator<Item = &str> {
+    code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+        .filter(|token| !token.is_empty())
+}
+
+/// `code` with every identifier in `names` replaced by its new name.
+fn rename(code: &str, names: &HashMap<String, String>) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut token = String::new();
+    for c in code.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '$' {
+            token.push(c);
+            continue;
+        }
+        out.push_str(names.get(&token).map_or(token.as_str(), String::as_str));
+        token.clear();
+        out.push(c);
+    }
+    out.push_str(names.get(&token).map_or(token.as_str(), String::as_str));
+    out
+}
+
+/// FNV-1a, 32 bits: a stable short name for a shape.
+fn fnv1a(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5, |hash, b| {
+        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// Which of the two functions a shape gets.
@@ -142,11 +254,19 @@ impl<'s> Site<'s> {
     }
 }
 
+/// One generated top-level function: its name and its source (with a leading
+/// doc comment where it has one).
+#[derive(Debug, Clone)]
+struct JsFunction {
+    name: String,
+    text: String,
+}
+
 struct Emitter<'a> {
     ir: &'a Ir,
     suffix: String,
     /// Functions emitted so far, in order.
-    body: String,
+    functions: Vec<JsFunction>,
     /// Helper functions of list, map and union shapes, by shape and path.
     helpers: HashMap<(Path, WireTy), String>,
     /// Wire types of every class's fields, resolved once.
@@ -158,7 +278,7 @@ impl<'a> Emitter<'a> {
         Self {
             ir,
             suffix,
-            body: String::new(),
+            functions: Vec::new(),
             helpers: HashMap::new(),
             fields: Vec::new(),
         }
@@ -205,7 +325,7 @@ impl<'a> Emitter<'a> {
         self.envelope_fns(&events, meta, &version);
         let nesting = envelope_nesting(ir, &self.fields, &events, meta);
         let scan = nesting.is_none_or(|n| n > MAX_PARSED_NESTING);
-        let s = &self.suffix;
+        let s = self.suffix.clone();
         let event_types: Vec<String> = events.iter().map(|(t, _)| js_string(t)).collect();
         let payload_cases = events.iter().fold(String::new(), |mut out, (t, c)| {
             let _ = writeln!(
@@ -216,15 +336,15 @@ impl<'a> Emitter<'a> {
             );
             out
         });
-        let mut out = String::new();
-        let label = contracts.version.unwrap_or("(current: CONTRACTS_VERSION)");
-        let _ = write!(
-            out,
-            "\n// ---- contracts {label} ----\n{body}\nfunction payloadClass{s}(t: string): string | undefined {{\n  switch (t) {{\n{payload_cases}    default: return undefined;\n  }}\n}}\n\n/** The validator of contracts {label}. */\nexport const {name}: rt.Registry = {{\n  version: {version},\n  eventTypes: [{types}],\n  payloadClass: payloadClass{s},\n  isEnvelope: isEnvelope{s},\n  explainEnvelope: exEnvelope{s},\n  needsNestingScan: {scan},\n}};\n",
-            body = self.body,
-            types = event_types.join(", "),
+        self.push(
+            format!("payloadClass{s}"),
+            format!("function payloadClass{s}(t: string): string | undefined {{\n  switch (t) {{\n{payload_cases}    default: return undefined;\n  }}\n}}\n"),
         );
-        Ok(out)
+        let label = contracts.version.unwrap_or("(current: CONTRACTS_VERSION)");
+        Ok(format!(
+            "\n/** The validator of contracts {label}. */\nexport const {name}: rt.Registry = {{\n  version: {version},\n  eventTypes: [{types}],\n  payloadClass: payloadClass{s},\n  isEnvelope: isEnvelope{s},\n  explainEnvelope: exEnvelope{s},\n  needsNestingScan: {scan},\n}};\n",
+            types = event_types.join(", "),
+        ))
     }
 
     fn enum_fns(&mut self, index: usize) {
@@ -237,12 +357,17 @@ impl<'a> Emitter<'a> {
             " is not a value of {name}; expected one of {}",
             values.join(", ")
         );
-        let _ = write!(
-            self.body,
-            "\n/** A value of the enum `{name}`. */\nfunction isE_{name}{s}(v: unknown): boolean {{\n  switch (v) {{\n{cases}      return true;\n    default:\n      return false;\n  }}\n}}\n\nfunction exE_{name}{s}(v: unknown, p: string, x: rt.Ctx): void {{\n  if (typeof v !== \"string\") x.wrong(p, v, {name_js});\n  else if (!isE_{name}{s}(v)) x.push(p, \"invalid_enum_value\", rt.debug(v) + {message_js});\n}}\n",
+        let is_fn = format!(
+            "/** A value of the enum `{name}`. */\nfunction isE_{name}{s}(v: unknown): boolean {{\n  switch (v) {{\n{cases}      return true;\n    default:\n      return false;\n  }}\n}}\n"
+        );
+        let ex_fn = format!(
+            "function exE_{name}{s}(v: unknown, p: string, x: rt.Ctx): void {{\n  if (typeof v !== \"string\") x.wrong(p, v, {name_js});\n  else if (!isE_{name}{s}(v)) x.push(p, \"invalid_enum_value\", rt.debug(v) + {message_js});\n}}\n",
             name_js = js_string(name),
             message_js = js_string(&message),
         );
+        let (is_name, ex_name) = (format!("isE_{name}{s}"), format!("exE_{name}{s}"));
+        self.push(is_name, is_fn);
+        self.push(ex_name, ex_fn);
     }
 
     fn class_fns(&mut self, index: usize) {
@@ -327,9 +452,17 @@ impl<'a> Emitter<'a> {
             js_string(&class_name),
             js_string(&declared_list.join(", "))
         );
-        let _ = write!(
-            self.body,
-            "\n/** The class `{class_name}`. */\n{declared_fn}\nfunction isC_{class_name}{s}(v: unknown, d: number, x: rt.Ctx): boolean {{\n  if (!rt.isObj(v)) return false;\n{fast}}}\n\nfunction exC_{class_name}{s}(v: rt.Obj, p: string, d: number, x: rt.Ctx): void {{\n{explain}}}\n"
+        self.push(
+            format!("dC_{class_name}{s}"),
+            format!("/** The class `{class_name}`. */\n{declared_fn}"),
+        );
+        self.push(
+            format!("isC_{class_name}{s}"),
+            format!("function isC_{class_name}{s}(v: unknown, d: number, x: rt.Ctx): boolean {{\n  if (!rt.isObj(v)) return false;\n{fast}}}\n"),
+        );
+        self.push(
+            format!("exC_{class_name}{s}"),
+            format!("function exC_{class_name}{s}(v: rt.Obj, p: string, d: number, x: rt.Ctx): void {{\n{explain}}}\n"),
         );
     }
 
@@ -370,11 +503,13 @@ impl<'a> Emitter<'a> {
                 ctx: "x",
             },
         );
-        let _ = write!(
-            self.body,
-            "\n/** An envelope `{{type, contracts_version, payload, meta}}` of any event type. */\nfunction isEnvelope{s}(v: unknown, x: rt.Ctx): boolean {{\n  if (!rt.isObj(v)) return false;\n  switch (v.type) {{\n{fast_cases}    default:\n      return false;\n  }}\n  if (!rt.isVersion(v.contracts_version, x, {version})) return false;\n  if (!isC_{meta_name}{s}(v.meta, 1, x)) return false;\n  return rt.keysMatch(v, 4, x, rt.isEnvelopeKey);\n}}\n\nfunction exEnvelope{s}(v: unknown, x: rt.Ctx): void {{\n  if (!rt.isObj(v)) {{\n    x.notEnvelope(v);\n    return;\n  }}\n  const t = v.type;\n  const known = rt.exEventType(t, x, {version}, payloadClass{s});\n  rt.exVersion(v.contracts_version, x, {version});\n  const pl = v.payload;\n  if (pl === undefined) x.push(\"/payload\", \"missing_field\", \"missing required field `payload` (the event's DTO)\");\n  else if (known) {{\n    switch (t) {{\n{explain_cases}    }}\n  }} else x.skip(pl);\n  const m = v.meta;\n  if (m === undefined) x.push(\"/meta\", \"missing_field\", \"missing required field `meta` (event_id, timestamp, …)\");\n  else {{\n{meta_check}  }}\n  rt.envelopeKeys(v, x);\n}}\n",
+        let both = format!(
+            "/** An envelope `{{type, contracts_version, payload, meta}}` of any event type. */\nfunction isEnvelope{s}(v: unknown, x: rt.Ctx): boolean {{\n  if (!rt.isObj(v)) return false;\n  switch (v.type) {{\n{fast_cases}    default:\n      return false;\n  }}\n  if (!rt.isVersion(v.contracts_version, x, {version})) return false;\n  if (!isC_{meta_name}{s}(v.meta, 1, x)) return false;\n  return rt.keysMatch(v, 4, x, rt.isEnvelopeKey);\n}}\n\u{0}function exEnvelope{s}(v: unknown, x: rt.Ctx): void {{\n  if (!rt.isObj(v)) {{\n    x.notEnvelope(v);\n    return;\n  }}\n  const t = v.type;\n  const known = rt.exEventType(t, x, {version}, payloadClass{s});\n  rt.exVersion(v.contracts_version, x, {version});\n  const pl = v.payload;\n  if (pl === undefined) x.push(\"/payload\", \"missing_field\", \"missing required field `payload` (the event's DTO)\");\n  else if (known) {{\n    switch (t) {{\n{explain_cases}    }}\n  }} else x.skip(pl);\n  const m = v.meta;\n  if (m === undefined) x.push(\"/meta\", \"missing_field\", \"missing required field `meta` (event_id, timestamp, …)\");\n  else {{\n{meta_check}  }}\n  rt.envelopeKeys(v, x);\n}}\n",
             meta_check = indent(&meta_check, 2),
         );
+        let (is_fn, ex_fn) = both.split_once('\u{0}').expect("two functions");
+        self.push(format!("isEnvelope{s}"), is_fn.to_string());
+        self.push(format!("exEnvelope{s}"), ex_fn.to_string());
     }
 
     /// A boolean expression: `v` (at depth `d`) has type `ty` (fast path).
@@ -465,9 +600,15 @@ impl<'a> Emitter<'a> {
             Path::Fast => "is",
             Path::Explain => "ex",
         };
-        let name = format!("{prefix}T{}{}", self.helpers.len(), self.suffix);
+        // Named after the shape, not the order of first use, so that a release
+        // whose shape is the same gets the same name (and is not emitted twice).
+        let described_text = ty.describe(self.ir);
+        let mut name = format!("{prefix}T_{:08x}{}", fnv1a(&described_text), self.suffix);
+        while self.helpers.values().any(|n| *n == name) {
+            name.insert(name.len() - self.suffix.len(), 'x');
+        }
         self.helpers.insert((path, ty.clone()), name.clone());
-        let described = js_string(&ty.describe(self.ir));
+        let described = js_string(&described_text);
         let code = match (path, ty) {
             (Path::Fast, WireTy::List(item)) => {
                 let check = self.is_expr(item, "t", "d + 1");
@@ -513,9 +654,12 @@ impl<'a> Emitter<'a> {
             }
             _ => unreachable!("helpers exist for lists, maps and unions only"),
         };
-        self.body.push('\n');
-        self.body.push_str(&code);
+        self.push(name.clone(), code);
         name
+    }
+
+    fn push(&mut self, name: String, text: String) {
+        self.functions.push(JsFunction { name, text });
     }
 
     fn map_key_fast(&self, key: &WireTy) -> String {
@@ -658,4 +802,145 @@ fn indent(code: &str, levels: usize) -> String {
         let _ = writeln!(out, "{pad}{line}");
         out
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parser::parse_file;
+
+    fn function(name: &str, text: &str) -> JsFunction {
+        JsFunction {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn rename_replaces_whole_identifiers_only() {
+        let names = HashMap::from([("isC_A_v1".to_string(), "isC_A".to_string())]);
+        assert_eq!(
+            rename("isC_A_v1(x) || isC_A_v1x(y) || xisC_A_v1", &names),
+            "isC_A(x) || isC_A_v1x(y) || xisC_A_v1"
+        );
+    }
+
+    #[test]
+    fn a_release_shares_what_is_the_same_and_what_it_refers_to_is_the_same() {
+        let current = HashMap::from([
+            (
+                "isC_A".to_string(),
+                "function isC_A() { return isC_B(); }".to_string(),
+            ),
+            (
+                "isC_B".to_string(),
+                "function isC_B() { return 1; }".to_string(),
+            ),
+            (
+                "isC_C".to_string(),
+                "function isC_C() { return isC_D(); }".to_string(),
+            ),
+            (
+                "isC_D".to_string(),
+                "function isC_D() { return 2; }".to_string(),
+            ),
+        ]);
+        let release = [
+            function("isC_A_v1", "function isC_A_v1() { return isC_B_v1(); }"),
+            function("isC_B_v1", "function isC_B_v1() { return 1; }"),
+            // Same text as the current C, but it calls a D that changed.
+            function("isC_C_v1", "function isC_C_v1() { return isC_D_v1(); }"),
+            function("isC_D_v1", "function isC_D_v1() { return 3; }"),
+        ];
+        let mut shared: Vec<String> = shared_functions(&release, "_v1", &current)
+            .into_iter()
+            .collect();
+        shared.sort();
+        assert_eq!(shared, ["isC_A_v1", "isC_B_v1"]);
+    }
+
+    #[test]
+    fn mutually_recursive_functions_are_shared_together() {
+        let current = HashMap::from([
+            (
+                "isC_A".to_string(),
+                "function isC_A() { return isC_B(); }".to_string(),
+            ),
+            (
+                "isC_B".to_string(),
+                "function isC_B() { return isC_A(); }".to_string(),
+            ),
+        ]);
+        let release = [
+            function("isC_A_v1", "function isC_A_v1() { return isC_B_v1(); }"),
+            function("isC_B_v1", "function isC_B_v1() { return isC_A_v1(); }"),
+        ];
+        assert_eq!(shared_functions(&release, "_v1", &current).len(), 2);
+    }
+
+    fn contracts(source: &str) -> (Ir, Vec<EventBinding>) {
+        let mut ir = Ir::default();
+        parse_file("t.baml", source, &mut ir).unwrap();
+        let events = crate::check::event_bindings(&ir).unwrap();
+        (ir, events)
+    }
+
+    const SMALL: &str = "type Uuid = string\ntype Timestamp = string\nenum EventType {\n  PING\n}\nclass EventMeta {\n  event_id Uuid\n  timestamp Timestamp\n}\nclass Ping {\n  constructor string?\n  odd_name string @alias(\"odd-name\")\n}\nclass PingEvent {\n  type \"PING\"\n  contracts_version string\n  payload Ping\n  meta EventMeta\n}\ntype EventEnvelope = PingEvent\n";
+
+    #[test]
+    fn renders_the_registry_with_inherited_names_read_safely() {
+        let (ir, events) = contracts(SMALL);
+        let current = Contracts {
+            version: None,
+            ir: &ir,
+            events: &events,
+        };
+        let out = validator_ts(&current, &[]).unwrap();
+        assert!(out.starts_with("// @generated by `contracts gen`"));
+        assert!(out.contains("export const CURRENT: rt.Registry"));
+        assert!(out.contains("export const HISTORY: readonly rt.Registry[] = [];"));
+        // `constructor` would otherwise read Object.prototype.constructor when absent.
+        assert!(out.contains("t = rt.own(v, \"constructor\");"));
+        assert!(out.contains("t = v.odd_name;"));
+        assert!(out.contains("needsNestingScan: false"));
+    }
+
+    #[test]
+    fn a_recursive_contract_needs_the_nesting_scan() {
+        let recursive = SMALL.replace(
+            "  odd_name string @alias(\"odd-name\")\n",
+            "  odd_name string @alias(\"odd-name\")\n  children Ping[]\n",
+        );
+        let (ir, events) = contracts(&recursive);
+        let current = Contracts {
+            version: None,
+            ir: &ir,
+            events: &events,
+        };
+        assert!(validator_ts(&current, &[])
+            .unwrap()
+            .contains("needsNestingScan: true"));
+    }
+
+    #[test]
+    fn an_identical_release_repeats_no_function_but_its_envelope() {
+        let (ir, events) = contracts(SMALL);
+        let current = Contracts {
+            version: None,
+            ir: &ir,
+            events: &events,
+        };
+        let release = Contracts {
+            version: Some("0.0.1"),
+            ir: &ir,
+            events: &events,
+        };
+        let out = validator_ts(&current, &[release]).unwrap();
+        assert!(out.contains("export const HISTORY: readonly rt.Registry[] = [REGISTRY_v0_0_1];"));
+        // Only the envelope functions carry the version itself.
+        assert!(out.contains("function isEnvelope_v0_0_1("));
+        assert!(!out.contains("function isC_Ping_v0_0_1("));
+        assert!(out.contains("isEnvelope: isEnvelope_v0_0_1,"));
+        assert!(out.contains("payloadClass: payloadClass,"));
+    }
 }

@@ -8,6 +8,7 @@ import { EnvelopeValidationError } from "./contracts.js";
 import type { EnvelopeOf, MetaOverrides, ValidateOptions, ValidationIssue } from "./contracts.js";
 import type { EventEnvelope, EventType } from "./baml_client/types.js";
 import { handlerFactory } from "./envelope-handler.js";
+import { asserting, payloadJson, type EnvelopeInput, type ValidationResult } from "./validate-shared.js";
 import { CONTRACTS_VERSION } from "./generated/constants.js";
 import { CURRENT } from "./generated/validator.js";
 import { check, isValid, NO_ISSUES } from "./portable/check.js";
@@ -15,6 +16,7 @@ import { resolveOptions } from "./portable/options.js";
 import { uuid7 } from "./portable/uuid7.js";
 
 export { EnvelopeValidationError };
+export type { EnvelopeInput, ValidationResult } from "./validate-shared.js";
 export type { MetaOverrides, Mode, ValidateOptions, ValidationIssue } from "./contracts.js";
 export type {
   BlobLike,
@@ -27,11 +29,6 @@ export type {
 /** Which build of "./validate" this is: `"portable"` (generated JavaScript) or `"native"` (the napi addon). */
 export const VALIDATOR_BUILD: "native" | "portable" = "portable";
 
-/** An envelope to validate: JSON text, UTF-8 bytes (`Uint8Array`), or an already parsed value. */
-export type EnvelopeInput = string | Uint8Array | object;
-
-/** The result of `validateEnvelope`. */
-export type ValidationResult = { ok: true; envelope: EventEnvelope } | { ok: false; issues: ValidationIssue[] };
 
 /**
  * Every issue in `input`; an empty array means valid. Throws a `TypeError` /
@@ -58,11 +55,7 @@ export function isValidEnvelope(input: EnvelopeInput, options?: ValidateOptions)
 }
 
 /** Returns the valid envelope or throws `EnvelopeValidationError` (with `.issues`). */
-export function assertValidEnvelope(input: EnvelopeInput, options?: ValidateOptions): EventEnvelope {
-  const result = validateEnvelope(input, options);
-  if (!result.ok) throw new EnvelopeValidationError(result.issues);
-  return result.envelope;
-}
+export const assertValidEnvelope = asserting(validateEnvelope);
 
 /**
  * Builds an envelope of `eventType` around `payload`: fills `contracts_version`,
@@ -74,8 +67,7 @@ export function makeEnvelope<T extends EventType | `${EventType}`>(
   payload: EnvelopeOf<T>["payload"],
   meta?: MetaOverrides,
 ): EnvelopeOf<T> {
-  const payloadJson: string | undefined = JSON.stringify(payload);
-  if (payloadJson === undefined) throw new TypeError("the payload is not JSON-serialisable");
+  const text = payloadJson(payload);
   const metaObject: Record<string, string> = {
     event_id: meta?.eventId ?? uuid7(),
     timestamp: meta?.timestamp ?? new Date().toISOString(),
@@ -86,7 +78,7 @@ export function makeEnvelope<T extends EventType | `${EventType}`>(
   const envelope = {
     type: eventType,
     contracts_version: CONTRACTS_VERSION,
-    payload: JSON.parse(payloadJson) as unknown,
+    payload: JSON.parse(text) as unknown,
     meta: metaObject,
   };
   const { issues } = check(envelope, resolveOptions(undefined));

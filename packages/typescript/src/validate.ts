@@ -15,11 +15,13 @@ import { EnvelopeValidationError } from "./contracts.js";
 import type { EnvelopeOf, MetaOverrides, ValidateOptions, ValidationIssue } from "./contracts.js";
 import type { EventEnvelope, EventType } from "./baml_client/types.js";
 import { handlerFactory } from "./envelope-handler.js";
+import { asserting, payloadJson, type EnvelopeInput, type ValidationResult } from "./validate-shared.js";
 import { CONTRACTS_VERSION } from "./generated/constants.js";
 import { check, isValid, NO_ISSUES } from "./portable/check.js";
 import { resolveOptions } from "./portable/options.js";
 
 export { EnvelopeValidationError };
+export type { EnvelopeInput, ValidationResult } from "./validate-shared.js";
 export type { MetaOverrides, Mode, ValidateOptions, ValidationIssue } from "./contracts.js";
 export type {
   BlobLike,
@@ -38,8 +40,6 @@ if (native.contractsVersion() !== CONTRACTS_VERSION) {
   );
 }
 
-/** An envelope to validate: JSON text, UTF-8 bytes (`Buffer`/`Uint8Array`), or an already parsed value. */
-export type EnvelopeInput = string | Uint8Array | object;
 
 /** Why `downgradeEnvelope` refused: the `contracts diff` rule id (e.g. `"enum-value-added"`), a JSON Pointer and a message. */
 export type DowngradeError = { ruleId: string; path: string; message: string };
@@ -47,8 +47,6 @@ export type DowngradeError = { ruleId: string; path: string; message: string };
 /** The result of `downgradeEnvelope`: the envelope for the older client, or why it cannot be made losslessly. */
 export type DowngradeResult = { ok: true; envelope: Record<string, unknown> } | { ok: false; error: DowngradeError };
 
-/** The result of `validateEnvelope`. */
-export type ValidationResult = { ok: true; envelope: EventEnvelope } | { ok: false; issues: ValidationIssue[] };
 
 const BOM = "\uFEFF";
 const decoder = new TextDecoder("utf-8");
@@ -94,11 +92,7 @@ export function isValidEnvelope(input: EnvelopeInput, options?: ValidateOptions)
 }
 
 /** Returns the valid envelope or throws `EnvelopeValidationError` (with `.issues`). */
-export function assertValidEnvelope(input: EnvelopeInput, options?: ValidateOptions): EventEnvelope {
-  const result = validateEnvelope(input, options);
-  if (!result.ok) throw new EnvelopeValidationError(result.issues);
-  return result.envelope;
-}
+export const assertValidEnvelope = asserting(validateEnvelope);
 
 /**
  * Builds an envelope of `eventType` around `payload`: fills `contracts_version`,
@@ -110,9 +104,8 @@ export function makeEnvelope<T extends EventType | `${EventType}`>(
   payload: EnvelopeOf<T>["payload"],
   meta?: MetaOverrides,
 ): EnvelopeOf<T> {
-  const payloadJson: string | undefined = JSON.stringify(payload);
-  if (payloadJson === undefined) throw new TypeError("the payload is not JSON-serialisable");
-  const made = native.makeEnvelope(eventType, payloadJson, meta);
+  const text = payloadJson(payload);
+  const made = native.makeEnvelope(eventType, text, meta);
   if (made.envelope == null) throw new EnvelopeValidationError(made.issues);
   return JSON.parse(made.envelope) as EnvelopeOf<T>;
 }
