@@ -15,18 +15,18 @@ TEST_VENV := .cache/test-venv
 SDIST_VENV := .cache/sdist-venv
 DJANGO_VENV := .cache/django-venv
 # hypothesis stays at 6.170.0: later releases drop an internal hypothesis-jsonschema 0.23.1 uses.
-PYTHON_TEST_DEPS := pytest==9.2.0 hypothesis==6.170.0 hypothesis-jsonschema==0.23.1 Django==5.2.19 pyright==1.1.414 mypy==2.4.1
+PYTHON_TEST_DEPS := pytest==9.2.0 cloudevents==2.2.0 hypothesis==6.170.0 hypothesis-jsonschema==0.23.1 Django==5.2.19 pyright==1.1.414 mypy==2.4.1
 TS := packages/typescript
 CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-frontend test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean dev fuzz upgrade-baml
+.PHONY: help setup generate build dist catalog test test-rust test-baml test-python test-sdist test-node test-frontend test-interop test-catalog test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean dev fuzz upgrade-baml
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-setup: $(STAMPS)/venv $(STAMPS)/protoc $(STAMPS)/npm $(STAMPS)/browser ## Install the toolchain: .venv, protoc, node_modules, Chromium + playwright-core
+setup: $(STAMPS)/venv $(STAMPS)/protoc $(STAMPS)/npm $(STAMPS)/browser $(STAMPS)/interop ## Install the toolchain: .venv, protoc, node_modules, Chromium + playwright-core, the interop test tools
 
 $(STAMPS)/venv: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ $(STAMPS)/browser: tools/browser/package.json tools/browser/package-lock.json
 	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
+# The official tools the AsyncAPI document and the CloudEvents binding are
+# checked with (@asyncapi/parser, ajv, the cloudevents SDK): test-only.
+$(STAMPS)/interop: tests/interop/package.json tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
 $(STAMPS)/npm: $(TS)/package.json $(TS)/package-lock.json
 	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
@@ -71,11 +77,16 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 	cd packages/python && ../../$(MATURIN) build --release --out ../../dist --quiet
 	cd packages/python && ../../$(MATURIN) sdist --out ../../dist
 	cd $(TS) && npm run --silent build && npm pack --silent --pack-destination ../../dist >/dev/null
+	$(CONTRACTS) catalog --out dist/catalog
 	@ls -1 dist
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
 
-test: test-rust test-baml test-repo test-python test-sdist test-node test-frontend test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
+catalog: generate ## The static event catalog alone into dist/catalog/ (open dist/catalog/index.html)
+	rm -rf dist/catalog
+	$(CONTRACTS) catalog --out dist/catalog
+
+test: test-rust test-baml test-repo test-python test-sdist test-node test-frontend test-interop test-catalog test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## contracts check, cargo tests, doctests and the shared vectors
 	$(CONTRACTS) check
@@ -120,6 +131,15 @@ test-django: setup ## The Django + Channels example end to end against the insta
 
 test-node: setup ## node:test against the packed npm tarball: both validate builds, vectors, differential, types
 	cd $(TS) && npm test
+
+# Real headless Chromium (tools/browser), opening dist/catalog/ from disk; screenshots go to dist/screenshots/.
+test-catalog: setup ## The event catalog in headless Chromium: index, search, an event page
+	@test -f dist/catalog/index.html || { echo "no catalog in dist/: run 'make dist' (or 'make catalog') first" >&2; exit 1; }
+	node --test --test-reporter=tap tests/catalog/
+
+test-interop: setup ## The AsyncAPI document with @asyncapi/parser, the CloudEvents binding with the cloudevents SDK (npm tarball)
+	@ls dist/*coach-app-baml-client-*.tgz >/dev/null 2>&1 || { echo "no npm tarball in dist/: run 'make dist' first" >&2; exit 1; }
+	cd tests/interop && npm test
 
 # The example frontend, bundled from the packed tarball, in Debian's headless Chromium.
 test-frontend: setup ## The example frontend in headless Chromium: every vector through the browser build

@@ -75,3 +75,22 @@ pub fn outputs_with_history(
     });
     Ok(outputs)
 }
+
+/// Every derived file of a repository: [`outputs_with_history`] plus the
+/// AsyncAPI document in every schema directory, which also needs the
+/// contracts version and the example envelopes ([`crate::describe`]).
+pub fn repository_outputs(
+    ir: &Ir,
+    events: &[EventBinding],
+    history: &History,
+    context: &crate::describe::Context,
+) -> Result<Vec<Output>, CompileError> {
+    let mut outputs = outputs_with_history(ir, events, history)?;
+    outputs.extend(crate::asyncapi::outputs(
+        ir,
+        events,
+        &context.version,
+        &context.examples,
+    )?);
+    Ok(outputs)
+}

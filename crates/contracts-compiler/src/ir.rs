@@ -334,6 +334,34 @@ pub enum TypeExpr {
     },
 }
 
+impl TypeExpr {
+    /// Every class, enum or alias name the type mentions, in order (with repeats).
+    ///
+    /// ```
+    /// use contracts_compiler::ir::TypeExpr;
+    /// let named = |n: &str| TypeExpr::Named { name: n.into() };
+    /// let ty = TypeExpr::Map { key: Box::new(named("K")), value: Box::new(TypeExpr::List { items: Box::new(named("V")) }) };
+    /// assert_eq!(ty.names(), ["K", "V"]);
+    /// ```
+    pub fn names(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(ty) = stack.pop() {
+            match ty {
+                TypeExpr::Named { name } => out.push(name.as_str()),
+                TypeExpr::Optional { inner } | TypeExpr::List { items: inner } => stack.push(inner),
+                TypeExpr::Map { key, value } => {
+                    stack.push(value);
+                    stack.push(key);
+                }
+                TypeExpr::Union { members } => stack.extend(members.iter().rev()),
+                TypeExpr::Primitive { .. } | TypeExpr::Literal { .. } => {}
+            }
+        }
+        out
+    }
+}
+
 /// The value of a literal type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]

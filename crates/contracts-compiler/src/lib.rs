@@ -14,13 +14,17 @@
 // Modules import one way (tests/modules.rs fails on a cycle), roughly in
 // this order from the bottom up:
 // codes, error → ir → lexer → parser → check → semver, git → source →
-// diff; output, wire → codegen, mirror, schema, ts_validator → history →
-// gen; report.
+// diff; output, wire → codegen, mirror, schema, ts_validator, describe →
+// asyncapi, catalog → history → gen; report.
+pub mod asyncapi;
+pub mod catalog;
 pub mod check;
 pub mod codegen;
 pub mod codes;
+pub mod describe;
 pub mod diff;
 pub mod error;
+pub mod examples;
 pub mod gen;
 pub mod git;
 pub mod history;

@@ -143,6 +143,17 @@ impl fmt::Display for Version {
 /// assert_eq!(cargo_version(toml), Version::parse("0.3.1"));
 /// ```
 pub fn cargo_version(toml: &str) -> Option<Version> {
+    cargo_version_text(toml).and_then(Version::parse)
+}
+
+/// The `version` of `[workspace.package]` (or of `[package]`) in a
+/// Cargo.toml as written, pre-release suffix included (`0.2.0-rc.1`).
+///
+/// ```
+/// let toml = "[workspace.package]\nversion = \"0.2.0-rc.1\"\n";
+/// assert_eq!(contracts_compiler::semver::cargo_version_text(toml), Some("0.2.0-rc.1"));
+/// ```
+pub fn cargo_version_text(toml: &str) -> Option<&str> {
     for wanted in ["[workspace.package]", "[package]"] {
         let mut inside = false;
         for line in toml.lines() {
@@ -160,8 +171,7 @@ pub fn cargo_version(toml: &str) -> Option<Version> {
             let Some(value) = rest.trim_start().strip_prefix('=') else {
                 continue;
             };
-            let value = value.trim().trim_matches('"');
-            return Version::parse(value);
+            return Some(value.trim().trim_matches('"'));
         }
     }
     None

@@ -255,7 +255,15 @@ fn usage_errors_exit_2_and_name_the_command() {
 fn help_and_version_for_the_tool_and_every_command() {
     let (code, stdout, _) = contracts(&["--help"]);
     assert_eq!(code, 0);
-    for command in ["check", "ir", "schema", "gen", "diff", "check-bump"] {
+    for command in [
+        "check",
+        "ir",
+        "schema",
+        "gen",
+        "catalog",
+        "diff",
+        "check-bump",
+    ] {
         assert!(
             stdout.contains(&format!("  {command} ")),
             "{command}: {stdout}"

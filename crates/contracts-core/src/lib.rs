@@ -17,6 +17,7 @@
 //! # let _ = (make_envelope, MetaOverrides::default());
 //! ```
 
+pub mod cloudevents;
 mod downgrade;
 mod fast;
 mod issue;

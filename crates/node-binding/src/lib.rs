@@ -16,6 +16,7 @@
     reason = "napi-rs converts every JavaScript argument into an owned value: exports take them by value"
 )]
 
+use contracts_core::cloudevents;
 use contracts_core::{
     MetaOverrides, Mode, ValidateOptions as CoreOptions, ValidationIssue as CoreIssue,
 };
@@ -261,4 +262,87 @@ pub fn downgrade_envelope(input: Either<String, Uint8Array>, to: String) -> Down
             }),
         },
     }
+}
+
+/// The CloudEvents constants of the binding (`com.coach-app.` and friends).
+#[napi(object)]
+pub struct CloudEventConstants {
+    /// `"1.0"`.
+    pub spec_version: String,
+    /// `"com.coach-app."`: every CloudEvent `type` is this and the envelope's `type`.
+    pub type_prefix: String,
+    /// `"application/cloudevents+json"`: the `Content-Type` of a structured-mode event.
+    pub structured_content_type: String,
+}
+
+/// The CloudEvents constants this addon writes and reads.
+#[napi]
+pub fn cloud_event_constants() -> CloudEventConstants {
+    CloudEventConstants {
+        spec_version: cloudevents::SPEC_VERSION.to_owned(),
+        type_prefix: cloudevents::TYPE_PREFIX.to_owned(),
+        structured_content_type: cloudevents::STRUCTURED_CONTENT_TYPE.to_owned(),
+    }
+}
+
+/// What the CloudEvents conversions return: the converted JSON text and no
+/// issues, or `json: null` and the issues.
+#[napi(object)]
+pub struct Converted {
+    /// The CloudEvent (or envelope) as JSON text, or `null` when invalid.
+    pub json: Option<String>,
+    /// Empty when `json` is set.
+    pub issues: Vec<ValidationIssue>,
+}
+
+fn converted(result: std::result::Result<String, Vec<CoreIssue>>) -> Converted {
+    match result {
+        Ok(json) => Converted {
+            json: Some(json),
+            issues: Vec::new(),
+        },
+        Err(issues) => Converted {
+            json: None,
+            issues: issues.into_iter().map(ValidationIssue::from).collect(),
+        },
+    }
+}
+
+/// Converts a valid envelope (JSON text or UTF-8 bytes) into a
+/// structured-mode CloudEvent. Throws `InvalidArg` for a `source` that is not
+/// a URI-reference or bad `options`; an invalid envelope is
+/// `{json: null, issues}` (paths into the envelope).
+#[napi]
+pub fn to_cloud_event(
+    envelope: Either<String, Uint8Array>,
+    source: String,
+    options: Option<ValidateOptions>,
+) -> Result<Converted> {
+    let source = cloudevents::Source::new(source).map_err(|e| invalid_arg(e.to_string()))?;
+    let options = core_options(options)?;
+    match cloudevents::to_cloudevent_json(input_bytes(&envelope), &source, &options) {
+        Ok(json) => Ok(converted(Ok(json))),
+        Err(cloudevents::CloudEventError::InvalidSource(e)) => Err(invalid_arg(e.to_string())),
+        Err(cloudevents::CloudEventError::InvalidEnvelope(e)) => Ok(converted(Err(e.issues))),
+    }
+}
+
+/// Converts a structured-mode CloudEvent (JSON text or UTF-8 bytes) into the
+/// envelope it carries, validated with `options` (consumer mode unless
+/// `options.mode` says otherwise): `{json: <envelope>, issues: []}` or
+/// `{json: null, issues}` with paths into the CloudEvent. Throws only for bad
+/// `options`.
+#[napi]
+pub fn from_cloud_event(
+    event: Either<String, Uint8Array>,
+    options: Option<ValidateOptions>,
+) -> Result<Converted> {
+    let consumer_by_default = options.as_ref().is_none_or(|o| o.mode.is_none());
+    let mut options = core_options(options)?;
+    if consumer_by_default {
+        options.mode = Mode::Consumer;
+    }
+    Ok(converted(
+        cloudevents::from_cloudevent_json(input_bytes(&event), &options).map_err(|e| e.issues),
+    ))
 }

@@ -4,6 +4,7 @@
 //! the exception and issue classes are defined in Python
 //! (`coach_app_baml_client._errors`) so users can import and subclass them.
 
+use contracts_core::cloudevents::{self, CloudEventError, Source};
 use contracts_core::{MetaOverrides, Mode, ValidateOptions, ValidationIssue};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -217,9 +218,52 @@ fn make_envelope(
         .map_err(|e| raise(py, &e.issues))
 }
 
+/// Converts a valid envelope (bytes or str) into a structured-mode
+/// CloudEvent, returned as JSON text. Raises `ValueError` for a `source` that
+/// is not a URI-reference and `EnvelopeValidationError` for an invalid
+/// envelope.
+#[pyfunction]
+#[pyo3(signature = (data, source, mode = "producer", target_version = None))]
+fn to_cloudevent(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    source: &str,
+    mode: &str,
+    target_version: Option<String>,
+) -> PyResult<String> {
+    let source = Source::new(source).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let options = options(mode, target_version, None)?;
+    cloudevents::to_cloudevent_json(input_bytes(data)?, &source, &options).map_err(|e| match e {
+        CloudEventError::InvalidSource(e) => PyValueError::new_err(e.to_string()),
+        CloudEventError::InvalidEnvelope(e) => raise(py, &e.issues),
+    })
+}
+
+/// Converts a structured-mode CloudEvent (bytes or str) into the envelope it
+/// carries, validated in `mode`; returns the envelope as JSON text or raises
+/// `EnvelopeValidationError` with paths into the CloudEvent.
+#[pyfunction]
+#[pyo3(signature = (data, mode = "consumer", target_version = None, max_issues = None))]
+fn from_cloudevent(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    mode: &str,
+    target_version: Option<String>,
+    max_issues: Option<usize>,
+) -> PyResult<String> {
+    let options = options(mode, target_version, max_issues)?;
+    cloudevents::from_cloudevent_json(input_bytes(data)?, &options)
+        .map_err(|e| raise(py, &e.issues))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CONTRACTS_VERSION", contracts_core::CONTRACTS_VERSION)?;
+    m.add("CLOUDEVENT_TYPE_PREFIX", cloudevents::TYPE_PREFIX)?;
+    m.add(
+        "CLOUDEVENT_STRUCTURED_CONTENT_TYPE",
+        cloudevents::STRUCTURED_CONTENT_TYPE,
+    )?;
     m.add_function(wrap_pyfunction!(contracts_version, m)?)?;
     m.add_function(wrap_pyfunction!(event_types, m)?)?;
     m.add_function(wrap_pyfunction!(envelope_issues, m)?)?;
@@ -227,5 +271,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(is_valid_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(make_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(downgrade_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(to_cloudevent, m)?)?;
+    m.add_function(wrap_pyfunction!(from_cloudevent, m)?)?;
     Ok(())
 }

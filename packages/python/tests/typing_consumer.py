@@ -24,6 +24,13 @@ from coach_app_baml_client import (
 )
 from coach_app_baml_client.baml_client import types
 from coach_app_baml_client.channels import GroupSendLayer, broadcast
+from coach_app_baml_client.cloudevents import (
+    STRUCTURED_CONTENT_TYPE,
+    from_cloudevent,
+    from_cloudevent_json,
+    to_cloudevent,
+    to_cloudevent_json,
+)
 from coach_app_baml_client.envelopes import EventEnvelope, envelope_adapter
 from coach_app_baml_client.persistence import (
     ContractsVersionError,
@@ -83,3 +90,11 @@ def store(raw: str, content: types.SessionSummaryContent) -> types.SessionSummar
         "contracts_version": record.contracts_version,
     }
     return from_record(row, type(again))
+
+
+def cloudevents(envelope: dict[str, Any]) -> tuple[str, bytes]:
+    event: dict[str, Any] = to_cloudevent(envelope, source="/coach-app/backend")
+    body: bytes = to_cloudevent_json(envelope, source="/coach-app/backend", target_version=None)
+    back: dict[str, Any] = from_cloudevent(event, mode="producer")
+    raw: bytes = from_cloudevent_json(body)
+    return STRUCTURED_CONTENT_TYPE, raw if back else body

@@ -48,6 +48,9 @@ describe("tarball", () => {
       "schemas/envelope.schema.json",
       "schemas/ir.json",
       "schemas/events/TYPING_INDICATOR.schema.json",
+      "schemas/asyncapi.json",
+      "lib/cloudevents.js",
+      "lib/cloudevents.d.ts",
     ]) {
       assert.ok(files.includes(f), `${f} missing from the tarball`);
     }

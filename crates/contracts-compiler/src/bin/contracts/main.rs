@@ -15,7 +15,7 @@ use contracts_compiler::codes::Code;
 use contracts_compiler::error::{CompileError, Location};
 use contracts_compiler::ir::Ir;
 use contracts_compiler::source::{read_dir, Sources};
-use contracts_compiler::{gen, history, schema};
+use contracts_compiler::{catalog, describe, gen, history, schema};
 use emit::{ColorChoice, Emitter, Style};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -56,6 +56,10 @@ enum Command {
     /// shipped by the crate and both packages.
     #[command(after_help = EXIT_CODES)]
     Gen(GenArgs),
+    /// Write the static event catalog (HTML: every event, DTO and enum, examples from
+    /// testdata/vectors, the version that introduced each, the changes per release).
+    #[command(after_help = EXIT_CODES)]
+    Catalog(CatalogArgs),
     /// List every contract change since a git ref or another `baml_src` folder,
     /// with its rule id, location and the SemVer bump it needs.
     #[command(after_help = EXIT_CODES)]
@@ -141,6 +145,21 @@ struct GenArgs {
     format: Format,
 }
 
+#[derive(Debug, Args)]
+struct CatalogArgs {
+    #[command(flatten)]
+    from: From,
+    /// The folder to write the catalog's pages into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The repository root (its git tags give the history, testdata/vectors the examples).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    root: PathBuf,
+    /// Diagnostics format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -148,6 +167,7 @@ fn main() -> ExitCode {
         Command::Ir(args) => ir(&args, cli.color),
         Command::Schema(args) => write_schema(&args, cli.color),
         Command::Gen(args) => generate(&args, cli.color),
+        Command::Catalog(args) => write_catalog(&args, cli.color),
         Command::Diff(args) => evolution::diff(&args, cli.color),
         Command::CheckBump(args) => evolution::check_bump(&args, cli.color),
     }
@@ -323,7 +343,14 @@ fn generate(args: &GenArgs, color: ColorChoice) -> ExitCode {
             return failed(&emitter);
         }
     };
-    let outputs = match gen::outputs_with_history(&ir, &events, &history) {
+    let context = match describe::Context::load(&args.root) {
+        Ok(context) => context,
+        Err(msg) => {
+            emitter.fatal(&msg);
+            return failed(&emitter);
+        }
+    };
+    let outputs = match gen::repository_outputs(&ir, &events, &history, &context) {
         Ok(outputs) => outputs,
         Err(e) => {
             emitter.emit(&[e], &[]);
@@ -374,6 +401,56 @@ fn generate(args: &GenArgs, color: ColorChoice) -> ExitCode {
         outputs.len(),
         changed.len(),
         if args.check { "differ" } else { "written" }
+    );
+    ExitCode::SUCCESS
+}
+
+/// `catalog --out DIR`: the static event catalog, from the contracts, the
+/// schema history and the vector corpus of the repository at `--root`.
+fn write_catalog(args: &CatalogArgs, color: ColorChoice) -> ExitCode {
+    let mut emitter = Emitter::new(args.format.style(), color);
+    let Some((ir, events)) = load_checked(&args.from.from, &mut emitter) else {
+        return failed(&emitter);
+    };
+    let loaded = describe::Context::load(&args.root).and_then(|context| {
+        let (releases, older_hidden) = catalog::load_history(&args.root, &args.from.from)?;
+        Ok((context, releases, older_hidden))
+    });
+    let (context, releases, older_hidden) = match loaded {
+        Ok(loaded) => loaded,
+        Err(msg) => {
+            emitter.fatal(&msg);
+            return failed(&emitter);
+        }
+    };
+    let pages = catalog::pages(&catalog::Sources {
+        ir: &ir,
+        events: &events,
+        context: &context,
+        releases: &releases,
+        older_hidden,
+    });
+    for page in &pages {
+        let path = args.out.join(&page.path);
+        if let Err(e) = write_if_changed(&path, &page.contents) {
+            let shown = path.display().to_string();
+            emitter.emit(
+                &[output_error(
+                    Code::WriteOutput,
+                    &shown,
+                    format!("cannot write {shown}: {e}"),
+                )],
+                &[],
+            );
+            return failed(&emitter);
+        }
+    }
+    println!(
+        "wrote the event catalog ({} files, {} releases in the history) to {}; open {}",
+        pages.len(),
+        releases.len(),
+        args.out.display(),
+        args.out.join("index.html").display()
     );
     ExitCode::SUCCESS
 }
