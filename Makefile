@@ -21,7 +21,7 @@ CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist catalog test test-rust test-baml test-python test-sdist test-node test-frontend test-interop test-catalog test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
+.PHONY: help setup generate build dist catalog test test-rust test-baml test-python test-sdist test-node test-frontend test-interop test-catalog test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean dev fuzz upgrade-baml
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -105,6 +105,16 @@ test-python: setup ## pytest against the installed wheel
 	$(TEST_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl $(PYTHON_TEST_DEPS)
 	cd packages/python && COACH_REQUIRE_OPTIONAL_TESTS=1 COACH_REPO_ROOT=$(CURDIR) ../../$(TEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
+# The fast loop: the package built in develop mode (the `develop` profile) into .venv, then pytest
+# from the source tree. The wheel-based `make test-python` stays what CI runs.
+dev: generate $(STAMPS)/dev-deps ## Build the Python package in develop mode into .venv and run its pytest (ARGS=... passes pytest options)
+	cd packages/python && VIRTUAL_ENV=$(CURDIR)/$(VENV) ../../$(MATURIN) develop --quiet --profile develop
+	cd packages/python && COACH_REPO_ROOT=$(CURDIR) ../../$(PY) -m pytest -q -p no:cacheprovider tests $(ARGS)
+
+$(STAMPS)/dev-deps: $(STAMPS)/venv Makefile
+	$(VENV)/bin/pip install -q --disable-pip-version-check $(PYTHON_TEST_DEPS)
+	@mkdir -p $(STAMPS) && touch $@
+
 # The sdist must build from source without baml-cli or baml_src (it carries the generated code).
 test-sdist: setup ## Build the sdist in a fresh venv and run the vector tests against it
 	@ls dist/coach_app_baml_client-*.tar.gz >/dev/null 2>&1 || { echo "no sdist in dist/: run 'make dist' first" >&2; exit 1; }
@@ -140,6 +150,7 @@ lint: generate ## fmt, clippy -D warnings, ruff, tsc --noEmit
 	cargo fmt --all --check
 	cargo clippy $(CARGO_TEST_FLAGS) --all-targets -- -D warnings
 	cargo clippy -p py-binding -p node-binding -- -D warnings
+	cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 	$(VENV)/bin/ruff check packages/python tools tests examples
 	$(VENV)/bin/ruff format --check packages/python tools tests examples
 	cd $(TS) && npm run --silent typecheck
@@ -169,11 +180,19 @@ bench-core: generate ## criterion benchmarks of contracts-core next to its basel
 	cargo bench -q -p contracts-core --bench validate
 	$(PY) tools/bench_ratios.py
 
+# cargo-fuzz with the nightly toolchain; tools/fuzz.py installs cargo-fuzz when missing.
+SECONDS_PER_TARGET := $(or $(SECONDS),60)
+fuzz: generate ## Coverage-guided fuzzing, every target for SECONDS (default 60) each: make fuzz SECONDS=600
+	$(PY) tools/fuzz.py --seconds $(SECONDS_PER_TARGET) $(ARGS)
+
+upgrade-baml: setup ## Newest BAML version on PyPI, npm and crates.io and what blocks newer; VERSION=X.Y.Z moves every pin there and regenerates
+	$(PY) tools/upgrade_baml.py $(if $(VERSION),--version $(VERSION))
+
 check-generated: setup ## Fail when generation is not deterministic or derived files are stale
 	tools/check_generated.sh
 	$(CONTRACTS) gen --check
 
-ready: dist lint test check-generated ## Everything CI runs
+ready: dist test check-generated ## Everything CI runs (each step once: test includes lint and check-bump)
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf dist target .cache $(TS)/lib $(TS)/native

@@ -32,8 +32,8 @@
 use crate::check::{EventBinding, EVENT_META_CLASS, EVENT_TYPE_ENUM};
 use crate::error::CompileError;
 use crate::examples::Examples;
-use crate::gen::Output;
 use crate::ir::Ir;
+use crate::output::Output;
 use crate::schema::SCHEMA_DIRS;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, VecDeque};

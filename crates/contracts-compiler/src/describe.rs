@@ -31,7 +31,7 @@ impl Context {
     pub fn load(root: &Path) -> Result<Context, String> {
         let cargo = root.join("Cargo.toml");
         let version = match std::fs::read_to_string(&cargo) {
-            Ok(text) => crate::diff::cargo_version_text(&text)
+            Ok(text) => crate::semver::cargo_version_text(&text)
                 .ok_or_else(|| {
                     format!(
                         "{}: no [workspace.package] version (the AsyncAPI document and the catalog carry it)",

@@ -9,17 +9,7 @@ use crate::history::History;
 use crate::ir::Ir;
 use crate::ts_validator;
 
-/// One generated file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
-    /// Path relative to the repository root.
-    pub path: String,
-    /// Full contents.
-    pub contents: String,
-}
-
-/// Where the contracts-core generated sources live.
-pub const CORE_GENERATED_DIR: &str = "crates/contracts-core/src/generated";
+pub use crate::output::{Output, CORE_GENERATED_DIR};
 
 /// Renders every derived file.
 pub fn outputs(ir: &Ir, events: &[EventBinding]) -> Result<Vec<Output>, CompileError> {

@@ -166,7 +166,12 @@ fn the_catalog_needs_an_output_directory() {
     release(&repo, "1.0.0", V1, false);
     let out = repo.contracts(&["catalog"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --out DIR"));
+    // clap names the missing argument and the command.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--out <DIR>") && stderr.contains("Usage: contracts catalog"),
+        "{stderr}"
+    );
 }
 
 #[test]

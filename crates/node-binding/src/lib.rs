@@ -11,6 +11,11 @@
 //! the issues, and `makeEnvelope` returns `{envelope: null, issues}`; a
 //! downgrade that would lose data returns `{envelope: null, error}`.
 
+#![allow(
+    clippy::needless_pass_by_value,
+    reason = "napi-rs converts every JavaScript argument into an owned value: exports take them by value"
+)]
+
 use contracts_core::cloudevents;
 use contracts_core::{
     MetaOverrides, Mode, RewriteError, ValidateOptions as CoreOptions, ValidationIssue as CoreIssue,
@@ -24,7 +29,7 @@ use napi_derive::napi;
 pub struct ValidationIssue {
     /// JSON Pointer (RFC 6901) to the offending value; `""` is the whole input.
     pub path: String,
-    /// Stable snake_case code, e.g. `"missing_field"`.
+    /// Stable `snake_case` code, e.g. `"missing_field"`.
     pub code: String,
     /// Human-readable explanation, including how to fix it.
     pub message: String,

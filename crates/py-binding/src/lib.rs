@@ -15,9 +15,9 @@ use pyo3::types::{PyBytes, PyList, PyString, PyType};
 /// Inputs at or above this size are validated with the GIL released, so
 /// other Python threads run meanwhile.
 ///
-/// Measured with `packages/python/bench/gil_threshold.py` (2 cores, CPython
+/// Measured with `packages/python/bench/gil_threshold.py` (2 cores, `CPython`
 /// 3.11, wheels built with the threshold at 0 and at `usize::MAX`; valid
-/// TRANSCRIPT_SEGMENT_ADDED envelopes):
+/// `TRANSCRIPT_SEGMENT_ADDED` envelopes):
 /// - one thread: releasing costs nothing measurable at any size (474 B:
 ///   ~460k calls/s either way; 16 KB: ~7.9k/s);
 /// - two threads validating: holding the GIL gives 1.0x the one-thread rate at

@@ -32,9 +32,9 @@ pub mod timeline;
 
 use crate::check::EventBinding;
 use crate::describe::Context;
-use crate::gen::Output;
 use crate::history::{History, Release};
 use crate::ir::Ir;
+use crate::output::Output;
 use std::path::Path;
 
 /// The CloudEvents `type` prefix the catalog shows; contracts-core's
@@ -74,11 +74,11 @@ pub fn load_history(root: &Path, from: &Path) -> Result<(Vec<Release>, bool), St
     };
     let older_hidden = match releases.first() {
         None => false,
-        Some(oldest) => crate::diff::git(root, &["tag", "--list", "v*"]).is_ok_and(|tags| {
+        Some(oldest) => crate::git::git(root, &["tag", "--list", "v*"]).is_ok_and(|tags| {
             String::from_utf8_lossy(&tags).lines().any(|tag| {
                 tag.trim()
                     .strip_prefix('v')
-                    .and_then(crate::diff::Version::parse)
+                    .and_then(crate::semver::Version::parse)
                     .is_some_and(|v| v < oldest.version)
             })
         }),
