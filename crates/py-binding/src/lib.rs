@@ -188,6 +188,7 @@ fn upgrade_dto(
 /// to serve)`, or `None` when it announced none. Raises
 /// `UnsupportedVersionError` when none can be served.
 #[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // PyO3 extracts a list argument into an owned Vec
 fn negotiate_version(
     py: Python<'_>,
     announced: Vec<String>,
