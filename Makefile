@@ -15,18 +15,18 @@ TEST_VENV := .cache/test-venv
 SDIST_VENV := .cache/sdist-venv
 DJANGO_VENV := .cache/django-venv
 # hypothesis stays at 6.170.0: later releases drop an internal hypothesis-jsonschema 0.23.1 uses.
-PYTHON_TEST_DEPS := pytest==9.2.0 hypothesis==6.170.0 hypothesis-jsonschema==0.23.1 Django==5.2.19 pyright==1.1.414 mypy==2.4.1
+PYTHON_TEST_DEPS := pytest==9.2.0 cloudevents==2.2.0 hypothesis==6.170.0 hypothesis-jsonschema==0.23.1 Django==5.2.19 channels==4.3.2 pyright==1.1.414 mypy==2.4.1
 TS := packages/typescript
 CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist test test-rust test-baml test-python test-sdist test-node test-frontend test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean
+.PHONY: help setup generate build dist catalog test test-rust test-baml test-python test-sdist test-node test-frontend test-interop test-catalog test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean dev fuzz upgrade-baml
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-setup: $(STAMPS)/venv $(STAMPS)/protoc $(STAMPS)/npm $(STAMPS)/browser ## Install the toolchain: .venv, protoc, node_modules, Chromium + playwright-core
+setup: $(STAMPS)/venv $(STAMPS)/protoc $(STAMPS)/npm $(STAMPS)/browser $(STAMPS)/interop ## Install the toolchain: .venv, protoc, node_modules, Chromium + playwright-core, the interop test tools
 
 $(STAMPS)/venv: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ $(STAMPS)/browser: tools/browser/package.json tools/browser/package-lock.json
 	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
+# The official tools the AsyncAPI document and the CloudEvents binding are
+# checked with (@asyncapi/parser, ajv, the cloudevents SDK): test-only.
+$(STAMPS)/interop: tests/interop/package.json tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
 $(STAMPS)/npm: $(TS)/package.json $(TS)/package-lock.json
 	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
@@ -71,11 +77,16 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 	cd packages/python && ../../$(MATURIN) build --release --out ../../dist --quiet
 	cd packages/python && ../../$(MATURIN) sdist --out ../../dist
 	cd $(TS) && npm run --silent build && npm pack --silent --pack-destination ../../dist >/dev/null
+	$(CONTRACTS) catalog --out dist/catalog
 	@ls -1 dist
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)
 
-test: test-rust test-baml test-repo test-python test-sdist test-node test-frontend test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
+catalog: generate ## The static event catalog alone into dist/catalog/ (open dist/catalog/index.html)
+	rm -rf dist/catalog
+	$(CONTRACTS) catalog --out dist/catalog
+
+test: test-rust test-baml test-repo test-python test-sdist test-node test-frontend test-interop test-catalog test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## contracts check, cargo tests, doctests and the shared vectors
 	$(CONTRACTS) check
@@ -94,6 +105,16 @@ test-python: setup ## pytest against the installed wheel
 	$(TEST_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl $(PYTHON_TEST_DEPS)
 	cd packages/python && COACH_REQUIRE_OPTIONAL_TESTS=1 COACH_REPO_ROOT=$(CURDIR) ../../$(TEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
+# The fast loop: the package built in develop mode (the `develop` profile) into .venv, then pytest
+# from the source tree. The wheel-based `make test-python` stays what CI runs.
+dev: generate $(STAMPS)/dev-deps ## Build the Python package in develop mode into .venv and run its pytest (ARGS=... passes pytest options)
+	cd packages/python && VIRTUAL_ENV=$(CURDIR)/$(VENV) ../../$(MATURIN) develop --quiet --profile develop
+	cd packages/python && COACH_REPO_ROOT=$(CURDIR) ../../$(PY) -m pytest -q -p no:cacheprovider tests $(ARGS)
+
+$(STAMPS)/dev-deps: $(STAMPS)/venv Makefile
+	$(VENV)/bin/pip install -q --disable-pip-version-check $(PYTHON_TEST_DEPS)
+	@mkdir -p $(STAMPS) && touch $@
+
 # The sdist must build from source without baml-cli or baml_src (it carries the generated code).
 test-sdist: setup ## Build the sdist in a fresh venv and run the vector tests against it
 	@ls dist/coach_app_baml_client-*.tar.gz >/dev/null 2>&1 || { echo "no sdist in dist/: run 'make dist' first" >&2; exit 1; }
@@ -111,6 +132,15 @@ test-django: setup ## The Django + Channels example end to end against the insta
 test-node: setup ## node:test against the packed npm tarball: both validate builds, vectors, differential, types
 	cd $(TS) && npm test
 
+# Real headless Chromium (tools/browser), opening dist/catalog/ from disk; screenshots go to dist/screenshots/.
+test-catalog: setup ## The event catalog in headless Chromium: index, search, an event page
+	@test -f dist/catalog/index.html || { echo "no catalog in dist/: run 'make dist' (or 'make catalog') first" >&2; exit 1; }
+	node --test --test-reporter=tap tests/catalog/
+
+test-interop: setup ## The AsyncAPI document with @asyncapi/parser, the CloudEvents binding with the cloudevents SDK (npm tarball)
+	@ls dist/*coach-app-baml-client-*.tgz >/dev/null 2>&1 || { echo "no npm tarball in dist/: run 'make dist' first" >&2; exit 1; }
+	cd tests/interop && npm test
+
 # The example frontend, bundled from the packed tarball, in Debian's headless Chromium.
 test-frontend: setup ## The example frontend in headless Chromium: every vector through the browser build
 	@ls dist/*.tgz >/dev/null 2>&1 || { echo "no npm tarball in dist/: run 'make dist' first" >&2; exit 1; }
@@ -120,6 +150,7 @@ lint: generate ## fmt, clippy -D warnings, ruff, tsc --noEmit
 	cargo fmt --all --check
 	cargo clippy $(CARGO_TEST_FLAGS) --all-targets -- -D warnings
 	cargo clippy -p py-binding -p node-binding -- -D warnings
+	cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 	$(VENV)/bin/ruff check packages/python tools tests examples
 	$(VENV)/bin/ruff format --check packages/python tools tests examples
 	cd $(TS) && npm run --silent typecheck
@@ -149,11 +180,19 @@ bench-core: generate ## criterion benchmarks of contracts-core next to its basel
 	cargo bench -q -p contracts-core --bench validate
 	$(PY) tools/bench_ratios.py
 
+# cargo-fuzz with the nightly toolchain; tools/fuzz.py installs cargo-fuzz when missing.
+SECONDS_PER_TARGET := $(or $(SECONDS),60)
+fuzz: generate ## Coverage-guided fuzzing, every target for SECONDS (default 60) each: make fuzz SECONDS=600
+	$(PY) tools/fuzz.py --seconds $(SECONDS_PER_TARGET) $(ARGS)
+
+upgrade-baml: setup ## Newest BAML version on PyPI, npm and crates.io and what blocks newer; VERSION=X.Y.Z moves every pin there and regenerates
+	$(PY) tools/upgrade_baml.py $(if $(VERSION),--version $(VERSION))
+
 check-generated: setup ## Fail when generation is not deterministic or derived files are stale
 	tools/check_generated.sh
 	$(CONTRACTS) gen --check
 
-ready: dist lint test check-generated ## Everything CI runs
+ready: dist test check-generated ## Everything CI runs (each step once: test includes lint and check-bump)
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf dist target .cache $(TS)/lib $(TS)/native

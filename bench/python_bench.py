@@ -26,6 +26,7 @@ from typing import Any, Union
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import broadcast_path  # noqa: E402
 import envelopes  # noqa: E402
 import fastjsonschema  # noqa: E402
 import jsonschema_rs  # noqa: E402
@@ -162,6 +163,22 @@ def hostile(version: str, keys: int) -> dict[str, Any]:
     return out
 
 
+def broadcast_path_results(
+    cases: dict[str, bytes], rounds: int, batch_s: float
+) -> dict[str, Any]:
+    """The broadcast path per event (bench/broadcast_path.py): ours vs Pydantic, per payload form."""
+    out: dict[str, Any] = {}
+    for name in ["small_valid", "large_valid"]:
+        paths = broadcast_path.candidates(cases[name])
+        timings: dict[str, dict[str, float]] = {}
+        for form in ["payload dict", "payload JSON"]:
+            pair = {k: fn for k, fn in paths.items() if k.endswith(f"({form})")}
+            timings.update(interleaved(pair, f"ours ({form})", rounds, batch_s))
+        out[name] = {"bytes": len(cases[name]), "issues": 0, "timings": timings}
+        print(f"broadcast path {name}: done", file=sys.stderr)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
@@ -289,6 +306,9 @@ def main() -> int:
 
     results["hostile"] = hostile(CONTRACTS_VERSION, 100_000)
     print("hostile: done", file=sys.stderr)
+
+
+    results["broadcast_path"] = broadcast_path_results(cases, args.rounds, batch_s)
     results["threads"] = {
         name: {
             "bytes": len(cases[name]),

@@ -215,8 +215,30 @@ def cargo_lock_check(root: Path) -> str | None:
     """An error message when cargo rejects the lockfile, None when fine or unavailable."""
     if not (root / "crates").is_dir() or shutil.which("cargo") is None:
         return None
+    # Only the host's dependencies: offline, cargo has downloaded no others
+    # (a Windows-only crate in the lockfile is not in the local cache).
+    host = subprocess.run(
+        ["rustc", "-vV"], capture_output=True, text=True, check=False
+    ).stdout
+    triple = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in host.splitlines()
+            if line.startswith("host:")
+        ),
+        None,
+    )
+    platform = ["--filter-platform", triple] if triple else []
     proc = subprocess.run(
-        ["cargo", "metadata", "--locked", "--offline", "--format-version", "1"],
+        [
+            "cargo",
+            "metadata",
+            "--locked",
+            "--offline",
+            "--format-version",
+            "1",
+            *platform,
+        ],
         cwd=root,
         capture_output=True,
         text=True,

@@ -2,10 +2,12 @@
 """The one publish procedure, used by release.yml and by tools/release_rehearsal.py.
 
     python tools/publish.py split-npm --tarball MAIN.tgz --addons DIR --out DIR [--targets T,...]
-    python tools/publish.py {preflight,pypi,npm,crates,verify,all} --dist DIR [registry options]
+    python tools/publish.py {preflight,pypi,npm,crates,github,verify,all} --dist DIR [registry options]
 
 Order (RELEASING.md): ``preflight`` -> ``pypi`` -> ``npm`` (every napi platform package,
 then the main package) -> ``crates`` (contracts-core, then coach-app-baml-client) ->
+``github`` (the event catalog, ``catalog/`` in --dist, as the asset
+``coach-app-contracts-catalog-X.Y.Z.tar.gz`` of the GitHub release ``vX.Y.Z``, with ``gh``) ->
 ``verify``. ``all`` runs them in that order; release.yml runs the same steps one by one
 (its PyPI upload is pypa/gh-action-pypi-publish with skip-existing, i.e. the same
 ``twine upload --skip-existing`` with a trusted-publishing token).
@@ -56,7 +58,11 @@ ROOT = versions.ROOT
 NAPI = ROOT / "packages" / "typescript" / "node_modules" / ".bin" / "napi"
 PYPI_PROJECT = "coach-app-baml-client"
 CRATES = ("contracts-core", "coach-app-baml-client")  # publish order (dependency first)
-STEPS = ("preflight", "pypi", "npm", "crates", "verify")
+STEPS = ("preflight", "pypi", "npm", "crates", "github", "verify")
+CATALOG_GENERATOR = "contracts catalog"  # catalog.json's `generator` starts with it
+GH = os.environ.get(
+    "GH", "gh"
+)  # the GitHub CLI (release.yml: preinstalled, GH_TOKEN set)
 
 EXIT_PREFLIGHT = 2  # refused before any upload: nothing was published
 EXIT_PARTIAL = 3  # failed after an upload, or verify found something missing
@@ -117,10 +123,62 @@ class Artifacts:
     npm: list[NpmPackage] = field(
         default_factory=list
     )  # platform packages first, main last
+    catalog: Path | None = (
+        None  # the event catalog's directory (index.html, catalog.json)
+    )
 
     @property
     def python_files(self) -> list[Path]:
         return self.wheels + ([self.sdist] if self.sdist else [])
+
+
+def catalog_archive_name(version: str) -> str:
+    """The GitHub release asset of the event catalog."""
+    return f"coach-app-contracts-catalog-{version}.tar.gz"
+
+
+def catalog_problems(catalog: Path | None, dist: Path, version: str) -> list[str]:
+    """Why ``catalog`` is not the complete event catalog of ``version`` (empty: it is)."""
+    if catalog is None:
+        return [
+            f"no event catalog (catalog/catalog.json) in {dist}: run `make catalog`"
+        ]
+    manifest = json.loads((catalog / "catalog.json").read_text(encoding="utf-8"))
+    problems = []
+    if manifest.get("version") != version:
+        problems.append(
+            f"{catalog}: the catalog is of {manifest.get('version')}, not {version}"
+        )
+    missing = [p for p in manifest.get("pages", []) if not (catalog / p).is_file()]
+    if missing or not manifest.get("pages"):
+        problems.append(f"{catalog}: pages missing: {missing or 'all'}")
+    return problems
+
+
+def pack_catalog(catalog: Path, out: Path, version: str) -> Path:
+    """A reproducible tar.gz of the catalog (sorted entries, fixed owner and mtime)."""
+    import gzip
+
+    archive = out / catalog_archive_name(version)
+    top = f"coach-app-contracts-catalog-{version}"
+    with open(archive, "wb") as raw:
+        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                for path in sorted(p for p in catalog.rglob("*") if p.is_file()):
+                    info = tar.gettarinfo(
+                        str(path), f"{top}/{path.relative_to(catalog).as_posix()}"
+                    )
+                    info.mtime, info.uid, info.gid, info.uname, info.gname = (
+                        0,
+                        0,
+                        0,
+                        "",
+                        "",
+                    )
+                    info.mode = 0o644
+                    with open(path, "rb") as f:
+                        tar.addfile(info, f)
+    return archive
 
 
 def _tar_json(tarball: Path, member: str = "package/package.json") -> dict:
@@ -159,6 +217,22 @@ def find_artifacts(dist: Path, version: str) -> Artifacts:
         else:
             platform.append(entry)
     arts.npm = platform + ([main] if main else [])
+    for manifest in sorted(dist.rglob("catalog.json")):
+        try:
+            generator = str(
+                json.loads(manifest.read_text(encoding="utf-8")).get("generator", "")
+            )
+        except (OSError, ValueError):
+            continue
+        if (
+            generator.startswith(CATALOG_GENERATOR)
+            and (manifest.parent / "index.html").is_file()
+        ):
+            if arts.catalog is not None:
+                raise PreflightError(
+                    f"two event catalogs: {arts.catalog} and {manifest.parent}"
+                )
+            arts.catalog = manifest.parent
     return arts
 
 
@@ -310,7 +384,32 @@ def state(cfg: Config, arts: Artifacts) -> list[tuple[str, str, bool | None]]:
                 )
             except (StepError, OSError):
                 rows.append(("crates.io", f"{crate} {cfg.version}", None))
+    if "github" not in cfg.skip:
+        label = f"release v{cfg.version} asset {catalog_archive_name(cfg.version)}"
+        try:
+            assets = github_release_assets(cfg.version)
+            rows.append(
+                (
+                    "GitHub",
+                    label,
+                    assets is not None and catalog_archive_name(cfg.version) in assets,
+                )
+            )
+        except (StepError, OSError):
+            rows.append(("GitHub", label, None))
     return rows
+
+
+def github_release_assets(version: str) -> list[str] | None:
+    """The asset names of the GitHub release ``v<version>``; None when there is no such release."""
+    proc = run([GH, "release", "view", f"v{version}", "--json", "assets"], check=False)
+    if proc.returncode != 0:
+        if "not found" in (proc.stdout + proc.stderr).lower():
+            return None
+        raise StepError(
+            f"`gh release view v{version}` failed: {(proc.stdout + proc.stderr).strip()}"
+        )
+    return [a["name"] for a in json.loads(proc.stdout).get("assets", [])]
 
 
 def remedy(cfg: Config) -> str:
@@ -411,6 +510,8 @@ def step_preflight(cfg: Config, arts: Artifacts) -> None:
                 problems.append(
                     f"platform tarball {extra} is not an optionalDependency of the main package"
                 )
+    if "github" not in cfg.skip:
+        problems += catalog_problems(arts.catalog, cfg.dist, v)
     if problems:
         raise PreflightError("artifacts:\n  " + "\n  ".join(problems))
 
@@ -464,6 +565,17 @@ def step_preflight(cfg: Config, arts: Artifacts) -> None:
             log(f"npm: publishing as {who.stdout.strip()}")
         else:
             log("npm: trusted publishing (the OIDC token is exchanged at publish time)")
+    if "github" not in cfg.skip:
+        if not shutil.which(GH):
+            raise PreflightError(
+                f"`{GH}` (the GitHub CLI) is not on PATH: the catalog is attached with it"
+            )
+        try:
+            github_release_assets(v)
+        except StepError as err:
+            raise PreflightError(
+                f"GitHub releases are not readable: {err} (set GH_TOKEN)"
+            ) from err
     if "crates" not in cfg.skip and not os.environ.get("CARGO_REGISTRY_TOKEN"):
         raise PreflightError(
             "CARGO_REGISTRY_TOKEN is not set (release.yml: rust-lang/crates-io-auth-action)"
@@ -559,6 +671,31 @@ def step_crates(cfg: Config, arts: Artifacts) -> None:
         log(f"crates.io: {crate} {cfg.version} published")
 
 
+def step_github(cfg: Config, arts: Artifacts) -> None:
+    """Attach the event catalog to the GitHub release of the tag (created when missing)."""
+    name = catalog_archive_name(cfg.version)
+    assets = github_release_assets(cfg.version)
+    if assets is not None and name in assets:
+        log(f"GitHub: {name} already on release v{cfg.version}, skipped")
+        return
+    if arts.catalog is None:
+        raise StepError(f"no event catalog in {cfg.dist}")
+    with tempfile.TemporaryDirectory(prefix="catalog-") as tmp:
+        archive = pack_catalog(arts.catalog, Path(tmp), cfg.version)
+        if assets is None:
+            notes = (
+                f"coach-app contracts {cfg.version}. The event catalog is attached: unpack "
+                f"{name} and open index.html in a browser (no server needed)."
+            )
+            run([GH, "release", "create", f"v{cfg.version}", "--verify-tag",
+                 "--title", f"v{cfg.version}", "--notes", notes, archive])  # fmt: skip
+        else:
+            run([GH, "release", "upload", f"v{cfg.version}", archive])
+    if name not in (github_release_assets(cfg.version) or []):
+        raise StepError(f"release v{cfg.version} does not list {name} after the upload")
+    log(f"GitHub: {name} attached to release v{cfg.version}")
+
+
 def step_verify(cfg: Config, arts: Artifacts) -> None:
     deadline = time.monotonic() + cfg.verify_timeout
     while True:
@@ -577,6 +714,7 @@ STEP_FUNCS: dict[str, Callable[[Config, Artifacts], None]] = {
     "pypi": step_pypi,
     "npm": step_npm,
     "crates": step_crates,
+    "github": step_github,
     "verify": step_verify,
 }
 
@@ -748,7 +886,7 @@ def main(
         p.add_argument(
             "--skip",
             default="",
-            help="comma-separated registries/steps to skip: pypi,npm,crates",
+            help="comma-separated registries/steps to skip: pypi,npm,crates,github",
         )
         p.add_argument(
             "--oidc",

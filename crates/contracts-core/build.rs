@@ -1,6 +1,10 @@
 //! Fails early, with the fix, when a generated source is missing.
 fn main() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read when the script runs, not baked in when it is compiled: cargo may
+    // reuse a compiled build script for a copy of the crate at another path.
+    let root = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
     for file in [
         "src/generated/registry.rs",
         "src/generated/mirror.rs",

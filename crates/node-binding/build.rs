@@ -1,3 +1,4 @@
+//! Links the addon the way Node loads it (napi-build).
 fn main() {
     napi_build::setup();
 }

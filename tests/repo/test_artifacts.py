@@ -52,6 +52,8 @@ def test_wheel_is_abi3_and_carries_the_generated_client_and_native_module() -> N
         "baml_client/inlinedbaml.py",
         "schemas/envelope.schema.json",
         "schemas/ir.json",
+        "schemas/asyncapi.json",
+        "cloudevents.py",
     ]:
         assert pkg + required in names, f"{pkg + required} missing from {wheel.name}"
     assert any(
@@ -68,6 +70,9 @@ def test_sdist_builds_without_baml_cli() -> None:
         "src/coach_app_baml_client/baml_client/types.py",
         "crates/contracts-core/src/generated/registry.rs",
         "src/coach_app_baml_client/schemas/envelope.schema.json",
+        "src/coach_app_baml_client/schemas/asyncapi.json",
+        "crates/contracts-core/schemas/asyncapi.json",
+        "crates/contracts-core/src/cloudevents.rs",
         "crates/py-binding/src/lib.rs",
     ]:
         assert required in names, f"{required} missing from {sdist.name}"
@@ -84,6 +89,9 @@ def test_npm_tarball_carries_js_types_client_and_addon() -> None:
         "package/lib/validate.js",
         "package/schemas/envelope.schema.json",
         "package/schemas/ir.json",
+        "package/schemas/asyncapi.json",
+        "package/lib/cloudevents.js",
+        "package/lib/cloudevents.d.ts",
     ]:
         assert required in names, f"{required} missing from {tgz.name}"
     assert any("/baml_client/" in n and n.endswith(".js") for n in names), (
@@ -97,3 +105,30 @@ def test_no_stale_artifacts(pattern: str) -> None:
     version = _workspace_version()
     stale = [p.name for p in DIST.glob(pattern) if version not in p.name]
     assert not stale, f"dist/ holds artifacts of another version: {stale}"
+
+
+def test_dist_holds_the_event_catalog_of_this_version() -> None:
+    """`make dist` writes dist/catalog/: a page per event type, the version, every page listed."""
+    import json
+
+    catalog = DIST / "catalog"
+    assert (catalog / "index.html").is_file(), (
+        "no dist/catalog/index.html: run `make dist`"
+    )
+    manifest = json.loads((catalog / "catalog.json").read_text(encoding="utf-8"))
+    assert manifest["version"] == _workspace_version()
+    ir = json.loads(
+        (ROOT / "crates" / "contracts-core" / "schemas" / "ir.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    event_types = [
+        v["name"] for e in ir["enums"] if e["name"] == "EventType" for v in e["values"]
+    ]
+    assert manifest["events"] == event_types
+    for event_type in event_types:
+        assert f"events/{event_type}.html" in manifest["pages"]
+    missing = [p for p in manifest["pages"] if not (catalog / p).is_file()]
+    assert not missing, f"pages listed in catalog.json but absent: {missing}"
+    index = (catalog / "index.html").read_text(encoding="utf-8")
+    assert "DO NOT EDIT" in index and 'src="assets/catalog.js"' in index

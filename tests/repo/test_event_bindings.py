@@ -13,7 +13,10 @@ and ``type EventEnvelope = FooBarEvent | ...`` is the union of exactly those
 classes. An *envelope class* is any class whose ``type`` field is a string
 literal.
 
-The same facts are then checked on the generated pydantic module
+baml_src is read through the compiler's IR (``contracts ir``, which prints
+the IR of any valid tree without applying the project lints), so this test
+checks the convention independently of ``contracts check`` while sharing its
+parser. The same facts are then checked on the generated pydantic module
 (``packages/python/src/coach_app_baml_client/baml_client/types.py``, produced
 by ``make generate``), which also catches stale generated code.
 """
@@ -21,6 +24,7 @@ by ``make generate``), which also catches stale generated code.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import sys
 import types as pytypes
@@ -30,10 +34,10 @@ from pathlib import Path
 
 import pytest
 import typing_extensions
+from contracts_ir import load_ir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BAML_SRC = REPO_ROOT / "baml_src"
-TYPES_DIR = BAML_SRC / "types"
 PY_SRC = REPO_ROOT / "packages" / "python" / "src"
 GENERATED_TYPES = PY_SRC / "coach_app_baml_client" / "baml_client" / "types.py"
 
@@ -43,91 +47,28 @@ META_CLASS = "EventMeta"
 ENVELOPE_FIELDS = ["type", "contracts_version", "payload", "meta"]
 
 # --------------------------------------------------------------------------
-# Minimal BAML reader: comments and attributes out, then enum/class/alias blocks.
+# baml_src through the compiler's IR (`contracts ir`)
 # --------------------------------------------------------------------------
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+def render(ty: dict) -> str:
+    """A type of the IR as BAML text (``string``, ``"GOAL_SET"``, ``Goal[]``)."""
+    kind = ty["kind"]
+    if kind in ("primitive", "named"):
+        return ty["name"]
+    if kind == "literal":
+        return json.dumps(ty["value"])
+    if kind == "list":
+        return f"({render(ty['items'])})[]"
+    if kind == "optional":
+        return f"({render(ty['inner'])})?"
+    if kind == "map":
+        return f"map<{render(ty['key'])}, {render(ty['value'])}>"
+    return " | ".join(render(m) for m in ty["members"])
 
 
-def _skip_string(text: str, i: int) -> int:
-    """Index just past the string literal starting at text[i] ('"' or '#...#"')."""
-    if text[i] == "#":
-        hashes = len(text[i:]) - len(text[i:].lstrip("#"))
-        close = '"' + "#" * hashes
-        end = text.find(close, i + hashes + 1)
-        return len(text) if end < 0 else end + len(close)
-    j = i + 1
-    while j < len(text) and text[j] != '"':
-        j += 2 if text[j] == "\\" else 1
-    return j + 1
-
-
-def _is_string_start(text: str, i: int) -> bool:
-    if text[i] == '"':
-        return True
-    if text[i] == "#":
-        j = i
-        while j < len(text) and text[j] == "#":
-            j += 1
-        return j < len(text) and text[j] == '"'
-    return False
-
-
-def _blank(s: str) -> str:
-    return re.sub(r"[^\n]", " ", s)
-
-
-def strip_comments_and_attributes(text: str) -> str:
-    """Blank out // and {// //} comments and @attr(...) / @@attr(...) attributes.
-
-    String literals (plain and #"raw"#) are respected; newlines are kept so
-    line numbers stay valid.
-    """
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text.startswith("{//", i):
-            end = text.find("//}", i + 3)
-            end = n if end < 0 else end + 3
-            out.append(_blank(text[i:end]))
-            i = end
-        elif text.startswith("//", i):
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            out.append(_blank(text[i:end]))
-            i = end
-        elif text[i] == "@":
-            j = i + (2 if text.startswith("@@", i) else 1)
-            m = _IDENT.match(text, j)
-            j = m.end() if m else j
-            k = j
-            while k < n and text[k] in " \t":
-                k += 1
-            if k < n and text[k] == "(":
-                depth = 0
-                while k < n:
-                    if _is_string_start(text, k):
-                        k = _skip_string(text, k)
-                        continue
-                    if text[k] == "(":
-                        depth += 1
-                    elif text[k] == ")":
-                        depth -= 1
-                        if depth == 0:
-                            k += 1
-                            break
-                    k += 1
-                j = k
-            out.append(_blank(text[i:j]))
-            i = j
-        elif _is_string_start(text, i):
-            end = _skip_string(text, i)
-            out.append(text[i:end])
-            i = end
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+def _where(location: dict) -> str:
+    return f"{location['file']}:{location['line']}"
 
 
 @dataclass
@@ -155,40 +96,33 @@ class BamlModel:
     aliases: dict[str, tuple[str, list[str]]] = field(
         default_factory=dict
     )  # name -> (where, members)
-    duplicates: list[str] = field(default_factory=list)
 
 
-def parse_baml(sources: dict[str, str]) -> BamlModel:
-    """Parse {file label: BAML text} into enums, classes and union aliases."""
+def model_from_ir(ir: dict) -> BamlModel:
+    """Enums, classes and union aliases of an IR."""
     model = BamlModel()
-    for label, raw in sources.items():
-        text = strip_comments_and_attributes(raw)
-
-        def where(pos: int, label: str = label, text: str = text) -> str:
-            return f"{label}:{text.count(chr(10), 0, pos) + 1}"
-
-        for m in re.finditer(r"\b(enum|class)\s+(\w+)\s*\{([^{}]*)\}", text):
-            kind, name, body = m.groups()
-            lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
-            if name in model.enums or name in model.classes:
-                model.duplicates.append(
-                    f"{name} defined twice (again at {where(m.start())})"
-                )
-            if kind == "enum":
-                values = [ln.split()[0] for ln in lines]
-                model.enums[name] = (where(m.start()), values)
-            else:
-                fields = []
-                for ln in lines:
-                    parts = ln.split(None, 1)
-                    fields.append(
-                        (parts[0], parts[1].strip() if len(parts) > 1 else "")
-                    )
-                model.classes[name] = BamlClass(name, where(m.start()), fields)
-        for m in re.finditer(r"\btype\s+(\w+)\s*=\s*\|?\s*(\w+(?:\s*\|\s*\w+)*)", text):
-            members = [s.strip() for s in m.group(2).split("|")]
-            model.aliases[m.group(1)] = (where(m.start()), members)
+    for e in ir["enums"]:
+        model.enums[e["name"]] = (
+            _where(e["location"]),
+            [v["name"] for v in e["values"]],
+        )
+    for c in ir["classes"]:
+        fields = [(f["name"], render(f["type"])) for f in c["fields"]]
+        model.classes[c["name"]] = BamlClass(c["name"], _where(c["location"]), fields)
+    for a in ir["type_aliases"]:
+        ty = a["type"]
+        members = ty["members"] if ty["kind"] == "union" else [ty]
+        model.aliases[a["name"]] = (_where(a["location"]), [render(m) for m in members])
     return model
+
+
+def parse_baml(sources: dict[str, str], tmp: Path) -> BamlModel:
+    """The model of ``{file name: BAML text}``, written under ``tmp/baml_src``."""
+    root = tmp / "baml_src"
+    for name, text in sources.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return model_from_ir(load_ir(root))
 
 
 def pascal(value: str) -> str:
@@ -197,7 +131,8 @@ def pascal(value: str) -> str:
 
 def check_baml_event_bindings(model: BamlModel) -> list[str]:
     """All violations of the envelope convention in parsed BAML."""
-    errors = list(model.duplicates)
+    # Duplicate names never get here: `contracts ir` rejects them (E0401).
+    errors: list[str] = []
     if ENUM_NAME not in model.enums:
         return errors + [f"enum {ENUM_NAME} not found"]
     enum_where, values = model.enums[ENUM_NAME]
@@ -265,19 +200,8 @@ def check_baml_event_bindings(model: BamlModel) -> list[str]:
     return errors
 
 
-def _read_sources(paths: typing.Iterable[Path]) -> dict[str, str]:
-    return {p.relative_to(REPO_ROOT).as_posix(): p.read_text() for p in sorted(paths)}
-
-
 def load_repo_model() -> BamlModel:
-    type_files = sorted(TYPES_DIR.glob("*.baml"))
-    assert type_files, f"no .baml files in {TYPES_DIR}"
-    # Event types come from baml_src/types; payload classes may live anywhere in baml_src.
-    model = parse_baml(_read_sources(type_files))
-    others = [p for p in BAML_SRC.rglob("*.baml") if p.parent != TYPES_DIR]
-    for name, cls in parse_baml(_read_sources(others)).classes.items():
-        model.classes.setdefault(name, cls)
-    return model
+    return model_from_ir(load_ir(BAML_SRC))
 
 
 # --------------------------------------------------------------------------
@@ -470,25 +394,37 @@ type EventEnvelope = GoalSetEvent | NoteAddedEvent
 """
 
 
-def _check(snippet: str) -> list[str]:
-    return check_baml_event_bindings(parse_baml({"snippet.baml": snippet}))
+@pytest.fixture
+def check(tmp_path: Path) -> typing.Callable[[str], list[str]]:
+    """Checks a snippet (each call in a folder of its own)."""
+    calls = iter(range(1000))
+
+    def run(snippet: str) -> list[str]:
+        folder = tmp_path / str(next(calls))
+        return check_baml_event_bindings(parse_baml({"snippet.baml": snippet}, folder))
+
+    return run
 
 
-def test_checker_accepts_a_valid_snippet() -> None:
-    model = parse_baml({"snippet.baml": GOOD})
+def test_checker_accepts_a_valid_snippet(
+    tmp_path: Path, check: typing.Callable[[str], list[str]]
+) -> None:
+    model = parse_baml({"snippet.baml": GOOD}, tmp_path)
     assert model.enums["EventType"][1] == ["GOAL_SET", "NOTE_ADDED"]
     assert "GhostEvent" not in model.classes
     assert model.aliases["EventEnvelope"][1] == ["GoalSetEvent", "NoteAddedEvent"]
-    assert _check(GOOD) == []
+    assert check(GOOD) == []
 
 
-def test_checker_reports_value_with_two_envelopes() -> None:
+def test_checker_reports_value_with_two_envelopes(
+    check: typing.Callable[[str], list[str]],
+) -> None:
     snippet = GOOD.replace(
         "type EventEnvelope",
         'class GoalSetAgainEvent {\n  type "GOAL_SET"\n  contracts_version string\n'
         "  payload Goal\n  meta EventMeta\n}\ntype EventEnvelope",
     )
-    errors = _check(snippet)
+    errors = check(snippet)
     assert any(
         "EventType.GOAL_SET: 2 envelope classes: GoalSetAgainEvent, GoalSetEvent" in e
         for e in errors
@@ -496,15 +432,19 @@ def test_checker_reports_value_with_two_envelopes() -> None:
     assert any("lacks envelope classes: GoalSetAgainEvent" in e for e in errors), errors
 
 
-def test_checker_reports_value_without_envelope() -> None:
+def test_checker_reports_value_without_envelope(
+    check: typing.Callable[[str], list[str]],
+) -> None:
     snippet = GOOD.replace("  NOTE_ADDED", "  GOAL_DONE\n  NOTE_ADDED")
-    errors = _check(snippet)
+    errors = check(snippet)
     assert errors == [
         'EventType.GOAL_DONE: no envelope class (expected class GoalDoneEvent with type "GOAL_DONE")'
     ]
 
 
-def test_checker_reports_unknown_value_bad_name_fields_meta_and_union() -> None:
+def test_checker_reports_unknown_value_bad_name_fields_meta_and_union(
+    check: typing.Callable[[str], list[str]],
+) -> None:
     snippet = (
         GOOD.replace('type "NOTE_ADDED"', 'type "NOTE_REMOVED"')
         .replace("class GoalSetEvent", "class GoalEvent")
@@ -515,7 +455,7 @@ def test_checker_reports_unknown_value_bad_name_fields_meta_and_union() -> None:
         )
         + "\ntype Other = Goal | Note\n"
     )
-    errors = "\n".join(_check(snippet))
+    errors = "\n".join(check(snippet))
     assert "EventType.NOTE_ADDED: no envelope class" in errors
     assert (
         'class NoteAddedEvent has type "NOTE_REMOVED" which is not a value of EventType'
@@ -528,13 +468,13 @@ def test_checker_reports_unknown_value_bad_name_fields_meta_and_union() -> None:
     assert "GoalEvent.meta is `string`, expected `EventMeta`" in errors
 
     errors = "\n".join(
-        _check(GOOD.replace("= GoalSetEvent | NoteAddedEvent", "= GoalSetEvent | Goal"))
+        check(GOOD.replace("= GoalSetEvent | NoteAddedEvent", "= GoalSetEvent | Goal"))
     )
     assert "lacks envelope classes: NoteAddedEvent" in errors
     assert "members that are not envelope classes: Goal" in errors
 
 
-def test_generated_checker_reports_mismatches() -> None:
+def test_generated_checker_reports_mismatches(tmp_path: Path) -> None:
     from pydantic import BaseModel
 
     fake = pytypes.ModuleType("_fake_generated_types")
@@ -560,7 +500,9 @@ def test_generated_checker_reports_mismatches() -> None:
         "EventType", {"GOAL_SET": "GOAL_SET", "NOTE_ADDED": "NOTE_ADDED"}
     )
     errors = "\n".join(
-        check_generated_event_bindings(fake, parse_baml({"snippet.baml": GOOD}))
+        check_generated_event_bindings(
+            fake, parse_baml({"snippet.baml": GOOD}, tmp_path)
+        )
     )
     assert (
         "envelope classes ['GoalSetEvent'] != baml_src ['GoalSetEvent', 'NoteAddedEvent']"
@@ -575,6 +517,8 @@ def test_generated_checker_reports_mismatches() -> None:
     # One member: the Union collapses to the ForwardRef itself.
     fake.EventEnvelope = typing.Union[typing.ForwardRef("GoalSetEvent")]  # noqa: UP007
     errors = "\n".join(
-        check_generated_event_bindings(fake, parse_baml({"snippet.baml": GOOD}))
+        check_generated_event_bindings(
+            fake, parse_baml({"snippet.baml": GOOD}, tmp_path)
+        )
     )
     assert "EventEnvelope members" not in errors

@@ -1,7 +1,7 @@
 """Differential test: our IR (contracts-compiler) and the pydantic models that
 `baml-cli generate` writes agree on every class, enum and type alias.
 
-The IR comes from ``cargo run -p contracts-compiler --bin contracts -- ir``
+The IR comes from ``cargo run -p contracts-compiler --bin contracts -- ir`` (tests/repo/contracts_ir.py)
 (``crates/contracts-core/schemas/ir.json`` is only used when cargo is not
 installed and that file is newer than every ``.baml`` file). The pydantic side
 is ``packages/python/src/coach_app_baml_client/baml_client/types.py``
@@ -30,8 +30,6 @@ from __future__ import annotations
 import copy
 import enum
 import importlib.util
-import json
-import shutil
 import subprocess
 import sys
 import types as pytypes
@@ -40,13 +38,12 @@ from pathlib import Path
 
 import pytest
 import typing_extensions
+from contracts_ir import load_ir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BAML_SRC = REPO_ROOT / "baml_src"
 PY_SRC = REPO_ROOT / "packages" / "python" / "src"
 GENERATED_TYPES = PY_SRC / "coach_app_baml_client" / "baml_client" / "types.py"
-IR_JSON = REPO_ROOT / "crates" / "contracts-core" / "schemas" / "ir.json"
-IR_COMMAND = ["cargo", "run", "-q", "-p", "contracts-compiler", "--bin", "contracts"]
 BAML_CLI = REPO_ROOT / ".venv" / "bin" / "baml-cli"
 
 # BaseModel classes types.py defines for BAML's own use, not from baml_src.
@@ -80,45 +77,6 @@ NONE: Shape = ("none",)
 # --------------------------------------------------------------------------
 # Loading both sides
 # --------------------------------------------------------------------------
-
-
-def _ir_json_is_fresh() -> bool:
-    if not IR_JSON.is_file():
-        return False
-    newest_source = max(
-        (p.stat().st_mtime for p in BAML_SRC.rglob("*.baml")), default=0.0
-    )
-    return IR_JSON.stat().st_mtime >= newest_source
-
-
-def load_ir(baml_src: Path = BAML_SRC, *extra: str) -> dict:
-    """The IR of `baml_src`, from the contracts CLI (or a fresh ir.json)."""
-    if shutil.which("cargo") is None:
-        if baml_src == BAML_SRC and _ir_json_is_fresh():
-            return json.loads(IR_JSON.read_text())
-        pytest.fail(
-            "cargo is not on PATH, so `contracts ir` cannot run, and "
-            f"{IR_JSON.relative_to(REPO_ROOT)} is missing or older than baml_src/ "
-            "(run `make generate` where cargo is available)"
-        )
-    cmd = [*IR_COMMAND, "--", "ir", *extra]
-    if baml_src != BAML_SRC:
-        cmd += ["--from", str(baml_src)]
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.fail(
-            f"`{' '.join(cmd)}` failed with exit code {proc.returncode}:\n"
-            f"{proc.stderr.strip() or proc.stdout.strip()}"
-        )
-    try:
-        ir = json.loads(proc.stdout)
-    except json.JSONDecodeError as exc:
-        pytest.fail(
-            f"`{' '.join(cmd)}` did not print JSON ({exc}):\n{proc.stdout[:500]}"
-        )
-    missing = {"classes", "enums", "type_aliases"} - set(ir)
-    assert not missing, f"IR has no {sorted(missing)}: {sorted(ir)}"
-    return ir
 
 
 def import_types_module(path: Path, name: str) -> pytypes.ModuleType:
@@ -676,7 +634,7 @@ def test_features_the_contracts_do_not_use_yet(tmp_path: Path) -> None:
     module = import_types_module(
         types_py, f"_contracts_test_ir_features_{id(tmp_path)}"
     )
-    errors = compare(load_ir(src, "--no-lint"), module)
+    errors = compare(load_ir(src), module)
     assert sorted(errors) == sorted(
         [
             "Square.side: type differs: IR int, pydantic Checked[int, ['positive']] "

@@ -89,12 +89,42 @@ def test_actionlint_passes(workflow: Path) -> None:
     )
 
 
-def test_ci_runs_the_documented_entry_points() -> None:
+def _make_prerequisites(target: str) -> list[str]:
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    m = re.search(rf"^{re.escape(target)}:([^#\n]*)", makefile, flags=re.MULTILINE)
+    assert m, f"Makefile has no `{target}:` rule"
+    return m.group(1).split()
+
+
+def _expand(target: str) -> list[str]:
+    """Every target `make <target>` runs, depth first, as make lists them."""
+    out = [target]
+    for dep in _make_prerequisites(target):
+        if not dep.startswith("$("):
+            out += _expand(dep)
+    return out
+
+
+def test_ci_runs_the_documented_entry_points_each_once() -> None:
     commands = _run_commands(CI.read_text())
-    for target in ("make dist", "make test", "make lint", "make check-generated"):
+    for target in ("make dist", "make test", "make check-generated"):
         assert any(
             re.search(rf"(^|\s){re.escape(target)}(\s|$)", c) for c in commands
         ), f"ci.yml must have a step running `{target}`; run steps: {commands}"
+    # `make test` already runs the lints and the bump check: a CI step of
+    # their own would run them twice.
+    assert {"lint", "check-bump"} <= set(_make_prerequisites("test"))
+    for target in ("make lint", "make check-bump"):
+        assert not any(
+            re.search(rf"(^|\s){re.escape(target)}(\s|$)", c) for c in commands
+        ), f"ci.yml runs `{target}` on its own, but `make test` runs it already"
+    steps = [c.split()[1] for c in commands if c.startswith("make ")]
+    expanded = [t for step in steps for t in _expand(step)]
+    top = [t for t in expanded if t not in ("setup", "generate", "build")]
+    assert len(top) == len(set(top)), f"CI runs a make target twice: {expanded}"
+    # `make ready` is the same set of steps.
+    ready = _make_prerequisites("ready")
+    assert ready == steps, f"`make ready` runs {ready}, CI runs {steps}"
     assert any("git status --porcelain" in c for c in commands), (
         "ci.yml must fail when the build leaves changes (`git status --porcelain`)"
     )

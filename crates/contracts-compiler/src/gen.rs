@@ -9,17 +9,7 @@ use crate::history::History;
 use crate::ir::Ir;
 use crate::ts_validator;
 
-/// One generated file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
-    /// Path relative to the repository root.
-    pub path: String,
-    /// Full contents.
-    pub contents: String,
-}
-
-/// Where the contracts-core generated sources live.
-pub const CORE_GENERATED_DIR: &str = "crates/contracts-core/src/generated";
+pub use crate::output::{Output, CORE_GENERATED_DIR};
 
 /// Renders every derived file.
 pub fn outputs(ir: &Ir, events: &[EventBinding]) -> Result<Vec<Output>, CompileError> {
@@ -83,5 +73,24 @@ pub fn outputs_with_history(
         path: format!("{CORE_GENERATED_DIR}/history.rs"),
         contents: codegen::history_rs(&versions)?,
     });
+    Ok(outputs)
+}
+
+/// Every derived file of a repository: [`outputs_with_history`] plus the
+/// AsyncAPI document in every schema directory, which also needs the
+/// contracts version and the example envelopes ([`crate::describe`]).
+pub fn repository_outputs(
+    ir: &Ir,
+    events: &[EventBinding],
+    history: &History,
+    context: &crate::describe::Context,
+) -> Result<Vec<Output>, CompileError> {
+    let mut outputs = outputs_with_history(ir, events, history)?;
+    outputs.extend(crate::asyncapi::outputs(
+        ir,
+        events,
+        &context.version,
+        &context.examples,
+    )?);
     Ok(outputs)
 }

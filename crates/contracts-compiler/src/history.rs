@@ -11,8 +11,11 @@
 //! history on disk is kept as it is.
 
 use crate::check::{self, EventBinding};
-use crate::diff::{self, Version};
+use crate::git;
 use crate::ir::Ir;
+use crate::output::CORE_GENERATED_DIR;
+use crate::semver::{cargo_version, Version};
+use crate::source::{load_ref, RefError};
 use std::path::Path;
 
 /// One released version's contracts.
@@ -61,7 +64,7 @@ pub fn relevant_tags(tags: &str, current: Version) -> Vec<(String, Version)> {
 /// Loads the history of the repository at `root`, whose contracts are in
 /// `from` (the `baml_src` folder).
 pub fn load(root: &Path, from: &Path) -> Result<History, String> {
-    let generated = root.join(crate::gen::CORE_GENERATED_DIR).join("history.rs");
+    let generated = root.join(CORE_GENERATED_DIR).join("history.rs");
     let not_git = || {
         if generated.exists() {
             History::Keep
@@ -69,10 +72,9 @@ pub fn load(root: &Path, from: &Path) -> Result<History, String> {
             History::Releases(Vec::new())
         }
     };
-    let Ok(top) = diff::git(root, &["rev-parse", "--show-toplevel"]) else {
+    let Ok(top) = git::toplevel(root) else {
         return Ok(not_git());
     };
-    let top = std::path::PathBuf::from(String::from_utf8_lossy(&top).trim());
     let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -84,18 +86,18 @@ pub fn load(root: &Path, from: &Path) -> Result<History, String> {
     }
     let cargo = std::fs::read_to_string(root.join("Cargo.toml"))
         .map_err(|e| format!("cannot read {}/Cargo.toml: {e}", root.display()))?;
-    let current = diff::cargo_version(&cargo).ok_or_else(|| {
+    let current = cargo_version(&cargo).ok_or_else(|| {
         format!(
             "no [workspace.package] version in {}/Cargo.toml",
             root.display()
         )
     })?;
-    let tags = diff::git(root, &["tag", "--list", "v*"])?;
+    let tags = git::git(root, &["tag", "--list", "v*"])?;
     let mut releases = Vec::new();
     for (tag, version) in relevant_tags(&String::from_utf8_lossy(&tags), current) {
-        let (tree, _tmp) = diff::load_ref(from, &tag).map_err(|e| match e {
-            diff::RefError::Git(msg) => format!("schema history: {msg}"),
-            diff::RefError::Contract(errors) => format!(
+        let tree = load_ref(from, &tag).map_err(|e| match e {
+            RefError::Git(msg) => format!("schema history: {msg}"),
+            RefError::Contract(errors, _) => format!(
                 "schema history: baml_src at {tag} does not compile with this compiler:\n{}",
                 errors
                     .iter()

@@ -6,6 +6,7 @@
 
 use crate::error::Location;
 use serde::Serialize;
+use std::fmt;
 
 /// The whole contract: every type and function declared under `baml_src`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -18,6 +19,14 @@ pub struct Ir {
     pub type_aliases: Vec<TypeAlias>,
     /// `function` declarations (signatures only; prompts are not part of the IR).
     pub functions: Vec<Function>,
+    /// `client<llm>` declarations: configuration, kept for the cross-checks
+    /// and not part of the IR's JSON.
+    #[serde(skip)]
+    pub clients: Vec<Client>,
+    /// `retry_policy` declarations (names only), for the cross-checks; not
+    /// part of the IR's JSON.
+    #[serde(skip)]
+    pub retry_policies: Vec<RetryPolicy>,
 }
 
 impl Ir {
@@ -96,7 +105,7 @@ pub struct Field {
 
 /// An `@assert` or `@check` attribute. Its Jinja expression is kept verbatim;
 /// the fast validator does not evaluate it (see the contracts-core README).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Constraint {
     /// `assert` or `check`.
     pub kind: String,
@@ -178,6 +187,13 @@ pub struct Function {
     pub params: Vec<Param>,
     /// The return type.
     pub return_type: TypeExpr,
+    /// Attributes after the return type (`-> Schema @stream.not_null`).
+    /// Absent from the JSON when there are none.
+    #[serde(skip_serializing_if = "TypeAttributes::is_empty")]
+    pub return_attributes: TypeAttributes,
+    /// The `client` the body names; configuration, not part of the IR's JSON.
+    #[serde(skip)]
+    pub client: Option<ClientRef>,
     /// Where the function is declared.
     pub location: Location,
 }
@@ -190,6 +206,89 @@ pub struct Param {
     /// Parameter type.
     #[serde(rename = "type")]
     pub ty: TypeExpr,
+    /// Attributes after the type (`team: string @description("…")`); each
+    /// is absent from the JSON when not given.
+    #[serde(flatten)]
+    pub attributes: TypeAttributes,
+    /// Where the parameter's name is.
+    pub location: Location,
+}
+
+/// The attributes BAML takes after a type in a signature: on a parameter
+/// and on a function's return type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TypeAttributes {
+    /// `@description`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `@alias`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// `@assert` / `@check`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<Constraint>,
+    /// `@stream.*`, without the prefix, in source order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stream: Vec<String>,
+    /// `@skip`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skip: bool,
+}
+
+impl TypeAttributes {
+    /// True when no attribute is given.
+    pub fn is_empty(&self) -> bool {
+        *self == TypeAttributes::default()
+    }
+}
+
+/// A `client<llm>` block: what the cross-checks need of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Client {
+    /// Declared name.
+    pub name: String,
+    /// The `provider` (`openai`, `round-robin`, `fallback`, …), unquoted.
+    pub provider: String,
+    /// The `retry_policy` it names, if any.
+    pub retry_policy: Option<ClientRef>,
+    /// The clients of a `round-robin` or `fallback` strategy, in order;
+    /// `None` when the block has no `strategy` option.
+    pub strategy: Option<Vec<ClientRef>>,
+    /// Where the block's name is.
+    pub location: Location,
+}
+
+impl Client {
+    /// True for the providers whose `strategy` lists other clients.
+    pub fn is_strategy(&self) -> bool {
+        matches!(self.provider.as_str(), "round-robin" | "fallback")
+    }
+}
+
+/// A reference to a client (or retry policy) by name, or a
+/// `provider/model` shorthand such as `"openai/gpt-4o"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRef {
+    /// The name or shorthand, unquoted.
+    pub name: String,
+    /// Where it is written.
+    pub location: Location,
+}
+
+impl ClientRef {
+    /// True for `provider/model` shorthands, which name no declared client.
+    pub fn is_shorthand(&self) -> bool {
+        self.name.contains('/')
+    }
+}
+
+/// A `retry_policy` block (its name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Declared name.
+    pub name: String,
+    /// Where the name is.
+    pub location: Location,
 }
 
 /// A BAML type expression.
@@ -235,6 +334,34 @@ pub enum TypeExpr {
     },
 }
 
+impl TypeExpr {
+    /// Every class, enum or alias name the type mentions, in order (with repeats).
+    ///
+    /// ```
+    /// use contracts_compiler::ir::TypeExpr;
+    /// let named = |n: &str| TypeExpr::Named { name: n.into() };
+    /// let ty = TypeExpr::Map { key: Box::new(named("K")), value: Box::new(TypeExpr::List { items: Box::new(named("V")) }) };
+    /// assert_eq!(ty.names(), ["K", "V"]);
+    /// ```
+    pub fn names(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(ty) = stack.pop() {
+            match ty {
+                TypeExpr::Named { name } => out.push(name.as_str()),
+                TypeExpr::Optional { inner } | TypeExpr::List { items: inner } => stack.push(inner),
+                TypeExpr::Map { key, value } => {
+                    stack.push(value);
+                    stack.push(key);
+                }
+                TypeExpr::Union { members } => stack.extend(members.iter().rev()),
+                TypeExpr::Primitive { .. } | TypeExpr::Literal { .. } => {}
+            }
+        }
+        out
+    }
+}
+
 /// The value of a literal type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -245,6 +372,71 @@ pub enum Literal {
     Int(i64),
     /// `true` / `false`.
     Bool(bool),
+}
+
+/// BAML syntax: `map<string, Goal[]>`, `(int | string)[]`, `"A" | "B"`,
+/// `(Goal | null)?`. Parsing the printed text gives the same type back.
+///
+/// ```
+/// use contracts_compiler::ir::TypeExpr;
+/// let goal = TypeExpr::Named { name: "Goal".into() };
+/// let list = TypeExpr::List { items: Box::new(TypeExpr::Optional { inner: Box::new(goal) }) };
+/// assert_eq!(list.to_string(), "(Goal?)[]");
+/// ```
+impl fmt::Display for TypeExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TypeExpr::Primitive { name } | TypeExpr::Named { name } => f.write_str(name),
+            TypeExpr::Literal { value } => write!(f, "{value}"),
+            TypeExpr::List { items } => match **items {
+                TypeExpr::Union { .. } | TypeExpr::Optional { .. } => write!(f, "({items})[]"),
+                _ => write!(f, "{items}[]"),
+            },
+            TypeExpr::Map { key, value } => write!(f, "map<{key}, {value}>"),
+            TypeExpr::Union { members } => {
+                for (i, member) in members.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" | ")?;
+                    }
+                    // A nested union prints in parentheses so it reads back nested.
+                    if matches!(member, TypeExpr::Union { .. }) {
+                        write!(f, "({member})")?;
+                    } else {
+                        write!(f, "{member}")?;
+                    }
+                }
+                Ok(())
+            }
+            TypeExpr::Optional { inner } => match **inner {
+                TypeExpr::Union { .. } | TypeExpr::Optional { .. } => write!(f, "({inner})?"),
+                _ => write!(f, "{inner}?"),
+            },
+        }
+    }
+}
+
+/// `"TEXT"` (quoted, with the escapes BAML's lexer reads back: `\"`, `\\`,
+/// `\n`, `\t`), `42`, `true`.
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::String(s) => {
+                f.write_str("\"")?;
+                for c in s.chars() {
+                    match c {
+                        '"' => f.write_str("\\\"")?,
+                        '\\' => f.write_str("\\\\")?,
+                        '\n' => f.write_str("\\n")?,
+                        '\t' => f.write_str("\\t")?,
+                        c => write!(f, "{c}")?,
+                    }
+                }
+                f.write_str("\"")
+            }
+            Literal::Int(i) => write!(f, "{i}"),
+            Literal::Bool(b) => write!(f, "{b}"),
+        }
+    }
 }
 
 /// The names BAML treats as primitive types.

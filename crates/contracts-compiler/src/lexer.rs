@@ -5,6 +5,7 @@
 //! characters become [`TokenKind::Other`] and only the parser decides whether
 //! they are an error in context. Unterminated strings and comments are errors.
 
+use crate::codes::Code;
 use crate::error::{CompileError, Location};
 
 /// One token with the location of its first character.
@@ -186,7 +187,8 @@ impl Lexer<'_> {
             }
             self.bump();
         }
-        Err(CompileError::new(
+        Err(CompileError::coded(
+            Code::UnterminatedBlockComment,
             start.clone(),
             "unterminated block comment: `{//` has no closing `//}`",
         ))
@@ -205,7 +207,8 @@ impl Lexer<'_> {
             }
             text.extend(self.bump());
         }
-        Err(CompileError::new(
+        Err(CompileError::coded(
+            Code::UnterminatedJinja,
             start.clone(),
             "unterminated Jinja expression: `{{` has no closing `}}`",
         ))
@@ -217,7 +220,9 @@ impl Lexer<'_> {
         loop {
             match self.bump() {
                 None | Some('\n') => {
-                    return Err(CompileError::new(
+                    return Err(CompileError::coded(
+                Code::UnterminatedString,
+
                         start.clone(),
                         "unterminated string: add the closing `\"` on the same line, or use a raw string #\"…\"# for multi-line text",
                     ))
@@ -261,7 +266,8 @@ impl Lexer<'_> {
             }
             text.extend(self.bump());
         }
-        Err(CompileError::new(
+        Err(CompileError::coded(
+            Code::UnterminatedRawString,
             start.clone(),
             format!("unterminated raw string: expected the closing `{terminator}`"),
         ))

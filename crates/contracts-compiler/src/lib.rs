@@ -1,4 +1,4 @@
-//! The contracts compiler: parses a `baml_src` tree into an [`Ir`], checks it,
+//! The contracts compiler: parses a `baml_src` tree into an [`Ir`](ir::Ir), checks it,
 //! and generates the files derived from it (the contracts-core registry).
 //!
 //! ```
@@ -11,78 +11,33 @@
 //! assert_eq!(ir.classes[0].fields.len(), 2);
 //! ```
 
+// Modules import one way (tests/modules.rs fails on a cycle), roughly in
+// this order from the bottom up:
+// codes, error → ir → lexer → parser → check → semver, git → source →
+// diff; output, wire → codegen, mirror, schema, ts_validator, describe →
+// asyncapi, catalog → history → gen; report.
+pub mod asyncapi;
+pub mod catalog;
 pub mod check;
 pub mod codegen;
+pub mod codes;
+pub mod describe;
 pub mod diff;
 pub mod error;
+pub mod examples;
 pub mod gen;
+pub mod git;
 pub mod history;
 pub mod ir;
 pub mod lexer;
 pub mod mirror;
+pub mod output;
 pub mod parser;
+pub mod report;
 pub mod schema;
+pub mod semver;
+pub mod source;
 pub mod ts_validator;
 pub mod wire;
 
-use error::{CompileError, Location};
-use ir::Ir;
-use std::path::{Path, PathBuf};
-
-/// Parses every `*.baml` file under `dir` (sorted by path) and cross-checks the result.
-pub fn load_dir(dir: &Path) -> Result<Ir, Vec<CompileError>> {
-    let mut files = Vec::new();
-    collect_baml_files(dir, &mut files).map_err(|e| {
-        vec![CompileError::new(
-            Location::new(&dir.display().to_string(), 1, 1),
-            format!("cannot read the BAML directory: {e} (pass the baml_src folder with --from)"),
-        )]
-    })?;
-    if files.is_empty() {
-        return Err(vec![CompileError::new(
-            Location::new(&dir.display().to_string(), 1, 1),
-            "no .baml files found here; pass the baml_src folder with --from",
-        )]);
-    }
-    files.sort();
-    let mut ir = Ir::default();
-    let mut errors = Vec::new();
-    for path in &files {
-        let display = path.strip_prefix(dir).unwrap_or(path);
-        let display = Path::new(&dir.file_name().unwrap_or_default())
-            .join(display)
-            .display()
-            .to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                if let Err(e) = parser::parse_file(&display, &text, &mut ir) {
-                    errors.push(e);
-                }
-            }
-            Err(e) => errors.push(CompileError::new(
-                Location::new(&display, 1, 1),
-                format!("cannot read file: {e}"),
-            )),
-        }
-    }
-    if errors.is_empty() {
-        errors = check::cross_check(&ir);
-    }
-    if errors.is_empty() {
-        Ok(ir)
-    } else {
-        Err(errors)
-    }
-}
-
-fn collect_baml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_baml_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "baml") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
+pub use source::load_dir;

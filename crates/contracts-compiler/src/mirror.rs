@@ -756,22 +756,7 @@ fn direct_refs(ty: &TypeExpr, out: &mut BTreeSet<String>) {
 
 /// Every name `ty` refers to.
 fn all_refs(ty: &TypeExpr, out: &mut BTreeSet<String>) {
-    match ty {
-        TypeExpr::Named { name } => {
-            out.insert(name.clone());
-        }
-        TypeExpr::Optional { inner } | TypeExpr::List { items: inner } => all_refs(inner, out),
-        TypeExpr::Map { key, value } => {
-            all_refs(key, out);
-            all_refs(value, out);
-        }
-        TypeExpr::Union { members } => {
-            for m in members {
-                all_refs(m, out);
-            }
-        }
-        TypeExpr::Primitive { .. } | TypeExpr::Literal { .. } => {}
-    }
+    out.extend(ty.names().into_iter().map(String::from));
 }
 
 fn flatten_union(members: &[TypeExpr], out: &mut Vec<TypeExpr>) {

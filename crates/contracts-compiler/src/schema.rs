@@ -18,8 +18,8 @@
 
 use crate::check::EventBinding;
 use crate::error::CompileError;
-use crate::gen::Output;
 use crate::ir::{Ir, Literal, TypeExpr};
+use crate::output::Output;
 use crate::wire::Format;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;

@@ -16,6 +16,24 @@ fn contracts(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// The JSON diagnostics `--format json` printed on stderr, one per line.
+fn json_lines(stderr: &str) -> Vec<serde_json::Value> {
+    stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: not JSON: {l}")))
+        .collect()
+}
+
+/// `(file, line, column, code)` of a JSON diagnostic.
+fn place(d: &serde_json::Value) -> (String, u64, u64, String) {
+    (
+        d["file"].as_str().unwrap_or_default().to_string(),
+        d["line"].as_u64().unwrap_or_default(),
+        d["column"].as_u64().unwrap_or_default(),
+        d["code"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
 fn tree(name: &str, files: &[(&str, &str)]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("contracts-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -57,7 +75,7 @@ fn ir_lists_the_four_top_level_arrays() {
 }
 
 #[test]
-fn syntax_errors_point_at_file_line_col() {
+fn syntax_errors_show_the_source_line_with_a_caret() {
     let dir = tree(
         "syntax",
         &[(
@@ -67,19 +85,85 @@ fn syntax_errors_point_at_file_line_col() {
     );
     let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(
-        stderr.contains("types/a.baml:3:18: error: expected `,`"),
-        "{stderr}"
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    let expected = format!(
+        "error[E0201]: expected `,` between the key and value types of `map<K, V>`, found `int`\n  --> {name}/types/a.baml:3:18\n  |\n3 |   bad map<string int>\n  |                  ^^^ unexpected token\n\n1 error, 0 warnings\n"
+    );
+    assert_eq!(stderr, expected);
+}
+
+#[test]
+fn json_diagnostics_carry_file_line_column_code_severity_and_message() {
+    let dir = tree(
+        "json",
+        &[(
+            "types/a.baml",
+            "class A {\n  ok string\n  bad map<string int>\n}\n",
+        )],
+    );
+    let (code, stdout, stderr) =
+        contracts(&["check", "--format", "json", "--from", dir.to_str().unwrap()]);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    let diagnostics = json_lines(&stderr);
+    assert_eq!(
+        diagnostics,
+        [serde_json::json!({
+            "file": format!("{name}/types/a.baml"),
+            "line": 3,
+            "column": 18,
+            "end_line": 3,
+            "end_column": 21,
+            "code": "E0201",
+            "severity": "error",
+            "message": "expected `,` between the key and value types of `map<K, V>`, found `int`",
+            "labels": [],
+        })]
+    );
+    // A warning keeps exit code 0 and the JSON summary on stdout counts it.
+    let dir = tree("json-warning", &[("a.baml", "class A {\n  n int\n}\n")]);
+    let (code, stdout, stderr) =
+        contracts(&["check", "--format", "json", "--from", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let warnings = json_lines(&stderr);
+    assert_eq!(place(&warnings[0]).3, "W0102");
+    assert_eq!(warnings[0]["severity"], "warning");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (summary["classes"].as_u64(), summary["warnings"].as_u64()),
+        (Some(1), Some(1))
     );
 }
 
 #[test]
-fn unknown_type_references_are_reported() {
-    let dir = tree("unknown", &[("a.baml", "class A {\n  b Missing[]\n}\n")]);
+fn colour_only_when_asked_or_on_a_terminal() {
+    let dir = tree("colour", &[("a.baml", "class A {\n  b Missing\n}\n")]);
+    let from = dir.to_str().unwrap();
+    let (_, _, piped) = contracts(&["check", "--from", from]);
+    assert!(!piped.contains('\x1b'), "{piped}");
+    let (_, _, forced) = contracts(&["check", "--color", "always", "--from", from]);
+    assert!(forced.contains("\x1b["), "{forced}");
+    assert!(forced.replace('\x1b', "").len() > piped.len());
+}
+
+#[test]
+fn duplicates_point_at_both_declarations() {
+    let dir = tree(
+        "dup",
+        &[("a.baml", "class A {\n  x int\n}\nclass A {\n  y int\n}\n")],
+    );
     let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("a.baml:2:3: error: unknown type `Missing`"),
+        stderr.contains("error[E0401]: duplicate type name `A`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 | class A {\n  | ------- first declared here"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("4 | class A {\n  | ^^^^^^^ duplicate type name"),
         "{stderr}"
     );
 }
@@ -95,14 +179,25 @@ fn an_event_type_with_two_envelopes_fails_the_lint_but_not_the_parser() {
         envelope("AlsoAHappenedEvent")
     );
     let dir = tree("twice", &[("events.baml", &text)]);
-    let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
+    let (code, _, stderr) =
+        contracts(&["check", "--format", "json", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(
-        stderr.contains("events.baml:2:3: error: event type A_HAPPENED has 2 envelope classes"),
-        "{stderr}"
+    let first = &json_lines(&stderr)[0];
+    assert_eq!(
+        (place(first).1, place(first).2, place(first).3.as_str()),
+        (2, 3, "E0607")
     );
+    assert!(first["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("event type A_HAPPENED has 2 envelope classes"));
     let (code, _, stderr) = contracts(&["check", "--no-lint", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
+    // `ir` prints the IR of any valid tree: the project lints are `check`'s.
+    let (code, stdout, stderr) = contracts(&["ir", "--from", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let ir: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(ir["classes"].as_array().unwrap().len(), 4);
 }
 
 #[test]
@@ -123,9 +218,75 @@ fn an_event_type_without_envelope_is_reported() {
 }
 
 #[test]
-fn usage_errors_exit_2() {
-    assert_eq!(contracts(&["frobnicate"]).0, 2);
-    assert_eq!(contracts(&["check", "--bogus"]).0, 2);
+fn usage_errors_exit_2_and_name_the_command() {
+    let (code, _, stderr) = contracts(&["frobnicate"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unrecognized subcommand 'frobnicate'"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = contracts(&["check", "--bogus"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unexpected argument '--bogus'"), "{stderr}");
+    // A flag of another command is an error naming the command it was given to.
+    for (args, command) in [
+        (&["check", "--against", "v1.0.0"][..], "contracts check"),
+        (&["ir", "--no-lint"][..], "contracts ir"),
+        (&["gen", "--out", "x"][..], "contracts gen"),
+        (&["diff", "--against", "x", "--check"][..], "contracts diff"),
+    ] {
+        let (code, _, stderr) = contracts(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("Usage: {command}")),
+            "{args:?}: {stderr}"
+        );
+    }
+    let (code, _, stderr) = contracts(&["diff"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--against <REF|DIR>"), "{stderr}");
+    assert_eq!(
+        contracts(&["diff", "--against", "HEAD", "--format", "yaml"]).0,
+        2
+    );
+}
+
+#[test]
+fn help_and_version_for_the_tool_and_every_command() {
+    let (code, stdout, _) = contracts(&["--help"]);
+    assert_eq!(code, 0);
+    for command in [
+        "check",
+        "ir",
+        "schema",
+        "gen",
+        "catalog",
+        "diff",
+        "check-bump",
+    ] {
+        assert!(
+            stdout.contains(&format!("  {command} ")),
+            "{command}: {stdout}"
+        );
+        let (code, help, stderr) = contracts(&[command, "--help"]);
+        assert_eq!(code, 0, "{command}: {stderr}");
+        assert!(
+            help.contains(&format!("Usage: contracts {command}")),
+            "{help}"
+        );
+        assert!(help.contains("Exit codes:"), "{help}");
+        let (code, version, _) = contracts(&[command, "--version"]);
+        assert_eq!(code, 0);
+        assert!(
+            version.trim_end().ends_with(env!("CARGO_PKG_VERSION")),
+            "{version}"
+        );
+    }
+    let (code, version, _) = contracts(&["--version"]);
+    assert_eq!(
+        (code, version.trim()),
+        (0, concat!("contracts ", env!("CARGO_PKG_VERSION")))
+    );
 }
 
 #[test]
@@ -149,7 +310,8 @@ fn gen_check_reports_files_that_differ_from_baml_src() {
     let (code, _, stderr) = contracts(&["gen", "--check", "--root", root.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("crates/contracts-core/src/generated/registry.rs: error: differs"),
+        stderr
+            .contains("crates/contracts-core/src/generated/registry.rs:1:1: error[E0702]: differs"),
         "{stderr}"
     );
     let (code, stdout, stderr) = contracts(&["gen", "--root", root.to_str().unwrap()]);
@@ -173,9 +335,9 @@ fn constraints_are_reported_as_not_enforced() {
     let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains(
-            "a.baml:2:3: warning: @assert({{ this > 0 }}) is kept in the IR but not enforced"
-        ),
+        stderr
+            .contains("warning[W0104]: @assert({{ this > 0 }}) is kept in the IR but not enforced")
+            && stderr.contains(":2:3\n"),
         "{stderr}"
     );
 }
@@ -192,7 +354,7 @@ fn check_on_a_field_is_a_lint_error_because_it_changes_the_wire_shape() {
     let (code, _, stderr) = contracts(&["check", "--from", dir.to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("a.baml:2:3: error: `@check` on `A.n`"),
+        stderr.contains("error[E0610]: `@check` on `A.n`") && stderr.contains(":2:3\n"),
         "{stderr}"
     );
     assert_eq!(

@@ -152,7 +152,7 @@ fn versions_and_bumps() {
 // ---- git-backed CLI tests -------------------------------------------------
 
 const GOAL: &str = "class Goal {\n  id string\n  title string\n  @@description(\"A goal.\")\n}\n";
-const FUNCTION: &str = "function Summarize(text: string) -> Goal {\n  client CoachLLM\n  prompt #\"\n    Summarize {{ text }}.\n  \"#\n}\n";
+const FUNCTION: &str = "client<llm> CoachLLM {\n  provider openai\n  options {\n    model \"gpt-4o-mini\"\n  }\n}\nfunction Summarize(text: string) -> Goal {\n  client CoachLLM\n  prompt #\"\n    Summarize {{ text }}.\n  \"#\n}\n";
 
 struct Repo(GitRepo);
 
@@ -335,9 +335,12 @@ fn check_warns_about_enum_like_strings_missing_descriptions_and_value_case() {
     let (code, _, stderr) = repo.contracts(&["check"]);
     assert_eq!(code, 0, "lints are warnings: {stderr}");
     for expected in [
-        "baml_src/types.baml:6:3: warning: `Goal.status` is a free-form `string?` but enum `GoalStatus` exists; type it `status GoalStatus?`",
-        "baml_src/types.baml:5:1: warning: class `Goal` has no description",
-        "baml_src/types.baml:3:3: warning: value `inProgress` of enum `GoalStatus` is not UPPER_SNAKE_CASE (e.g. `IN_PROGRESS`)",
+        "warning[W0101]: `Goal.status` is a free-form `string?` but enum `GoalStatus` exists; type it `status GoalStatus?`",
+        "--> baml_src/types.baml:6:3\n",
+        "warning[W0102]: class `Goal` has no description",
+        "--> baml_src/types.baml:5:1\n",
+        "warning[W0103]: value `inProgress` of enum `GoalStatus` is not UPPER_SNAKE_CASE (e.g. `IN_PROGRESS`)",
+        "--> baml_src/types.baml:3:3\n",
     ] {
         assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
     }

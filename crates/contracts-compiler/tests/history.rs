@@ -332,7 +332,7 @@ fn gen_writes_the_history_of_older_tags_and_downgrades_follow_it() {
 
 #[test]
 fn outside_a_git_checkout_the_history_on_disk_is_kept() {
-    let dir = contracts_compiler::diff::TempDir::new("no-git").unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let generated = dir.path().join(contracts_compiler::gen::CORE_GENERATED_DIR);
     // A directory that is not a repository root (the temp dir may sit in one).
     assert!(matches!(

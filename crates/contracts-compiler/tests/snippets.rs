@@ -4,10 +4,11 @@
 //!   (`serde_json::to_value(&ir)`, locations included) must equal
 //!   `valid/<name>.ir.json`. Run with `BLESS=1` to rewrite those files after
 //!   an intended IR change, then review the diff.
-//! * `invalid/<name>.baml` starts with `// expect: LINE:COL: message prefix`;
+//! * `invalid/<name>.baml` starts with `// expect: LINE:COL: CODE: message prefix`;
 //!   parsing (or, if that succeeds, cross-checking) must fail with exactly
-//!   `<name>.baml:LINE:COL: error: message prefix…` as the first error.
+//!   `<name>.baml:LINE:COL: error[CODE]: message prefix…` as the first error.
 
+use contracts_compiler::codes::Code;
 use contracts_compiler::{check, error::CompileError, ir::Ir, parser};
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,23 @@ fn load(path: &Path) -> Result<Ir, Vec<CompileError>> {
     }
 }
 
+/// `value` with every object's keys sorted, so blessed files diff well
+/// whatever the `serde_json` features of the build.
+fn sorted(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            keys.into_iter()
+                .map(|k| (k.clone(), sorted(&map[k])))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        }
+        serde_json::Value::Array(items) => items.iter().map(sorted).collect(),
+        other => other.clone(),
+    }
+}
+
 #[test]
 fn valid_snippets_produce_the_expected_ir() {
     let bless = std::env::var_os("BLESS").is_some_and(|v| v == "1");
@@ -59,7 +77,7 @@ fn valid_snippets_produce_the_expected_ir() {
         let actual = serde_json::to_value(&ir).unwrap();
         let expected_path = path.with_extension("ir.json");
         if bless {
-            let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
+            let text = serde_json::to_string_pretty(&sorted(&actual)).unwrap() + "\n";
             std::fs::write(&expected_path, text).unwrap();
             continue;
         }
@@ -97,18 +115,21 @@ fn invalid_snippets_fail_at_the_expected_place_with_the_expected_message() {
             .and_then(|l| l.strip_prefix("// expect: "))
         else {
             failures.push(format!(
-                "{name}: the first line must be `// expect: LINE:COL: message prefix`"
+                "{name}: the first line must be `// expect: LINE:COL: CODE: message prefix`"
             ));
             continue;
         };
-        let Some((line_col, prefix)) = expect
-            .split_once(": ")
-            .filter(|(lc, _)| lc.split(':').all(|n| n.parse::<u32>().is_ok()))
+        let mut parts = expect.splitn(3, ": ");
+        let (Some(line_col), Some(code), Some(prefix)) = (parts.next(), parts.next(), parts.next())
         else {
             failures.push(format!("{name}: bad expect header `{expect}`"));
             continue;
         };
-        let wanted = format!("{name}:{line_col}: error: {prefix}");
+        if !line_col.split(':').all(|n| n.parse::<u32>().is_ok()) || Code::parse(code).is_none() {
+            failures.push(format!("{name}: bad expect header `{expect}`"));
+            continue;
+        }
+        let wanted = format!("{name}:{line_col}: error[{code}]: {prefix}");
         match load(&path) {
             Ok(_) => failures.push(format!("{name}: accepted, expected `{wanted}`")),
             Err(errors) => {

@@ -18,15 +18,19 @@
 //! ```
 
 mod check;
+pub mod cloudevents;
 mod downgrade;
 pub mod input;
 mod issue;
 mod json;
 mod keys;
+mod make_text;
+mod negotiate;
 mod options;
 mod path;
 mod problem;
 mod report;
+mod rewrite;
 mod rules;
 mod tape;
 #[allow(missing_docs, clippy::unreadable_literal)]
@@ -42,6 +46,7 @@ mod history_tables {
     include!("generated/history.rs");
 }
 pub mod schema;
+mod upgrade;
 mod validate;
 
 /// Rust types mirroring every class, enum and alias of the contract, with
@@ -96,8 +101,14 @@ pub use downgrade::{
     downgrade_between, downgrade_envelope, downgrade_envelope_json, DowngradeError,
 };
 pub use issue::{IssueCode, ValidationErrors, ValidationIssue};
+pub use negotiate::{negotiate, serve_version, Negotiated, UnservableReason, UnservableVersion};
 pub use options::{Mode, ValidateOptions};
+pub use rewrite::{RewriteError, INVALID_ENVELOPE, INVALID_VALUE, UNKNOWN_CLASS, UNKNOWN_VERSION};
 pub use schema::Registry;
+pub use upgrade::{
+    upgrade_between, upgrade_dto, upgrade_dto_between, upgrade_dto_json, upgrade_envelope,
+    upgrade_envelope_json, UpgradeError,
+};
 pub use validate::{
     envelope_issues, input_issues, is_valid_envelope, is_valid_input, validate_envelope,
     validate_input, value_issues, EnvelopeInput, ValidEnvelope,
@@ -201,30 +212,27 @@ pub fn event_schema(event_type: &str) -> Option<&'static str> {
 }
 
 /// [`make_envelope`] for a payload given as JSON bytes or text, returning the
-/// envelope as JSON text (with `type` first): what the Python and Node
-/// bindings call. A payload that is not JSON is an `invalid_json` issue at
-/// `/payload`.
+/// envelope as compact JSON text (`type`, `contracts_version`, `payload`,
+/// `meta`, in that order): what the Python and Node bindings call. The
+/// payload's JSON is embedded as given (after checking that it is exactly one
+/// JSON value) and the whole text is validated once, on the fast path, so the
+/// text returned is exactly the text validated. A payload that is not JSON is
+/// an `invalid_json` issue at `/payload`.
 ///
 /// ```
 /// use contracts_core::{make_envelope_json, MetaOverrides};
 /// let err = make_envelope_json("TYPING_INDICATOR", b"{oops", MetaOverrides::default()).unwrap_err();
 /// assert_eq!((err.issues[0].path.as_str(), err.issues[0].code.as_str()), ("/payload", "invalid_json"));
+/// // One value only: nothing can be smuggled in after it.
+/// let err = make_envelope_json("TYPING_INDICATOR", br#"{}, "meta": {}"#, MetaOverrides::default()).unwrap_err();
+/// assert_eq!(err.issues[0].code.as_str(), "invalid_json");
 /// ```
 pub fn make_envelope_json(
     event_type: &str,
     payload_json: &[u8],
     meta: MetaOverrides,
 ) -> Result<String, ValidationErrors> {
-    let payload: Value = serde_json::from_slice(payload_json).map_err(|e| ValidationErrors {
-        issues: vec![ValidationIssue {
-            path: "/payload".into(),
-            code: IssueCode::InvalidJson,
-            message: format!(
-                "the payload is not valid JSON: {e} (pass the DTO as one JSON object)"
-            ),
-        }],
-    })?;
-    make_envelope(event_type, payload, meta).map(|envelope| envelope.to_string())
+    make_text::make_envelope_text(event_type, payload_json, meta)
 }
 
 /// Optional `meta` fields for [`make_envelope`]; `event_id` and `timestamp`
@@ -243,6 +251,21 @@ pub struct MetaOverrides {
     pub request_id: Option<String>,
 }
 
+impl MetaOverrides {
+    /// `event_id` and `timestamp`, or a new UUIDv7 and the current UTC time
+    /// (RFC 3339, milliseconds) where not given.
+    fn event_id_and_timestamp(&mut self) -> (String, String) {
+        let event_id = self
+            .event_id
+            .take()
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let timestamp = self.timestamp.take().unwrap_or_else(|| {
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        });
+        (event_id, timestamp)
+    }
+}
+
 /// Builds an envelope for `event_type` around `payload`, fills `event_id`
 /// (UUIDv7), `timestamp` (UTC now) and `contracts_version`, and validates the
 /// result in producer mode.
@@ -255,15 +278,10 @@ pub struct MetaOverrides {
 pub fn make_envelope(
     event_type: &str,
     payload: Value,
-    meta: MetaOverrides,
+    mut meta: MetaOverrides,
 ) -> Result<Value, ValidationErrors> {
     let mut meta_object = Map::new();
-    let event_id = meta
-        .event_id
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let timestamp = meta
-        .timestamp
-        .unwrap_or_else(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let (event_id, timestamp) = meta.event_id_and_timestamp();
     meta_object.insert("event_id".into(), Value::String(event_id));
     meta_object.insert("timestamp".into(), Value::String(timestamp));
     for (key, value) in [

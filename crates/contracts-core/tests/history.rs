@@ -1,4 +1,5 @@
-//! Validation against another `Registry` and `downgrade_between`, on two
+//! Validation against another `Registry`, `downgrade_between` and
+//! `upgrade_between` / `upgrade_dto_between`, on two
 //! small hand-written registries (the real history is empty until the first
 //! release tag; `contracts-compiler/tests/history.rs` covers generated ones).
 //!
@@ -11,8 +12,9 @@
 
 use contracts_core::schema::{ClassDef, EnumDef, EventDef, FieldDef, Registry, Ty};
 use contracts_core::{
-    downgrade_between, downgrade_envelope, envelope_issues, validate_envelope, Mode,
-    ValidateOptions, CONTRACTS_VERSION,
+    downgrade_between, downgrade_envelope, envelope_issues, upgrade_between, upgrade_dto,
+    upgrade_dto_between, upgrade_envelope, validate_envelope, Mode, RewriteError, ValidateOptions,
+    CONTRACTS_VERSION,
 };
 use serde_json::{json, Value};
 
@@ -315,9 +317,17 @@ fn downgrade_errors_name_the_rule_and_the_place() {
             "/payload/score",
         ),
     ];
+    assert_refusals(&cases, |input| downgrade_between(input, &V2, &V1));
+}
+
+/// Every case is refused by `rewrite` with its rule id, at its path, with a message.
+fn assert_refusals(
+    cases: &[(Value, &str, &str)],
+    rewrite: impl Fn(&Value) -> Result<Value, RewriteError>,
+) {
     for (input, rule_id, path) in cases {
-        let err = downgrade_between(&input, &V2, &V1).unwrap_err();
-        assert_eq!((err.rule_id, err.path.as_str()), (rule_id, path), "{err}");
+        let err = rewrite(input).unwrap_err();
+        assert_eq!((err.rule_id, err.path.as_str()), (*rule_id, *path), "{err}");
         assert!(!err.message.is_empty());
     }
 }
@@ -357,4 +367,141 @@ fn the_current_version_is_identity_and_unknown_versions_are_explained() {
         assert_eq!(*version, reg.version);
         assert!(contracts_core::registry_for(version).is_some());
     }
+}
+
+fn old_envelope(event_type: &str, payload: Value) -> Value {
+    let mut envelope = envelope(event_type, payload);
+    envelope["contracts_version"] = "0.1.0".into();
+    envelope
+}
+
+#[test]
+fn upgrade_leaves_new_optional_fields_absent() {
+    let old = old_envelope(
+        "GOAL_UPDATED",
+        json!({"id": "0192f0c1-7a52-7cc3-8d1e-000000000001", "status": "DONE",
+               "steps": [{"title": "a"}], "by_status": {"OPEN": 1}}),
+    );
+    assert_valid(&V1, &old);
+    let new = upgrade_between(&old, &V1, &V2).unwrap();
+    let mut expected = old.clone();
+    expected["contracts_version"] = "0.2.0".into();
+    assert_eq!(new, expected);
+    assert_valid(&V2, &new);
+    // Down and up again gives back what 0.1.0 could carry.
+    let full = envelope("GOAL_UPDATED", goal("DONE"));
+    let round = upgrade_between(&downgrade_between(&full, &V2, &V1).unwrap(), &V1, &V2).unwrap();
+    assert_eq!(
+        round["payload"]["steps"],
+        json!([{"title": "a"}, {"title": "b"}])
+    );
+    assert!(round["payload"].get("note").is_none());
+    assert_valid(&V2, &round);
+    // A field that became optional is carried over.
+    let owner = json!({"owner": "0192f0c1-7a52-7cc3-8d1e-000000000002"});
+    let carried = upgrade_between(&old_envelope("OWNED", owner.clone()), &V1, &V2).unwrap();
+    assert_eq!(carried["payload"], owner);
+    assert_valid(&V2, &carried);
+}
+
+#[test]
+fn upgrade_errors_name_the_rule_and_the_place() {
+    // 0.1.0 -> 0.2.0: what 0.2.0 changed incompatibly.
+    let forward = [
+        (
+            old_envelope("LEGACY", json!({"legacy": "x"})),
+            "field-removed",
+            "/payload/legacy",
+        ),
+        (
+            old_envelope("SCORED", json!({"score": 3})),
+            "field-type-changed",
+            "/payload/score",
+        ),
+        (
+            old_envelope("SCORED", json!({"score": "high"})),
+            "invalid-envelope",
+            "/payload/score",
+        ),
+        (
+            envelope("SCORED", json!({"score": 3})),
+            "invalid-envelope",
+            "/contracts_version",
+        ),
+    ];
+    assert_refusals(&forward, |input| upgrade_between(input, &V1, &V2));
+    // Read the other way round (0.2.0 data into the 0.1.0 registry), every
+    // other rule: a removed event type and enum value, new required fields.
+    let backward = [
+        (
+            envelope("GOAL_DELETED", json!({"title": "x"})),
+            "event-type-removed",
+            "/type",
+        ),
+        (
+            envelope("GOAL_UPDATED", goal("DONE")),
+            "field-removed",
+            "/payload/steps/0/done",
+        ),
+        (
+            envelope(
+                "GOAL_UPDATED",
+                json!({"id": "0192f0c1-7a52-7cc3-8d1e-000000000001", "status": "ARCHIVED", "steps": []}),
+            ),
+            "enum-value-removed",
+            "/payload/status",
+        ),
+        (
+            envelope("OWNED", json!({})),
+            "field-optional-to-required",
+            "/payload/owner",
+        ),
+        (
+            envelope("LEGACY", json!({})),
+            "field-added-required",
+            "/payload/legacy",
+        ),
+    ];
+    assert_refusals(&backward, |input| {
+        let refused = upgrade_between(input, &V2, &V1);
+        assert!(refused.as_ref().is_err_and(|e| e.message.contains("0.1.0")));
+        refused
+    });
+}
+
+#[test]
+fn upgrade_of_a_dto_follows_its_class() {
+    let step = json!({"title": "a"});
+    assert_eq!(upgrade_dto_between("Step", &step, &V1, &V2).unwrap(), step);
+    let cases = [
+        ("Step", json!({"title": 1}), "invalid-value", "/title"),
+        ("Nope", json!({}), "unknown-class", ""),
+        ("Legacy", json!({"legacy": "x"}), "field-removed", "/legacy"),
+        (
+            "Scored",
+            json!({"score": 2}),
+            "field-type-changed",
+            "/score",
+        ),
+    ];
+    for (class, value, rule_id, path) in cases {
+        assert_refusals(&[(value, rule_id, path)], |v| {
+            upgrade_dto_between(class, v, &V1, &V2)
+        });
+    }
+    // The current version is the identity once the value validates; an
+    // unknown version is explained.
+    let draft = json!({"title": "Book the gym", "owner": "CLIENT", "priority": "HIGH"});
+    assert_eq!(
+        upgrade_dto("ActionItemDraft", &draft, CONTRACTS_VERSION).unwrap(),
+        draft
+    );
+    let err = upgrade_dto("ActionItemDraft", &draft, "0.0.1").unwrap_err();
+    assert_eq!(err.rule_id, "unknown-version");
+    assert!(err.message.contains(CONTRACTS_VERSION), "{err}");
+    let err = upgrade_envelope(&json!({"type": "X"})).unwrap_err();
+    assert_eq!(
+        (err.rule_id, err.path.as_str()),
+        ("invalid-envelope", "/contracts_version")
+    );
 }

@@ -11,8 +11,14 @@
 //! the issues, and `makeEnvelope` returns `{envelope: null, issues}`; a
 //! downgrade that would lose data returns `{envelope: null, error}`.
 
+#![allow(
+    clippy::needless_pass_by_value,
+    reason = "napi-rs converts every JavaScript argument into an owned value: exports take them by value"
+)]
+
+use contracts_core::cloudevents;
 use contracts_core::{
-    MetaOverrides, Mode, ValidateOptions as CoreOptions, ValidationIssue as CoreIssue,
+    MetaOverrides, Mode, RewriteError, ValidateOptions as CoreOptions, ValidationIssue as CoreIssue,
 };
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi::{Error, Result, Status};
@@ -23,7 +29,7 @@ use napi_derive::napi;
 pub struct ValidationIssue {
     /// JSON Pointer (RFC 6901) to the offending value; `""` is the whole input.
     pub path: String,
-    /// Stable snake_case code, e.g. `"missing_field"`.
+    /// Stable `snake_case` code, e.g. `"missing_field"`.
     pub code: String,
     /// Human-readable explanation, including how to fix it.
     pub message: String,
@@ -212,8 +218,9 @@ pub fn make_envelope(
     )
 }
 
-/// Why `downgradeEnvelope` refused: the `contracts diff` rule id of the
-/// change that makes the downgrade lossy, and where.
+/// Why `downgradeEnvelope` (or `upgradeEnvelope`, `upgradeDto`) refused: the
+/// `contracts diff` rule id of the change that makes the rewrite lossy, and
+/// where.
 #[napi(object)]
 pub struct DowngradeErrorInfo {
     /// E.g. `"event-type-added"`, `"enum-value-added"`, `"unknown-version"`.
@@ -242,18 +249,146 @@ pub struct Downgraded {
 /// `{envelope: null, error}`.
 #[napi]
 pub fn downgrade_envelope(input: Either<String, Uint8Array>, to: String) -> Downgraded {
-    match contracts_core::downgrade_envelope_json(input_bytes(&input), &to) {
-        Ok(envelope) => Downgraded {
-            envelope: Some(envelope),
-            error: None,
-        },
-        Err(e) => Downgraded {
-            envelope: None,
-            error: Some(DowngradeErrorInfo {
+    let (envelope, error) = parts(contracts_core::downgrade_envelope_json(
+        input_bytes(&input),
+        &to,
+    ));
+    Downgraded { envelope, error }
+}
+
+/// What `upgradeEnvelope` and `upgradeDto` return: the rewritten value as
+/// JSON text and no error, or `envelope: null` and the error.
+#[napi(object)]
+pub struct Upgraded {
+    /// The value in this package's contracts version as JSON text, or `null`.
+    pub envelope: Option<String>,
+    /// Set when `envelope` is `null`.
+    pub error: Option<DowngradeErrorInfo>,
+}
+
+/// Rewrites `input` (a valid envelope of the released version its
+/// `contracts_version` names, as JSON text or UTF-8 bytes) into an envelope
+/// of this package's version. Never throws: what cannot be carried forward
+/// is `{envelope: null, error}`.
+#[napi]
+pub fn upgrade_envelope(input: Either<String, Uint8Array>) -> Upgraded {
+    let (envelope, error) = parts(contracts_core::upgrade_envelope_json(input_bytes(&input)));
+    Upgraded { envelope, error }
+}
+
+/// Rewrites `input`, a value of the class `className` of the released
+/// contracts `version` (JSON text or UTF-8 bytes), into a value of that class
+/// in this package's version. Never throws.
+#[napi]
+pub fn upgrade_dto(
+    class_name: String,
+    input: Either<String, Uint8Array>,
+    version: String,
+) -> Upgraded {
+    let (envelope, error) = parts(contracts_core::upgrade_dto_json(
+        &class_name,
+        input_bytes(&input),
+        &version,
+    ));
+    Upgraded { envelope, error }
+}
+
+/// The two halves of a `Downgraded` / `Upgraded`.
+fn parts(
+    result: std::result::Result<String, RewriteError>,
+) -> (Option<String>, Option<DowngradeErrorInfo>) {
+    match result {
+        Ok(text) => (Some(text), None),
+        Err(e) => (
+            None,
+            Some(DowngradeErrorInfo {
                 rule_id: e.rule_id.to_owned(),
                 path: e.path,
                 message: e.message,
             }),
+        ),
+    }
+}
+
+/// The CloudEvents constants of the binding (`com.coach-app.` and friends).
+#[napi(object)]
+pub struct CloudEventConstants {
+    /// `"1.0"`.
+    pub spec_version: String,
+    /// `"com.coach-app."`: every CloudEvent `type` is this and the envelope's `type`.
+    pub type_prefix: String,
+    /// `"application/cloudevents+json"`: the `Content-Type` of a structured-mode event.
+    pub structured_content_type: String,
+}
+
+/// The CloudEvents constants this addon writes and reads.
+#[napi]
+pub fn cloud_event_constants() -> CloudEventConstants {
+    CloudEventConstants {
+        spec_version: cloudevents::SPEC_VERSION.to_owned(),
+        type_prefix: cloudevents::TYPE_PREFIX.to_owned(),
+        structured_content_type: cloudevents::STRUCTURED_CONTENT_TYPE.to_owned(),
+    }
+}
+
+/// What the CloudEvents conversions return: the converted JSON text and no
+/// issues, or `json: null` and the issues.
+#[napi(object)]
+pub struct Converted {
+    /// The CloudEvent (or envelope) as JSON text, or `null` when invalid.
+    pub json: Option<String>,
+    /// Empty when `json` is set.
+    pub issues: Vec<ValidationIssue>,
+}
+
+fn converted(result: std::result::Result<String, Vec<CoreIssue>>) -> Converted {
+    match result {
+        Ok(json) => Converted {
+            json: Some(json),
+            issues: Vec::new(),
+        },
+        Err(issues) => Converted {
+            json: None,
+            issues: issues.into_iter().map(ValidationIssue::from).collect(),
         },
     }
+}
+
+/// Converts a valid envelope (JSON text or UTF-8 bytes) into a
+/// structured-mode CloudEvent. Throws `InvalidArg` for a `source` that is not
+/// a URI-reference or bad `options`; an invalid envelope is
+/// `{json: null, issues}` (paths into the envelope).
+#[napi]
+pub fn to_cloud_event(
+    envelope: Either<String, Uint8Array>,
+    source: String,
+    options: Option<ValidateOptions>,
+) -> Result<Converted> {
+    let source = cloudevents::Source::new(source).map_err(|e| invalid_arg(e.to_string()))?;
+    let options = core_options(options)?;
+    match cloudevents::to_cloudevent_json(input_bytes(&envelope), &source, &options) {
+        Ok(json) => Ok(converted(Ok(json))),
+        Err(cloudevents::CloudEventError::InvalidSource(e)) => Err(invalid_arg(e.to_string())),
+        Err(cloudevents::CloudEventError::InvalidEnvelope(e)) => Ok(converted(Err(e.issues))),
+    }
+}
+
+/// Converts a structured-mode CloudEvent (JSON text or UTF-8 bytes) into the
+/// envelope it carries, validated with `options` (consumer mode unless
+/// `options.mode` says otherwise): `{json: <envelope>, issues: []}` or
+/// `{json: null, issues}` with paths into the CloudEvent. Throws only for bad
+/// `options`.
+#[napi]
+pub fn from_cloud_event(
+    event: Either<String, Uint8Array>,
+    options: Option<ValidateOptions>,
+) -> Result<Converted> {
+    let consumer_by_default = options.as_ref().is_none_or(|o| o.mode.is_none());
+    let mut options = core_options(options)?;
+    if consumer_by_default {
+        options.mode = Mode::Consumer;
+    }
+    Ok(converted(
+        cloudevents::from_cloudevent_json(input_bytes(&event), &options).map_err(|e| e.issues),
+    ))
 }

@@ -4,7 +4,9 @@
 //! the exception and issue classes are defined in Python
 //! (`coach_app_baml_client._errors`) so users can import and subclass them.
 
-use contracts_core::{MetaOverrides, Mode, ValidateOptions, ValidationIssue};
+use contracts_core::cloudevents::{self, CloudEventError, Source};
+use contracts_core::{MetaOverrides, Mode, RewriteError, ValidateOptions, ValidationIssue};
+use pyo3::call::PyCallArgs;
 use pyo3::exceptions::{PyBaseException, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -17,9 +19,9 @@ use object::{Class, PyValue, Walk};
 /// Inputs at or above this size are validated with the GIL released, so
 /// other Python threads run meanwhile.
 ///
-/// Measured with `packages/python/bench/gil_threshold.py` (2 cores, CPython
+/// Measured with `packages/python/bench/gil_threshold.py` (2 cores, `CPython`
 /// 3.11, wheels built with the threshold at 0 and at `usize::MAX`; valid
-/// TRANSCRIPT_SEGMENT_ADDED envelopes):
+/// `TRANSCRIPT_SEGMENT_ADDED` envelopes):
 /// - one thread: releasing costs nothing measurable at any size (474 B:
 ///   ~460k calls/s either way; 16 KB: ~7.9k/s);
 /// - two threads validating: holding the GIL gives 1.0x the one-thread rate at
@@ -153,6 +155,8 @@ fn issues(
 static ISSUE_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 static ERROR_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 static DOWNGRADE_ERROR_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+static UPGRADE_ERROR_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+static UNSUPPORTED_VERSION_CLASS: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 const ERRORS_MODULE: &str = "coach_app_baml_client._errors";
 
 /// `tuple.__new__`, which builds a `ValidationIssue` (a `NamedTuple`) as
@@ -208,21 +212,98 @@ fn raise(py: Python<'_>, issues: Vec<ValidationIssue>) -> PyErr {
 /// `BaseException.__new__`.
 static EXCEPTION_NEW: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
 
+/// An instance of the class `class_name` of `coach_app_baml_client._errors`
+/// (looked up once per interpreter through `class`), as the error to raise.
+fn python_error<'py>(
+    py: Python<'py>,
+    class: &'static GILOnceCell<Py<PyType>>,
+    class_name: &str,
+    args: impl PyCallArgs<'py>,
+) -> PyErr {
+    match class
+        .import(py, ERRORS_MODULE, class_name)
+        .and_then(|class| class.call1(args))
+    {
+        Ok(error) => PyErr::from_value(error),
+        Err(err) => err,
+    }
+}
+
+/// The `DowngradeError` / `UpgradeError` of a refused rewrite.
+fn rewrite_error(
+    py: Python<'_>,
+    class: &'static GILOnceCell<Py<PyType>>,
+    class_name: &str,
+    e: &RewriteError,
+) -> PyErr {
+    python_error(
+        py,
+        class,
+        class_name,
+        (e.rule_id, e.path.as_str(), e.message.as_str()),
+    )
+}
+
 /// Rewrites `data` (a valid envelope of this version, bytes or str) into one
 /// a client of the older contracts version `to` decodes; returns it as JSON
 /// text. Raises `DowngradeError` (`.rule_id`, `.path`) when that would lose
 /// data, when `to` is unknown or when `data` is not a valid envelope.
 #[pyfunction]
 fn downgrade_envelope(py: Python<'_>, data: &Bound<'_, PyAny>, to: &str) -> PyResult<String> {
-    contracts_core::downgrade_envelope_json(input_bytes(data)?, to).map_err(|e| {
-        let raised = DOWNGRADE_ERROR_CLASS
-            .import(py, ERRORS_MODULE, "DowngradeError")
-            .and_then(|class| class.call1((e.rule_id, e.path.as_str(), e.message.as_str())));
-        match raised {
-            Ok(error) => PyErr::from_value(error),
-            Err(err) => err,
-        }
-    })
+    contracts_core::downgrade_envelope_json(input_bytes(data)?, to)
+        .map_err(|e| rewrite_error(py, &DOWNGRADE_ERROR_CLASS, "DowngradeError", &e))
+}
+
+/// Rewrites `data` (a valid envelope of the released version its
+/// `contracts_version` names) into an envelope of this version; returns it as
+/// JSON text. Raises `UpgradeError` (`.rule_id`, `.path`) when it cannot be
+/// carried forward.
+#[pyfunction]
+fn upgrade_envelope(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<String> {
+    contracts_core::upgrade_envelope_json(input_bytes(data)?)
+        .map_err(|e| rewrite_error(py, &UPGRADE_ERROR_CLASS, "UpgradeError", &e))
+}
+
+/// Rewrites `data`, a value of the class `class_name` of the released
+/// contracts `version`, into a value of that class in this version; returns
+/// it as JSON text. Raises `UpgradeError`.
+#[pyfunction]
+fn upgrade_dto(
+    py: Python<'_>,
+    class_name: &str,
+    data: &Bound<'_, PyAny>,
+    version: &str,
+) -> PyResult<String> {
+    contracts_core::upgrade_dto_json(class_name, input_bytes(data)?, version)
+        .map_err(|e| rewrite_error(py, &UPGRADE_ERROR_CLASS, "UpgradeError", &e))
+}
+
+/// The best of the contracts versions a client announced: `(index, version
+/// to serve)`, or `None` when it announced none. Raises
+/// `UnsupportedVersionError` when none can be served.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // PyO3 extracts a list argument into an owned Vec
+fn negotiate_version(
+    py: Python<'_>,
+    announced: Vec<String>,
+) -> PyResult<Option<(usize, &'static str)>> {
+    let offers: Vec<&str> = announced.iter().map(String::as_str).collect();
+    match contracts_core::negotiate(&offers) {
+        Ok(chosen) => Ok(chosen.map(|c| (c.index, c.version))),
+        Err(e) => Err(python_error(
+            py,
+            &UNSUPPORTED_VERSION_CLASS,
+            "UnsupportedVersionError",
+            (e.announced.as_str(), e.reason.as_str(), e.to_string()),
+        )),
+    }
+}
+
+/// Every version this build can validate against, downgrade to and serve:
+/// the current one first, then the released ones, newest first.
+#[pyfunction]
+fn known_versions() -> Vec<&'static str> {
+    contracts_core::known_versions().collect()
 }
 
 /// The contracts version this module was built from.
@@ -279,6 +360,8 @@ fn envelope_issues<'py>(
 /// ... except EnvelopeValidationError as err:
 /// ...     print([i for i in err.issues if i.path == "/payload/thread_id"][0])
 /// /payload/thread_id: a bytes value is not JSON; decode it to a str (base64-encode binary data) (invalid_json)
+// The doc is the Python docstring: a doctest's output, not a Rust doc link.
+#[allow(clippy::doc_link_with_quotes)]
 #[pyfunction]
 #[pyo3(signature = (envelope, mode = "producer", target_version = None, max_issues = None))]
 fn validate_envelope(
@@ -345,9 +428,51 @@ fn make_envelope(
         .map_err(|e| raise(py, e.issues))
 }
 
+/// Converts a valid envelope (bytes or str) into a structured-mode
+/// CloudEvent, returned as JSON text. Raises `ValueError` for a `source` that
+/// is not a URI-reference and `EnvelopeValidationError` for an invalid
+/// envelope.
+#[pyfunction]
+#[pyo3(signature = (data, source, mode = "producer", target_version = None))]
+fn to_cloudevent(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    source: &str,
+    mode: &str,
+    target_version: Option<String>,
+) -> PyResult<String> {
+    let source = Source::new(source).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let options = options(mode, target_version, None)?;
+    cloudevents::to_cloudevent_json(input_bytes(data)?, &source, &options).map_err(|e| match e {
+        CloudEventError::InvalidSource(e) => PyValueError::new_err(e.to_string()),
+        CloudEventError::InvalidEnvelope(e) => raise(py, e.issues),
+    })
+}
+
+/// Converts a structured-mode CloudEvent (bytes or str) into the envelope it
+/// carries, validated in `mode`; returns the envelope as JSON text or raises
+/// `EnvelopeValidationError` with paths into the CloudEvent.
+#[pyfunction]
+#[pyo3(signature = (data, mode = "consumer", target_version = None, max_issues = None))]
+fn from_cloudevent(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    mode: &str,
+    target_version: Option<String>,
+    max_issues: Option<usize>,
+) -> PyResult<String> {
+    let options = options(mode, target_version, max_issues)?;
+    cloudevents::from_cloudevent_json(input_bytes(data)?, &options).map_err(|e| raise(py, e.issues))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CONTRACTS_VERSION", contracts_core::CONTRACTS_VERSION)?;
+    m.add("CLOUDEVENT_TYPE_PREFIX", cloudevents::TYPE_PREFIX)?;
+    m.add(
+        "CLOUDEVENT_STRUCTURED_CONTENT_TYPE",
+        cloudevents::STRUCTURED_CONTENT_TYPE,
+    )?;
     m.add_function(wrap_pyfunction!(contracts_version, m)?)?;
     m.add_function(wrap_pyfunction!(event_types, m)?)?;
     m.add_function(wrap_pyfunction!(envelope_issues, m)?)?;
@@ -355,5 +480,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(is_valid_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(make_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(downgrade_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(upgrade_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(upgrade_dto, m)?)?;
+    m.add_function(wrap_pyfunction!(negotiate_version, m)?)?;
+    m.add_function(wrap_pyfunction!(known_versions, m)?)?;
+    m.add_function(wrap_pyfunction!(to_cloudevent, m)?)?;
+    m.add_function(wrap_pyfunction!(from_cloudevent, m)?)?;
     Ok(())
 }

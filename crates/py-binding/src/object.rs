@@ -223,7 +223,7 @@ fn model_members<'py>(
     ))
 }
 
-impl<'py> Input for PyValue<'_, 'py> {
+impl Input for PyValue<'_, '_> {
     type Tree = Self;
 
     fn visit<V: Visit>(self, visit: V) -> Result<V::Out, Stop> {
@@ -439,15 +439,14 @@ impl<'py> Entries for PyEntries<'_, 'py> {
     const REPEATS: bool = false;
 
     fn next_key(&mut self) -> Result<Option<Key<PyKey<'py>>>, Stop> {
-        let (key, value) = match self.members.next() {
-            Some(entry) => entry,
-            None => match self.extra.take() {
+        let Some((key, value)) = self.members.next() else {
+            return match self.extra.take() {
                 Some(extra) => {
                     self.members = Members::Dict(extra.iter());
-                    return self.next_key();
+                    self.next_key()
                 }
-                None => return Ok(None),
-            },
+                None => Ok(None),
+            };
         };
         self.value = Some(value);
         let key = match key.downcast_into::<PyString>() {

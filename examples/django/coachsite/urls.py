@@ -8,4 +8,5 @@ urlpatterns = [
         views.post_session_summary,
         name="session-summaries",
     ),
+    path("api/ops/contracts", views.contracts_status, name="contracts-status"),
 ]

@@ -8,15 +8,24 @@ from datetime import datetime, timezone
 from uuid import UUID
 
 from channels.layers import get_channel_layer
-from coach_app_baml_client import EnvelopeValidationError, make_envelope
+from coach_app_baml_client import (
+    CONTRACTS_VERSION,
+    KNOWN_VERSIONS,
+    EnvelopeValidationError,
+    envelope_json,
+)
 from coach_app_baml_client.baml_client.types import (
     SessionSummary,
     SessionSummaryContent,
 )
-from coach_app_baml_client.channels import broadcast
+from coach_app_baml_client.channels import (
+    broadcast,
+    connected_versions,
+    skipped_frames,
+)
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError
 
 from .access import service_refusal
@@ -104,8 +113,9 @@ async def post_session_summary(request: HttpRequest, session_id: UUID) -> JsonRe
     )
     try:
         # Checks the contract rules that Pydantic does not (UUID and timestamp
-        # formats, ...), before anything is stored.
-        envelope = make_envelope(
+        # formats, ...), before anything is stored. The JSON text validated
+        # here is what every current client receives, byte for byte.
+        envelope = envelope_json(
             EVENT_TYPE,
             summary,
             correlation_id=correlation_id,
@@ -121,11 +131,37 @@ async def post_session_summary(request: HttpRequest, session_id: UUID) -> JsonRe
     await record.asave(force_insert=True)
     await broadcast(get_channel_layer(), session_group(session_id), envelope)
     log.info("stored and broadcast summary %s of session %s", record.id, session_id)
+    sent = json.loads(envelope)
     return JsonResponse(
         {
             "id": str(record.id),
-            "event_id": envelope["meta"]["event_id"],
-            "contracts_version": envelope["contracts_version"],
+            "event_id": sent["meta"]["event_id"],
+            "contracts_version": sent["contracts_version"],
         },
         status=201,
+    )
+
+
+@require_GET
+async def contracts_status(request: HttpRequest) -> JsonResponse:
+    """``GET /api/ops/contracts``: the contracts versions this process's sockets speak.
+
+    For operators during a rollout (same bearer tokens as the summary API):
+    ``connected_versions`` counts open sockets per version (an old version can
+    be dropped from the history once it stays at zero), ``skipped_frames``
+    counts envelopes not sent to clients whose version cannot carry them, by
+    ``contracts diff`` rule. Counts are per process: sum them over workers.
+    """
+    if (refusal := service_refusal(request)) is not None:
+        return refusal
+    return JsonResponse(
+        {
+            "contracts_version": CONTRACTS_VERSION,
+            "known_versions": list(KNOWN_VERSIONS),
+            "connected_versions": connected_versions(),
+            "skipped_frames": [
+                {"version": key.version, "rule_id": key.rule_id, "frames": frames}
+                for key, frames in sorted(skipped_frames().items())
+            ],
+        }
     )

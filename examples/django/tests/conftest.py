@@ -99,29 +99,23 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def server(
-    service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def daphne(
+    service_env: dict[str, str], log: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[Server]:
+    """The example served by daphne on a free loopback port, stopped on exit.
+
+    ``extra_env`` is added to the environment (``PYTHONPATH`` to serve another
+    build of the contracts package, say).
+    """
     env = {
         **os.environ,
         **service_env,
         **django_env(),
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=EXAMPLE,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert migrate.returncode == 0, (
-        f"migrate failed:\n{migrate.stdout}\n{migrate.stderr}"
-    )
-
     port = services.free_port()
-    log = tmp_path_factory.mktemp("daphne") / "daphne.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
@@ -144,6 +138,33 @@ def server(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def migrated(service_env: dict[str, str]) -> None:
+    """The example's database, migrated."""
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=EXAMPLE,
+        env={**os.environ, **service_env, **django_env()},
+        capture_output=True,
+        text=True,
+    )
+    assert migrate.returncode == 0, (
+        f"migrate failed:\n{migrate.stdout}\n{migrate.stderr}"
+    )
+
+
+@pytest.fixture(scope="session")
+def server(
+    service_env: dict[str, str],
+    migrated: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Server]:
+    with daphne(
+        service_env, tmp_path_factory.mktemp("daphne") / "daphne.log"
+    ) as running:
+        yield running
 
 
 def django_env() -> dict[str, str]:
@@ -179,7 +200,7 @@ Logins = Callable[..., Login]
 
 
 @pytest.fixture(scope="session")
-def django_orm(server: Server, service_env: dict[str, str]) -> None:
+def django_orm(migrated: None, service_env: dict[str, str]) -> None:
     """Django set up in the test process, on the server's (migrated) database."""
     os.environ.update(service_env)
     os.environ.update(django_env())

@@ -21,6 +21,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from browser import BrowserUnavailable, Chromium, build_frontend, serve
 from clients import VALID_SUMMARY, post_summary
+from coach_app_baml_client import CONTRACTS_VERSION
 from conftest import Login, Logins, Server
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "dist" / "screenshots"
@@ -76,9 +77,12 @@ def inject(session_id: uuid.UUID, envelope: Any) -> None:
 
     layer = get_channel_layer()
     assert layer is not None
-    async_to_sync(layer.group_send)(
-        session_group(session_id), {"type": "contracts.event", "envelope": envelope}
-    )
+    message = {
+        "type": "contracts.event",
+        "text": json.dumps(envelope),
+        "version": CONTRACTS_VERSION,
+    }
+    async_to_sync(layer.group_send)(session_group(session_id), message)
 
 
 def status(chromium: Chromium) -> str:
@@ -103,6 +107,8 @@ def test_a_participant_sees_what_the_backend_broadcasts_and_only_that(
     session_id = uuid.uuid4()
     open_page(chromium, frontend, server, session_id, login(session_id))
     chromium.wait("document.getElementById('status').textContent.startsWith('open')")
+    # The page announced its contracts version and the server chose it.
+    assert status(chromium) == f"open (coach-contracts.{CONTRACTS_VERSION})"
     assert chromium.eval("document.getElementById('build').textContent") == "portable"
 
     posted = post_summary(server, session_id, VALID_SUMMARY)

@@ -13,17 +13,37 @@ from pydantic import TypeAdapter
 from coach_app_baml_client import (
     CONTRACTS_VERSION,
     EVENT_TYPES,
+    KNOWN_VERSIONS,
     EnvelopeValidationError,
+    UnsupportedVersionError,
+    UpgradeError,
     ValidationIssue,
     envelope_issues,
     envelope_json,
     is_valid_envelope,
     json_schema,
     make_envelope,
+    upgrade_dto,
+    upgrade_envelope,
     validate_envelope,
 )
 from coach_app_baml_client.baml_client import types
-from coach_app_baml_client.channels import GroupSendLayer, broadcast
+from coach_app_baml_client.channels import (
+    ContractsConsumer,
+    GroupSendLayer,
+    SkippedFrames,
+    broadcast,
+    connected_versions,
+    skipped_frames,
+)
+from coach_app_baml_client.protocols import Choice, CloseCode, choose_version, contracts_protocols
+from coach_app_baml_client.cloudevents import (
+    STRUCTURED_CONTENT_TYPE,
+    from_cloudevent,
+    from_cloudevent_json,
+    to_cloudevent,
+    to_cloudevent_json,
+)
 from coach_app_baml_client.envelopes import EventEnvelope, envelope_adapter
 from coach_app_baml_client.persistence import (
     ContractsVersionError,
@@ -83,3 +103,40 @@ def store(raw: str, content: types.SessionSummaryContent) -> types.SessionSummar
         "contracts_version": record.contracts_version,
     }
     return from_record(row, type(again))
+
+
+class GoalEvents(ContractsConsumer):
+    max_frame_bytes = 1024
+
+    async def authorize(self) -> bool:
+        return self.contracts_version in KNOWN_VERSIONS
+
+    async def connect(self) -> None:
+        await self.join("goals")
+        await self.accept()
+
+
+def rollout(stored: dict[str, Any], version: str) -> tuple[types.Goal, dict[str, int]]:
+    try:
+        upgraded: dict[str, Any] = upgrade_envelope(stored)
+        goal = types.Goal.model_validate(upgrade_dto(types.Goal, upgraded["payload"], version))
+    except UpgradeError as err:
+        raise RuntimeError(f"{err.rule_id} at {err.path}: {err.message}") from err
+    try:
+        choice: Choice | None = choose_version(contracts_protocols(version))
+    except UnsupportedVersionError as err:
+        code: int = CloseCode.UNSUPPORTED_VERSION
+        raise RuntimeError(f"{code} {err.announced} {err.reason}") from err
+    served: str = CONTRACTS_VERSION if choice is None else choice.version
+    skipped: dict[SkippedFrames, int] = skipped_frames()
+    counts: dict[str, int] = connected_versions()
+    counts[served] = sum(skipped.values()) + len(GoalEvents.__name__)
+    return goal, counts
+
+
+def cloudevents(envelope: dict[str, Any]) -> tuple[str, bytes]:
+    event: dict[str, Any] = to_cloudevent(envelope, source="/coach-app/backend")
+    body: bytes = to_cloudevent_json(envelope, source="/coach-app/backend", target_version=None)
+    back: dict[str, Any] = from_cloudevent(event, mode="producer")
+    raw: bytes = from_cloudevent_json(body)
+    return STRUCTURED_CONTENT_TYPE, raw if back else body

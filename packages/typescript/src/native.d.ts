@@ -42,6 +42,22 @@ export interface Downgraded {
   error?: DowngradeErrorInfo;
 }
 
+export interface Upgraded {
+  envelope?: string;
+  error?: DowngradeErrorInfo;
+}
+
+export interface CloudEventConstants {
+  specVersion: string;
+  typePrefix: string;
+  structuredContentType: string;
+}
+
+export interface Converted {
+  json?: string;
+  issues: Array<ValidationIssue>;
+}
+
 export declare function contractsVersion(): string;
 export declare function eventTypes(): Array<string>;
 export declare function payloadClass(eventType: string): string | null;
@@ -56,3 +72,12 @@ export declare function makeEnvelope(
   meta?: MetaOverridesInput | undefined | null,
 ): MadeEnvelope;
 export declare function downgradeEnvelope(input: string | Uint8Array, to: string): Downgraded;
+export declare function upgradeEnvelope(input: string | Uint8Array): Upgraded;
+export declare function upgradeDto(className: string, input: string | Uint8Array, version: string): Upgraded;
+export declare function cloudEventConstants(): CloudEventConstants;
+export declare function toCloudEvent(
+  envelope: string | Uint8Array,
+  source: string,
+  options?: ValidateOptions | undefined | null,
+): Converted;
+export declare function fromCloudEvent(event: string | Uint8Array, options?: ValidateOptions | undefined | null): Converted;

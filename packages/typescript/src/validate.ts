@@ -126,6 +126,44 @@ export function downgradeEnvelope(input: EnvelopeInput, to: string): DowngradeRe
   return { ok: false, error: { ruleId: error.ruleId, path: error.path, message: error.message } };
 }
 
+/** Why `upgradeEnvelope` / `upgradeDto` refused: the `contracts diff` rule id (e.g. `"enum-value-removed"`), a JSON Pointer and a message. */
+export type UpgradeError = { ruleId: string; path: string; message: string };
+
+/** The result of `upgradeEnvelope` / `upgradeDto`: the value in this package's version, or why it cannot be carried forward. */
+export type UpgradeResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: UpgradeError };
+
+/**
+ * Rewrites an envelope of an older released contracts version (the one its
+ * `contracts_version` names; this package ships their schemas) into one of
+ * `CONTRACTS_VERSION`: fields added since stay absent, `contracts_version`
+ * becomes the current one, and the result validates in producer mode. An
+ * envelope of the current version comes back unchanged once it validates.
+ * Errors are data, `{ok: false, error: {ruleId, path, message}}`:
+ * `event-type-removed`, `enum-value-removed`, `field-removed`,
+ * `field-added-required`, `field-optional-to-required`, `field-type-changed`,
+ * `unknown-version`, `invalid-envelope`. Throws only when `input` is not
+ * JSON-serialisable.
+ *
+ * With `{className, version}` the input is a bare DTO of that class as
+ * `version` declared it (a persisted `parsed_output` and its
+ * `contracts_version`), rewritten into that class of the current version;
+ * `unknown-class`, `class-removed` and `invalid-value` are then possible too.
+ *
+ * @example
+ * const stored = { parsed_output: { title: "Book the gym", owner: "CLIENT", priority: "HIGH" }, contracts_version: "0.1.0" };
+ * const read = upgradeEnvelope(stored.parsed_output, { className: "ActionItemDraft", version: stored.contracts_version });
+ * if (read.ok) console.log(read.value.title);
+ */
+export function upgradeEnvelope(input: EnvelopeInput, dto?: { className: string; version: string }): UpgradeResult {
+  const result =
+    dto === undefined
+      ? native.upgradeEnvelope(toNative(input))
+      : native.upgradeDto(dto.className, toNative(input), dto.version);
+  if (result.envelope != null) return { ok: true, value: JSON.parse(result.envelope) as Record<string, unknown> };
+  const error = result.error ?? { ruleId: "invalid-envelope", path: "", message: "no value and no error" };
+  return { ok: false, error: { ruleId: error.ruleId, path: error.path, message: error.message } };
+}
+
 /** The payload class bound to `eventType` (e.g. `"CoachingSession"`), or `null` when unknown. */
 export function payloadClass(eventType: string): string | null {
   return native.payloadClass(eventType);

@@ -48,6 +48,9 @@ describe("tarball", () => {
       "schemas/envelope.schema.json",
       "schemas/ir.json",
       "schemas/events/TYPING_INDICATOR.schema.json",
+      "schemas/asyncapi.json",
+      "lib/cloudevents.js",
+      "lib/cloudevents.d.ts",
     ]) {
       assert.ok(files.includes(f), `${f} missing from the tarball`);
     }
@@ -310,6 +313,49 @@ describe("downgradeEnvelope", () => {
     assert.match(result.error.message, /0\.0\.9/);
     assert.match(result.error.message, new RegExp(root.CONTRACTS_VERSION.replaceAll(".", "\\.")));
     assert.equal(validate.downgradeEnvelope("{not json", "0.0.9").error.ruleId, "invalid-envelope");
+  });
+});
+
+describe("upgradeEnvelope", () => {
+  before(async () => {
+    root ??= await project.import("root.mjs");
+    validate ??= await project.import("validate.mjs");
+  });
+
+  test("an envelope or a DTO of the current version comes back unchanged; errors are data", () => {
+    const envelope = validate.makeEnvelope(root.EVENT_TYPES[0], firstPayload(loadVectors(PKG.version), root.EVENT_TYPES[0]));
+    assert.deepEqual(validate.upgradeEnvelope(envelope), { ok: true, value: envelope });
+    assert.deepEqual(validate.upgradeEnvelope(JSON.stringify(envelope)), { ok: true, value: envelope });
+    const old = validate.upgradeEnvelope({ ...envelope, contracts_version: "0.0.1" });
+    assert.equal(old.ok, false);
+    assert.equal(old.error.ruleId, "unknown-version");
+    assert.match(old.error.message, new RegExp(root.CONTRACTS_VERSION.replaceAll(".", "\\.")));
+    assert.equal(validate.upgradeEnvelope("{not json").error.ruleId, "invalid-envelope");
+
+    const draft = { title: "Book the gym", owner: "CLIENT", priority: "HIGH" };
+    const dto = { className: "ActionItemDraft", version: root.CONTRACTS_VERSION };
+    assert.deepEqual(validate.upgradeEnvelope(draft, dto), { ok: true, value: draft });
+    const bad = validate.upgradeEnvelope({ ...draft, priority: "URGENT" }, dto);
+    assert.deepEqual([bad.ok, bad.error.ruleId, bad.error.path], [false, "invalid-value", "/priority"]);
+    assert.equal(validate.upgradeEnvelope(draft, { ...dto, className: "Nope" }).error.ruleId, "unknown-class");
+  });
+});
+
+describe("contractsProtocols", () => {
+  test("announces the package's contracts version; the close codes follow HTTP", async () => {
+    root ??= await project.import("root.mjs");
+    assert.deepEqual(root.contractsProtocols(), [`coach-contracts.${root.CONTRACTS_VERSION}`]);
+    assert.deepEqual(root.contractsProtocols("1.2.3"), ["coach-contracts.1.2.3"]);
+    assert.equal(root.CONTRACTS_SUBPROTOCOL_PREFIX, "coach-contracts.");
+    assert.deepEqual(root.CloseCode, { UNAUTHENTICATED: 4401, FORBIDDEN: 4403, UNSUPPORTED_VERSION: 4406, FRAME_TOO_LARGE: 4413 });
+  });
+
+  test("the Python package announces and expects the same subprotocol", () => {
+    const python = readFileSync(join(REPO_DIR, "packages/python/src/coach_app_baml_client/protocols.py"), "utf8");
+    assert.match(python, /^SUBPROTOCOL_PREFIX = "coach-contracts\."$/m);
+    for (const [name, code] of Object.entries(root.CloseCode)) {
+      assert.match(python, new RegExp(`^    ${name} = ${code}$`, "m"), `${name} = ${code} in protocols.py`);
+    }
   });
 });
 

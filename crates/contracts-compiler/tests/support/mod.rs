@@ -7,12 +7,16 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// A git repository in a temporary directory, removed on drop.
-pub struct GitRepo(contracts_compiler::diff::TempDir);
+pub struct GitRepo(tempfile::TempDir);
 
 impl GitRepo {
     /// `git init` in a new temp dir named after `label`.
     pub fn new(label: &str) -> GitRepo {
-        let repo = GitRepo(contracts_compiler::diff::TempDir::new(label).expect("temp dir"));
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("contracts-{label}-"))
+            .tempdir()
+            .expect("temp dir");
+        let repo = GitRepo(dir);
         repo.git(&["init", "-q", "-b", "main"]);
         repo
     }

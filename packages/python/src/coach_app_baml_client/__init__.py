@@ -17,7 +17,14 @@ import json
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _native
-from ._errors import DowngradeError, EnvelopeValidationError, ValidationIssue
+from ._errors import (
+    DowngradeError,
+    EnvelopeValidationError,
+    RewriteError,
+    UnsupportedVersionError,
+    UpgradeError,
+    ValidationIssue,
+)
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, TypeAdapter
@@ -27,10 +34,14 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTRACTS_VERSION",
     "EVENT_TYPES",
+    "KNOWN_VERSIONS",
     "DowngradeError",
     "EnvelopeValidationError",
     "EventEnvelope",
     "Mode",
+    "RewriteError",
+    "UnsupportedVersionError",
+    "UpgradeError",
     "ValidationIssue",
     "downgrade_envelope",
     "envelope_adapter",
@@ -39,6 +50,8 @@ __all__ = [
     "is_valid_envelope",
     "json_schema",
     "make_envelope",
+    "upgrade_dto",
+    "upgrade_envelope",
     "validate_envelope",
 ]
 
@@ -50,6 +63,11 @@ CONTRACTS_VERSION: str = _native.CONTRACTS_VERSION
 
 EVENT_TYPES: list[str] = _native.event_types()
 """Every ``EventType`` value, in declaration order."""
+
+KNOWN_VERSIONS: tuple[str, ...] = tuple(_native.known_versions())
+"""Every contracts version this package validates, downgrades and upgrades between and serves:
+:data:`CONTRACTS_VERSION` first, then the released versions it ships (``schemas/history/``),
+newest first."""
 
 
 def _wire(envelope: object) -> bytes | str:
@@ -76,6 +94,17 @@ envelope_issues = _native.envelope_issues
 # docstrings are in crates/py-binding/src/lib.rs and tests/test_api.py runs them.
 
 
+class _ValidatedJSON(bytes):
+    """JSON bytes that :func:`envelope_json` built and validated (producer mode, this version).
+
+    Private: only :func:`envelope_json` makes them, so that
+    :func:`~coach_app_baml_client.channels.broadcast` can send them without
+    validating the same bytes a second time.
+    """
+
+    __slots__ = ()
+
+
 def envelope_json(
     event_type: str,
     payload: object,
@@ -84,14 +113,20 @@ def envelope_json(
     actor_id: str | None = None,
     request_id: str | None = None,
 ) -> bytes:
-    """Like :func:`make_envelope`, but returns the JSON bytes ready to send."""
-    return _native.make_envelope(
+    """Like :func:`make_envelope`, but returns the JSON bytes ready to send.
+
+    The bytes are exactly what was validated (compact, ``type`` first, the
+    payload as given); :func:`~coach_app_baml_client.channels.broadcast` sends
+    them as the frame without validating them again.
+    """
+    text = _native.make_envelope(
         event_type,
         _wire(payload),
         correlation_id=correlation_id,
         actor_id=actor_id,
         request_id=request_id,
-    ).encode()
+    )
+    return _ValidatedJSON(text, "utf-8")
 
 
 def make_envelope(
@@ -135,6 +170,55 @@ def downgrade_envelope(envelope: object, to: str) -> dict[str, Any]:
     {'type': 'X'}
     """
     result: dict[str, Any] = json.loads(_native.downgrade_envelope(_wire(envelope), to))
+    return result
+
+
+def upgrade_envelope(envelope: object) -> dict[str, Any]:
+    """Rewrite an envelope of an older released version into one of :data:`CONTRACTS_VERSION`.
+
+    For what older producers sent or what was persisted: the envelope's
+    ``contracts_version`` names the version it was made with (one of
+    :data:`KNOWN_VERSIONS`). Fields added since stay absent (they are
+    optional), ``contracts_version`` becomes :data:`CONTRACTS_VERSION`, and the
+    result validates in producer mode. An envelope of this version comes back
+    unchanged once it validates. Raises :class:`UpgradeError` (``.rule_id``,
+    ``.path``) when it cannot be carried forward (``event-type-removed``,
+    ``enum-value-removed``, ``field-removed``, ``field-added-required``,
+    ``field-type-changed``, ``unknown-version``, ``invalid-envelope``).
+
+    >>> envelope = make_envelope("TYPING_INDICATOR", {
+    ...     "thread_id": "0192f0c1-7a52-7cc3-8d1e-000000000010",
+    ...     "user_id": "0192f0c1-7a52-7cc3-8d1e-000000000002",
+    ...     "is_typing": True,
+    ... })
+    >>> upgrade_envelope(envelope) == envelope
+    True
+    >>> upgrade_envelope({**envelope, "contracts_version": "0.0.1"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    coach_app_baml_client._errors.UpgradeError: (root): contracts "0.0.1" is not a version this build knows; ...
+    """
+    result: dict[str, Any] = json.loads(_native.upgrade_envelope(_wire(envelope)))
+    return result
+
+
+def upgrade_dto(model: type | str, value: object, version: str) -> dict[str, Any]:
+    """Rewrite ``value``, a DTO of the released contracts ``version``, into one of this version.
+
+    ``model`` is the generated model class (``types.SessionSummaryContent``)
+    or its BAML class name; ``value`` a dict, JSON text or model instance.
+    For persisted ``parsed_output`` + ``contracts_version``: the result fits
+    the current models (``model.model_validate(result)``). The rules are
+    :func:`upgrade_envelope`'s with paths relative to the value, plus
+    ``unknown-class``, ``class-removed`` and ``invalid-value``; raises
+    :class:`UpgradeError`.
+
+    >>> draft = {"title": "Book the gym", "owner": "CLIENT", "priority": "HIGH"}
+    >>> upgrade_dto("ActionItemDraft", draft, CONTRACTS_VERSION) == draft
+    True
+    """
+    class_name = model if isinstance(model, str) else model.__name__
+    result: dict[str, Any] = json.loads(_native.upgrade_dto(class_name, _wire(value), version))
     return result
 
 

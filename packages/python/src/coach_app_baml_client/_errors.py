@@ -6,9 +6,17 @@ catch, subclass and type-check them like any other Python class.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
-__all__ = ["DowngradeError", "EnvelopeValidationError", "ValidationIssue"]
+__all__ = [
+    "DowngradeError",
+    "EnvelopeValidationError",
+    "RewriteError",
+    "UnservableReason",
+    "UnsupportedVersionError",
+    "UpgradeError",
+    "ValidationIssue",
+]
 
 
 class ValidationIssue(NamedTuple):
@@ -51,7 +59,27 @@ class EnvelopeValidationError(ValueError):
         super().__init__(message)
 
 
-class DowngradeError(ValueError):
+class RewriteError(ValueError):
+    """An envelope (or a DTO) cannot be rewritten to another contracts version without loss.
+
+    ``rule_id`` is the ``contracts diff`` rule of the change in the way (or
+    ``unknown-version``, ``invalid-envelope``, ``unknown-class``,
+    ``invalid-value``); ``path`` is an RFC 6901 JSON Pointer into the input.
+    The base of :class:`DowngradeError` and :class:`UpgradeError`.
+    """
+
+    rule_id: str
+    path: str
+    message: str
+
+    def __init__(self, rule_id: str, path: str, message: str) -> None:
+        self.rule_id = rule_id
+        self.path = path
+        self.message = message
+        super().__init__(f"{path or '(root)'}: {message} ({rule_id})")
+
+
+class DowngradeError(RewriteError):
     """An envelope cannot be downgraded to an older contracts version without loss.
 
     ``rule_id`` is the ``contracts diff`` rule of the change that makes it
@@ -67,12 +95,44 @@ class DowngradeError(ValueError):
     /payload/status: ARCHIVED is new (enum-value-added)
     """
 
-    rule_id: str
-    path: str
-    message: str
 
-    def __init__(self, rule_id: str, path: str, message: str) -> None:
-        self.rule_id = rule_id
-        self.path = path
-        self.message = message
-        super().__init__(f"{path or '(root)'}: {message} ({rule_id})")
+class UpgradeError(RewriteError):
+    """An envelope or DTO of an older contracts version cannot be carried forward to this one.
+
+    ``rule_id`` is the ``contracts diff`` rule of the change in the way
+    (``event-type-removed``, ``enum-value-removed``, ``field-removed``,
+    ``field-added-required``, ``field-optional-to-required``,
+    ``field-type-changed``, ``class-removed``), or ``unknown-version``,
+    ``invalid-envelope``, ``unknown-class``, ``invalid-value``; ``path`` is an
+    RFC 6901 JSON Pointer into the input.
+
+    >>> err = UpgradeError("field-added-required", "/payload/owner", "owner is required now")
+    >>> isinstance(err, RewriteError), err.rule_id
+    (True, 'field-added-required')
+    """
+
+
+UnservableReason = Literal["malformed", "newer-major", "not-in-history"]
+"""Why a client's announced contracts version cannot be served."""
+
+
+class UnsupportedVersionError(ValueError):
+    """A client announced a contracts version this build cannot serve.
+
+    ``reason`` is ``malformed`` (not ``MAJOR.MINOR.PATCH``), ``newer-major``
+    (the backend must be upgraded first) or ``not-in-history`` (an older
+    version that is not a release this build keeps); the message lists the
+    supported versions.
+
+    >>> err = UnsupportedVersionError("99.0.0", "newer-major", "contracts 99.0.0 ...")
+    >>> (err.announced, err.reason)
+    ('99.0.0', 'newer-major')
+    """
+
+    announced: str
+    reason: UnservableReason
+
+    def __init__(self, announced: str, reason: UnservableReason, message: str) -> None:
+        self.announced = announced
+        self.reason = reason
+        super().__init__(message)

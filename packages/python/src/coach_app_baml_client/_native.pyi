@@ -6,6 +6,8 @@ from ._errors import ValidationIssue
 
 __all__ = [
     "CONTRACTS_VERSION",
+    "CLOUDEVENT_TYPE_PREFIX",
+    "CLOUDEVENT_STRUCTURED_CONTENT_TYPE",
     "contracts_version",
     "event_types",
     "envelope_issues",
@@ -13,9 +15,17 @@ __all__ = [
     "is_valid_envelope",
     "make_envelope",
     "downgrade_envelope",
+    "upgrade_envelope",
+    "upgrade_dto",
+    "negotiate_version",
+    "known_versions",
+    "to_cloudevent",
+    "from_cloudevent",
 ]
 
 CONTRACTS_VERSION: Final[str]
+CLOUDEVENT_TYPE_PREFIX: Final[str]
+CLOUDEVENT_STRUCTURED_CONTENT_TYPE: Final[str]
 
 def contracts_version() -> str: ...
 def event_types() -> list[str]: ...
@@ -47,3 +57,19 @@ def make_envelope(
     request_id: str | None = None,
 ) -> str: ...
 def downgrade_envelope(data: bytes | str, to: str) -> str: ...
+def upgrade_envelope(data: bytes | str) -> str: ...
+def upgrade_dto(class_name: str, data: bytes | str, version: str) -> str: ...
+def negotiate_version(announced: list[str]) -> tuple[int, str] | None: ...
+def known_versions() -> list[str]: ...
+def to_cloudevent(
+    data: bytes | str,
+    source: str,
+    mode: str = "producer",
+    target_version: str | None = None,
+) -> str: ...
+def from_cloudevent(
+    data: bytes | str,
+    mode: str = "consumer",
+    target_version: str | None = None,
+    max_issues: int | None = None,
+) -> str: ...

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from . import CONTRACTS_VERSION
+from . import CONTRACTS_VERSION, KNOWN_VERSIONS, upgrade_dto
 
 __all__ = [
     "ContractsVersionError",
@@ -107,17 +107,25 @@ def from_record(record: StoredOutput | Mapping[str, Any] | object, model: type[M
 
     ``record`` is a :class:`StoredOutput`, a mapping (a DB row as a dict) or
     any object with the three attributes (a Django model instance).
-    ``parsed_output`` may be a dict or JSON text. Raises
-    :class:`ContractsVersionError` when ``contracts_version`` has another
-    MAJOR version than :data:`~coach_app_baml_client.CONTRACTS_VERSION`, and
-    ``pydantic.ValidationError`` when ``parsed_output`` does not fit ``model``.
+    ``parsed_output`` may be a dict or JSON text. A record of the same MAJOR
+    version is validated as it is (the changes since were additive). One of
+    the previous MAJOR that this package still ships
+    (:data:`~coach_app_baml_client.KNOWN_VERSIONS`) is first rewritten into
+    the current version with :func:`~coach_app_baml_client.upgrade_dto`
+    (raising :class:`~coach_app_baml_client.UpgradeError` when it cannot be
+    carried forward). Raises :class:`ContractsVersionError` for any other
+    MAJOR version, and ``pydantic.ValidationError`` when ``parsed_output``
+    does not fit ``model``.
     """
     version = _field(record, "contracts_version")
     if not isinstance(version, str):
         raise ContractsVersionError(
             f"stored contracts_version must be a string, got {type(version).__name__}"
         )
+    parsed = _field(record, "parsed_output")
     stored_major, current_major = major_version(version), major_version(CONTRACTS_VERSION)
+    if stored_major != current_major and version in KNOWN_VERSIONS:
+        return model.model_validate(upgrade_dto(model, parsed, version))
     if stored_major != current_major:
         raise ContractsVersionError(
             f"this record was written with contracts {version} (MAJOR {stored_major}) but this "
@@ -127,7 +135,6 @@ def from_record(record: StoredOutput | Mapping[str, Any] | object, model: type[M
             f"to_record(raw_output, parsed) again), or read them with "
             f"coach-app-baml-client {stored_major}.x."
         )
-    parsed = _field(record, "parsed_output")
     if isinstance(parsed, (str, bytes, bytearray)):
         return model.model_validate_json(parsed)
     return model.model_validate(parsed)

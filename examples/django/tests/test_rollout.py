@@ -1,0 +1,273 @@
+"""A rollout window for real: a newer backend serves each connected client the version it speaks.
+
+In a temporary git repository copied from this one: tag the current version
+(vA, the contracts of the package installed here), make a MINOR change (an
+optional field ``Goal.color``, a ``GoalStatus`` value ``ARCHIVED``, an event
+type ``GOAL_ARCHIVED``), bump with ``tools/bump.py``, generate, and build the
+Python package of vB (its native module in debug, into this worktree's
+``target/``: the dependencies are reused, and since the copy always sits at
+``target/rollout-e2e/repo`` cargo's incremental cache makes recompiling the two
+changed crates quick from the second run on). Then daphne serves
+the Django example with vB against real Redis, and real WebSocket clients
+announcing vA, vB, nothing and 99.0.0 connect at once while vB broadcasts.
+The vA client is checked with this process's package, which *is* vA: what a
+vA browser tab would run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from clients import receive, subscribe
+from coach_app_baml_client import CONTRACTS_VERSION, make_envelope, validate_envelope
+from conftest import EXAMPLE, REPO, SERVICE_TOKEN, Logins, Server, daphne
+from websockets.exceptions import ConnectionClosed
+
+import bump  # tools/bump.py (on sys.path through conftest)
+
+PREFIX = "coach-contracts."
+GOAL = json.loads(
+    (REPO / "testdata/vectors/valid-goal-updated-minimal.json").read_text()
+)["input"]["payload"]
+# The MINOR change: (file, old text, new text), each old text found exactly once.
+CHANGES = [
+    ("baml_src/types/goals.baml", "  ABANDONED\n}", "  ABANDONED\n  ARCHIVED\n}"),
+    (
+        "baml_src/types/goals.baml",
+        '  updated_at Timestamp\n  @@description("A client goal',
+        '  updated_at Timestamp\n  color string? @description("Display color.")\n'
+        '  @@description("A client goal',
+    ),
+    (
+        "baml_src/types/events.baml",
+        '  GOAL_UPDATED @description("A goal changed (status, progress, milestones, ...). Payload: Goal.")\n',
+        '  GOAL_UPDATED @description("A goal changed (status, progress, milestones, ...). Payload: Goal.")\n'
+        '  GOAL_ARCHIVED @description("A goal was archived. Payload: Goal.")\n',
+    ),
+    (
+        "baml_src/types/events.baml",
+        "| GoalUpdatedEvent |",
+        "| GoalUpdatedEvent | GoalArchivedEvent |",
+    ),
+]
+ARCHIVED_EVENT = """
+class GoalArchivedEvent {
+  type "GOAL_ARCHIVED"
+  contracts_version string
+  payload Goal
+  meta EventMeta
+  @@description("Envelope of the GOAL_ARCHIVED event: a goal was archived.")
+}
+"""
+
+
+@dataclass(frozen=True)
+class Release:
+    """The newer build: its version and a directory to put first on ``PYTHONPATH``."""
+
+    old: str
+    new: str
+    site: Path
+
+
+def run(cmd: list[str], cwd: Path, **env: str) -> None:
+    done = subprocess.run(
+        cmd, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, f"{cmd} failed:\n{done.stdout}\n{done.stderr}"
+
+
+# What generating and building the Python package needs (the workspace's
+# manifests, the version files the bump rewrites).
+COPIED = [
+    "Cargo.toml",
+    "Cargo.lock",
+    "baml_src",
+    "crates",
+    "packages/python",
+    "packages/typescript",
+]
+
+
+def copy_checkout(dst: Path) -> None:
+    """The files of this checkout that git would see (tracked and new) under ``COPIED``, as
+    they are now (modification times kept, so cargo sees unchanged sources as unchanged)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *COPIED],
+        cwd=REPO, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for rel in filter(None, listed):
+        src = REPO / rel
+        if src.is_file():
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst / rel)
+
+
+def git(repo: Path, *args: str) -> None:
+    run(["git", "-c", "user.name=Rollout Test", "-c", "user.email=rollout@example.invalid",
+         "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args], repo)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def release(monkeypatch_module: Any) -> Release:
+    baml_cli = REPO / ".venv/bin/baml-cli"
+    if not baml_cli.exists():
+        pytest.fail(f"{baml_cli} is missing: run `make setup` first")
+    target = REPO / "target"
+    repo = target / "rollout-e2e" / "repo"
+    shutil.rmtree(repo, ignore_errors=True)
+    copy_checkout(repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"contracts {CONTRACTS_VERSION}")
+    git(repo, "tag", f"v{CONTRACTS_VERSION}")
+
+    for file, old, new in CHANGES:
+        path = repo / file
+        text = path.read_text()
+        assert text.count(old) == 1, f"{file}: {old!r} not found once"
+        path.write_text(text.replace(old, new))
+    with (repo / "baml_src/types/events.baml").open("a") as events:
+        events.write(ARCHIVED_EVENT)
+    # The CHANGELOG's contract section needs the compiler built in the copy; not here.
+    monkeypatch_module.setattr(bump, "contract_changes", lambda root, since: None)
+    new_version = bump.bump(repo, "minor", allow_dirty=True)
+
+    run([str(baml_cli), "generate", "--from", "baml_src"], repo)
+    cargo = {"CARGO_TARGET_DIR": str(target), "CARGO_TERM_COLOR": "never"}
+    run(["cargo", "run", "-q", "--offline", "-p", "contracts-compiler", "--bin", "contracts",
+         "--", "gen", "--root", str(repo), "--from", str(repo / "baml_src")], REPO)  # fmt: skip
+    run(
+        ["cargo", "build", "-q", "--offline", "--locked", "-p", "py-binding"],
+        repo,
+        **cargo,
+    )
+
+    site = repo / "site"
+    shutil.copytree(
+        repo / "packages/python/src/coach_app_baml_client",
+        site / "coach_app_baml_client",
+    )
+    shutil.copy2(
+        target / "debug/lib_native.so", site / "coach_app_baml_client/_native.abi3.so"
+    )
+    return Release(CONTRACTS_VERSION, new_version, site)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Any:
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+def ops(server: Server) -> dict[str, Any]:
+    response = httpx.get(
+        f"{server.http_url}/api/ops/contracts",
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def produce(
+    site: Path, service_env: dict[str, str], request: dict[str, Any]
+) -> dict[str, Any]:
+    from conftest import django_env
+
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLE / "tests/rollout_producer.py")],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        env={**os.environ, **service_env, **django_env(), "PYTHONPATH": str(site)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def test_each_client_gets_what_its_version_decodes(
+    release: Release,
+    service_env: dict[str, str],
+    migrated: None,
+    login: Logins,
+    tmp_path: Path,
+) -> None:
+    old, new = release.old, release.new
+    session_id = uuid.uuid4()
+    user = login(session_id)
+    group = f"session.{session_id}"
+    with daphne(
+        service_env, tmp_path / "daphne.log", {"PYTHONPATH": str(release.site)}
+    ) as server:
+        assert ops(server)["known_versions"] == [new, old]
+        with (
+            subscribe(server, session_id, user, subprotocols=[PREFIX + old]) as a,
+            subscribe(server, session_id, user, subprotocols=[PREFIX + new]) as b,
+            subscribe(server, session_id, user) as silent,
+        ):
+            assert (a.subprotocol, b.subprotocol, silent.subprotocol) == (
+                PREFIX + old, PREFIX + new, None,
+            )  # fmt: skip
+            with subscribe(
+                server, session_id, user, subprotocols=[PREFIX + "99.0.0"]
+            ) as future:
+                with pytest.raises(ConnectionClosed) as closed:
+                    future.recv(timeout=10)
+                assert closed.value.rcvd is not None and closed.value.rcvd.code == 4406
+            assert ops(server)["connected_versions"] == {old: 1, new: 2}
+
+            old_envelope = make_envelope("GOAL_UPDATED", GOAL)  # made by vA
+            report = produce(
+                release.site,
+                service_env,
+                {"group": group, "goal": GOAL, "old_envelope": old_envelope},
+            )
+            sent = report["sent"]
+            assert report["contracts_version"] == new and len(sent) == 4
+
+            # vB and the silent client: every envelope, byte for byte.
+            for ws in (b, silent):
+                assert [ws.recv(timeout=10) for _ in sent] == sent
+            # vA: the field-added and the plain envelope, downgraded; never the new
+            # enum value or the new event type (the plain one comes last: they were
+            # skipped, not late).
+            got = [receive(a), receive(a)]
+            for frame, text in zip(got, (sent[0], sent[3])):
+                validate_envelope(frame)  # producer mode of vA: this process's package
+                original = json.loads(text)
+                assert frame["contracts_version"] == old
+                assert frame["meta"] == original["meta"]
+                assert frame["payload"] == {
+                    k: v for k, v in original["payload"].items() if k != "color"
+                }
+            status = ops(server)
+
+        assert status["skipped_frames"] == [
+            {"version": old, "rule_id": "enum-value-added", "frames": 1},
+            {"version": old, "rule_id": "event-type-added", "frames": 1},
+        ]
+        log = server.log.read_text()
+        for rule in ("enum-value-added", "event-type-added"):
+            assert f"not sent to contracts {old} clients: {rule}" in log, log
+
+    # The other direction, in the vB build: what the vA package made, carried forward.
+    assert report["upgraded"] == {**old_envelope, "contracts_version": new}
+    assert report["upgrade_refusal"] == {
+        "rule_id": "invalid-envelope",
+        "path": "/payload/color",
+    }
+    assert report["stored"] == GOAL  # the new optional field stays absent

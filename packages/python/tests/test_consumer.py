@@ -1,0 +1,312 @@
+"""ContractsConsumer through asgiref's ApplicationCommunicator and Channels' in-memory layer.
+
+What is checked here: the order of the handshake (authorize, then the version,
+then the groups), the close codes, the echoed subprotocol, the frames (the
+broadcast text itself), the bounded client frames and the per-process counts.
+Serving released versions needs a build with a history: that runs end to end
+in examples/django/tests/test_rollout.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("channels")
+
+from asgiref.testing import ApplicationCommunicator  # noqa: E402
+from channels.layers import InMemoryChannelLayer, channel_layers  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from coach_app_baml_client import CONTRACTS_VERSION, KNOWN_VERSIONS, envelope_json  # noqa: E402
+from coach_app_baml_client import rollout  # noqa: E402
+from coach_app_baml_client.channels import (  # noqa: E402
+    ContractsConsumer,
+    SkippedFrames,
+    broadcast,
+    connected_versions,
+    skipped_frames,
+)
+
+if not settings.configured:  # as test_persistence.py does: whichever runs first
+    import django
+
+    settings.configure(
+        INSTALLED_APPS=["django.contrib.contenttypes"],
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+    )
+    django.setup()
+
+GROUP = "session.42"
+CURRENT = f"coach-contracts.{CONTRACTS_VERSION}"
+TYPING = {
+    "thread_id": "0192f0c1-7a52-7cc3-8d1e-000000000010",
+    "user_id": "0192f0c1-7a52-7cc3-8d1e-000000000002",
+    "is_typing": True,
+}
+
+
+class RecordingLayer(InMemoryChannelLayer):  # type: ignore[misc]
+    """Channels' in-memory layer that remembers which groups were joined."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.joined: list[str] = []
+
+    async def group_add(self, group: str, channel: str) -> None:
+        self.joined.append(group)
+        await super().group_add(group, channel)
+
+
+class User:
+    def __init__(self, authenticated: bool) -> None:
+        self.is_authenticated = authenticated
+
+
+class Session(ContractsConsumer):  # type: ignore[misc]
+    groups = [GROUP]
+    allowed = True
+    max_frame_bytes = 16
+
+    async def authorize(self) -> bool:
+        return self.allowed
+
+
+class Refusing(Session):
+    allowed = False
+
+
+class JoinsItself(ContractsConsumer):  # type: ignore[misc]
+    async def connect(self) -> None:
+        await self.join("thread.7")
+        await self.accept()
+
+
+@pytest.fixture
+def layer() -> Iterator[RecordingLayer]:
+    layer = RecordingLayer()
+    old = channel_layers.set("default", layer)
+    yield layer
+    channel_layers.set("default", old)
+
+
+def run(test: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(test())
+
+
+class Socket(ApplicationCommunicator):  # type: ignore[misc]
+    """A WebSocket client of an ASGI app (channels.testing's needs daphne)."""
+
+    async def connect(self) -> tuple[bool, Any]:
+        """``(True, subprotocol)`` when accepted, ``(False, code)`` when refused."""
+        await self.send_input({"type": "websocket.connect"})
+        response = await self.receive_output(1)
+        if response["type"] == "websocket.close":
+            return False, response.get("code", 1000)
+        assert response["type"] == "websocket.accept", response
+        return True, response.get("subprotocol")
+
+    async def send_to(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        frame = {"text": text_data} if text_data is not None else {"bytes": bytes_data}
+        await self.send_input({"type": "websocket.receive", **frame})
+
+    async def receive_from(self) -> Any:
+        response = await self.receive_output(1)
+        assert response["type"] == "websocket.send", response
+        return response.get("text", response.get("bytes"))
+
+    async def disconnect(self) -> None:
+        await self.send_input({"type": "websocket.disconnect", "code": 1000})
+        await self.wait(1)
+
+
+def communicator(
+    consumer: type[ContractsConsumer], subprotocols: list[str] | None = None, user: Any = None
+) -> Socket:
+    scope: dict[str, Any] = {
+        "type": "websocket",
+        "path": "/ws/",
+        "query_string": b"",
+        "headers": [],
+        "subprotocols": subprotocols or [],
+    }
+    if user is not None:
+        scope["user"] = user
+    return Socket(consumer.as_asgi(), scope)
+
+
+async def close_of(ws: Socket) -> dict[str, Any]:
+    output: dict[str, Any] = await ws.receive_output(1)
+    assert output["type"] == "websocket.close", output
+    return output
+
+
+@pytest.mark.parametrize(("user", "code"), [(None, 4401), (User(False), 4401), (User(True), 4403)])
+def test_a_refused_connection_is_closed_before_any_group_is_joined(
+    layer: RecordingLayer, user: Any, code: int
+) -> None:
+    async def test() -> None:
+        ws = communicator(Refusing, [CURRENT, "other"], user)
+        # Accepted (echoing one of the offered protocols), so that a browser sees the code.
+        assert await ws.connect() == (True, CURRENT)
+        closed = await close_of(ws)
+        assert closed["code"] == code and type(closed["code"]) is int
+        assert layer.joined == []
+        assert connected_versions() == {}
+        await ws.disconnect()
+
+    run(test)
+
+
+@pytest.mark.parametrize("announced", ["99.0.0", "banana", "0.0.0", f"{CONTRACTS_VERSION}-rc.1"])
+def test_an_unservable_version_is_closed_4406_naming_the_served_ones(
+    layer: RecordingLayer, announced: str
+) -> None:
+    async def test() -> None:
+        protocol = f"coach-contracts.{announced}"
+        ws = communicator(Session, [protocol])
+        assert await ws.connect() == (True, protocol)
+        closed = await close_of(ws)
+        assert closed["code"] == 4406
+        assert f"supported: {', '.join(KNOWN_VERSIONS)}" in closed["reason"]
+        assert len(closed["reason"].encode()) <= 123
+        assert layer.joined == []
+        await ws.disconnect()
+
+    run(test)
+
+
+def test_a_long_announcement_still_gets_a_short_close_reason(layer: RecordingLayer) -> None:
+    async def test() -> None:
+        protocol = "coach-contracts." + "9" * 300 + ".0.0"
+        ws = communicator(Session, [protocol])
+        await ws.connect()
+        closed = await close_of(ws)
+        assert closed["code"] == 4406 and len(closed["reason"].encode()) <= 123
+        assert f"supported: {CONTRACTS_VERSION}" in closed["reason"]  # not cut off
+        await ws.disconnect()
+
+    run(test)
+
+
+def test_frames_are_measured_in_utf8_bytes() -> None:
+    from coach_app_baml_client._consumer import _frame_size
+
+    for text in ["", "x" * 16, "é" * 8, "é" * 9, "😀" * 4, "😀" * 5, "x" * 100]:
+        assert _frame_size({"type": "websocket.receive", "text": text}, 16) in (
+            len(text.encode()),  # exact when it matters
+            len(text),  # the length alone already decides: above the limit either way
+        )
+        assert (_frame_size({"type": "websocket.receive", "text": text}, 16) > 16) == (
+            len(text.encode()) > 16
+        )
+    assert _frame_size({"type": "websocket.receive", "bytes": b"\x00" * 20}, 16) == 20
+
+
+@pytest.mark.parametrize(
+    ("subprotocols", "echoed"),
+    [
+        ([CURRENT], CURRENT),
+        (None, None),
+        (["chat"], None),
+        ([f"coach-contracts.{CONTRACTS_VERSION}+b"], f"coach-contracts.{CONTRACTS_VERSION}+b"),
+    ],
+)
+def test_a_served_socket_gets_the_broadcast_text_itself(
+    layer: RecordingLayer, subprotocols: list[str] | None, echoed: str | None
+) -> None:
+    async def test() -> None:
+        ws = communicator(Session, subprotocols)
+        assert await ws.connect() == (True, echoed)
+        assert layer.joined == [GROUP]
+        assert connected_versions() == {CONTRACTS_VERSION: 1}
+        text = envelope_json("TYPING_INDICATOR", TYPING).decode()
+        await broadcast(layer, GROUP, text)
+        assert await ws.receive_from() == text
+        await ws.disconnect()
+        assert connected_versions() == {}
+
+    run(test)
+
+
+def test_joining_groups_in_connect_works_and_they_are_left(layer: RecordingLayer) -> None:
+    async def test() -> None:
+        ws = communicator(JoinsItself, [CURRENT])
+        assert await ws.connect() == (True, CURRENT)
+        assert layer.joined == ["thread.7"]
+        assert JoinsItself.groups in (None, [])  # the class attribute is untouched
+        text = envelope_json("TYPING_INDICATOR", TYPING).decode()
+        await broadcast(layer, "thread.7", text)
+        assert await ws.receive_from() == text
+        await ws.disconnect()
+        assert layer.groups.get("thread.7", {}) == {}
+
+    run(test)
+
+
+def test_client_frames_are_ignored_and_an_oversized_one_closes_4413(
+    layer: RecordingLayer,
+) -> None:
+    async def test() -> None:
+        ws = communicator(Session, [CURRENT])
+        await ws.connect()
+        await ws.send_to(text_data="x" * 16)
+        await ws.send_to(bytes_data=b"\x00" * 16)
+        assert await ws.receive_nothing()
+        await ws.send_to(text_data="é" * 9)  # 18 bytes of UTF-8
+        assert (await close_of(ws))["code"] == 4413
+        await ws.disconnect()
+
+    run(test)
+
+
+def test_a_skip_is_computed_once_per_version_counted_per_frame_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    text = envelope_json("TYPING_INDICATOR", TYPING).decode()
+    before = skipped_frames().get(SkippedFrames("0.0.1", "unknown-version"), 0)
+    with caplog.at_level(logging.INFO, logger="coach_app_baml_client.channels"):
+        for _ in range(3):  # three sockets of 0.0.1, one broadcast
+            assert rollout.frame_for(text, CONTRACTS_VERSION, "0.0.1") is None
+    assert skipped_frames()[SkippedFrames("0.0.1", "unknown-version")] == before + 3
+    [record] = [r for r in caplog.records if "0.0.1" in r.getMessage()]
+    assert "unknown-version" in record.getMessage()
+    assert getattr(record, "contracts_version") == "0.0.1"
+    # The current version is the text itself, never copied.
+    assert rollout.frame_for(text, CONTRACTS_VERSION, CONTRACTS_VERSION) is text
+
+
+def test_the_frame_cache_is_bounded_in_entries_and_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rollout, "CACHE_SIZE", 4)
+    monkeypatch.setattr(rollout, "CACHE_BYTES", 2000)
+    texts = [envelope_json("TYPING_INDICATOR", TYPING).decode() for _ in range(10)]
+    huge = texts[0] + " " * 3000  # larger than the whole budget: never kept
+    for text in [*texts, huge]:
+        assert rollout.frame_for(text, CONTRACTS_VERSION, "0.0.1") is None
+    assert len(rollout._frames) <= 4
+    assert rollout._frames_bytes == sum(len(t) for t, _ in rollout._frames) <= 2000
+    assert (huge, "0.0.1") not in rollout._frames
+
+
+def test_group_messages_of_earlier_releases_and_broken_ones(layer: RecordingLayer) -> None:
+    async def test() -> None:
+        ws = communicator(Session, [CURRENT])
+        await ws.connect()
+        envelope = json.loads(envelope_json("TYPING_INDICATOR", TYPING))
+        # A backend process still on the earlier release sends the dict.
+        await layer.group_send(GROUP, {"type": "contracts.event", "envelope": envelope})
+        assert json.loads(await ws.receive_from()) == envelope
+        # Neither text nor envelope: dropped, and the socket lives on.
+        await layer.group_send(GROUP, {"type": "contracts.event"})
+        text = envelope_json("TYPING_INDICATOR", TYPING).decode()
+        await broadcast(layer, GROUP, text)
+        assert await ws.receive_from() == text
+        await ws.disconnect()
+
+    run(test)
