@@ -20,6 +20,7 @@
 mod check;
 pub mod cloudevents;
 mod downgrade;
+mod encode;
 pub mod input;
 mod issue;
 mod json;
@@ -101,6 +102,7 @@ pub use downgrade::{
     downgrade_between, downgrade_envelope, downgrade_envelope_json, DowngradeError,
 };
 pub use issue::{IssueCode, ValidationErrors, ValidationIssue};
+pub use make_text::MakeError;
 pub use negotiate::{negotiate, serve_version, Negotiated, UnservableReason, UnservableVersion};
 pub use options::{Mode, ValidateOptions};
 pub use rewrite::{RewriteError, INVALID_ENVELOPE, INVALID_VALUE, UNKNOWN_CLASS, UNKNOWN_VERSION};
@@ -233,6 +235,41 @@ pub fn make_envelope_json(
     meta: MetaOverrides,
 ) -> Result<String, ValidationErrors> {
     make_text::make_envelope_text(event_type, payload_json, meta)
+}
+
+/// [`make_envelope_json`] for a payload a binding holds as host values (a
+/// Python `dict`): the payload is written as JSON text by the core, in one
+/// pass with no encoder of the host's, then the envelope is validated as
+/// text, so what is returned is exactly what was validated. A payload value
+/// JSON cannot hold is an issue at its path ([`MakeError::Invalid`]); an
+/// integer beyond 64 bits is [`MakeError::IntegerBeyond64Bits`] (encode that
+/// payload as text and call [`make_envelope_json`]).
+///
+/// ```
+/// use contracts_core::{make_envelope_from_input, make_envelope_json, MetaOverrides};
+/// let payload = serde_json::json!({
+///     "thread_id": "0192f0c1-7a52-7cc3-8d1e-2b6f4f0e9a10",
+///     "user_id": "0192f0c1-7a52-7cc3-8d1e-2b6f4f0e9a11",
+///     "is_typing": true,
+/// });
+/// let meta = || MetaOverrides {
+///     event_id: Some("0190a8e4-7b6a-7c3d-8e2f-1a2b3c4d5e6f".into()),
+///     timestamp: Some("2026-12-02T10:00:00Z".into()),
+///     ..Default::default()
+/// };
+/// let written = make_envelope_from_input("TYPING_INDICATOR", &payload, meta()).unwrap();
+/// let embedded = make_envelope_json("TYPING_INDICATOR", payload.to_string().as_bytes(), meta()).unwrap();
+/// assert_eq!(written, embedded);
+/// // A payload that breaks a rule is an issue, as for text.
+/// let bad = serde_json::json!({"thread_id": "t-1"});
+/// assert!(make_envelope_from_input("TYPING_INDICATOR", &bad, meta()).is_err());
+/// ```
+pub fn make_envelope_from_input<I: input::Input>(
+    event_type: &str,
+    payload: I,
+    meta: MetaOverrides,
+) -> Result<String, MakeError> {
+    make_text::make_envelope_text_from(event_type, payload, meta)
 }
 
 /// Optional `meta` fields for [`make_envelope`]; `event_id` and `timestamp`

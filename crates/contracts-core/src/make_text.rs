@@ -1,13 +1,30 @@
 //! Building an envelope straight as JSON text: the payload's JSON is checked
-//! to be exactly one value and embedded as it is, `meta` is written around it,
-//! and the whole text is validated once on the fast path. No `Value` tree is
-//! built on the way, and what is validated is byte for byte what is sent.
+//! to be exactly one value and embedded as it is (or written from a binding's
+//! host values, [`crate::encode`]), `meta` is written around it, and the
+//! whole text is validated once on the fast path. No `Value` tree is built on
+//! the way, and what is validated is byte for byte what is sent.
 
+use crate::encode::{write_json, Unwritable};
+use crate::input::Input;
 use crate::issue::{IssueCode, ValidationErrors, ValidationIssue};
 use crate::options::ValidateOptions;
+use crate::problem::Problem;
 use crate::validate::envelope_issues;
 use crate::{MetaOverrides, CONTRACTS_VERSION};
 use serde_json::value::RawValue;
+
+/// Why [`crate::make_envelope_from_input`] made no envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MakeError {
+    /// The envelope is invalid; a payload value JSON cannot hold is an
+    /// issue at its path (as [`crate::input_issues`] reports it).
+    Invalid(ValidationErrors),
+    /// The payload holds an integer beyond 64 bits, whose digits the input
+    /// does not carry: encode the payload as JSON text with the host's own
+    /// encoder and call [`crate::make_envelope_json`] instead (nothing is
+    /// written as a rounded float).
+    IntegerBeyond64Bits,
+}
 
 /// The envelope of `event_type` around `payload_json` as compact JSON text
 /// (`type`, `contracts_version`, `payload`, `meta` in that order), validated
@@ -15,7 +32,7 @@ use serde_json::value::RawValue;
 pub(crate) fn make_envelope_text(
     event_type: &str,
     payload_json: &[u8],
-    mut meta: MetaOverrides,
+    meta: MetaOverrides,
 ) -> Result<String, ValidationErrors> {
     let payload_json = payload_json
         .strip_prefix(b"\xEF\xBB\xBF")
@@ -31,15 +48,52 @@ pub(crate) fn make_envelope_text(
                 ),
             }],
         })?;
-    let (event_id, timestamp) = meta.event_id_and_timestamp();
-    let payload = payload.get();
+    let payload = payload.get().as_bytes();
     let mut out = Vec::with_capacity(payload.len() + 192);
+    start_envelope(&mut out, event_type);
+    out.extend_from_slice(payload);
+    finish_envelope(out, meta)
+}
+
+/// The envelope of `event_type` around `payload` (a binding's host values),
+/// written as JSON text and validated; see [`crate::make_envelope_from_input`].
+pub(crate) fn make_envelope_text_from<I: Input>(
+    event_type: &str,
+    payload: I,
+    meta: MetaOverrides,
+) -> Result<String, MakeError> {
+    let mut out = Vec::with_capacity(512);
+    start_envelope(&mut out, event_type);
+    match write_json(payload, &mut out) {
+        Ok(()) => finish_envelope(out, meta).map_err(MakeError::Invalid),
+        Err(Unwritable::BigInt) => Err(MakeError::IntegerBeyond64Bits),
+        Err(Unwritable::Host { pointer, host }) => {
+            let problem = Problem::Host(&host);
+            Err(MakeError::Invalid(ValidationErrors {
+                issues: vec![ValidationIssue {
+                    path: format!("/payload{pointer}"),
+                    code: problem.code(),
+                    message: problem
+                        .message(crate::current_registry(), &ValidateOptions::default()),
+                }],
+            }))
+        }
+    }
+}
+
+/// `{"type":<event_type>,"contracts_version":<this version>,"payload":`
+fn start_envelope(out: &mut Vec<u8>, event_type: &str) {
     out.extend_from_slice(b"{\"type\":");
-    push_json_string(&mut out, event_type);
+    push_json_string(out, event_type);
     out.extend_from_slice(b",\"contracts_version\":");
-    push_json_string(&mut out, CONTRACTS_VERSION);
+    push_json_string(out, CONTRACTS_VERSION);
     out.extend_from_slice(b",\"payload\":");
-    out.extend_from_slice(payload.as_bytes());
+}
+
+/// Writes `meta` after the payload in `out`, closes the envelope and
+/// validates the whole text.
+fn finish_envelope(mut out: Vec<u8>, mut meta: MetaOverrides) -> Result<String, ValidationErrors> {
+    let (event_id, timestamp) = meta.event_id_and_timestamp();
     out.extend_from_slice(b",\"meta\":{\"event_id\":");
     push_json_string(&mut out, &event_id);
     out.extend_from_slice(b",\"timestamp\":");

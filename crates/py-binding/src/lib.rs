@@ -5,7 +5,9 @@
 //! (`coach_app_baml_client._errors`) so users can import and subclass them.
 
 use contracts_core::cloudevents::{self, CloudEventError, Source};
-use contracts_core::{MetaOverrides, Mode, RewriteError, ValidateOptions, ValidationIssue};
+use contracts_core::{
+    MakeError, MetaOverrides, Mode, RewriteError, ValidateOptions, ValidationIssue,
+};
 use pyo3::call::PyCallArgs;
 use pyo3::exceptions::{PyBaseException, PyTypeError, PyValueError};
 use pyo3::intern;
@@ -402,15 +404,17 @@ fn is_valid_envelope(
     ))
 }
 
-/// Builds and validates an envelope; `payload_json` is the payload as JSON
-/// text. Returns the envelope as JSON text.
+/// Builds and validates an envelope around `payload`: JSON text (`bytes` or
+/// `str`, embedded as it is) or a `dict`, which the core writes as JSON text
+/// itself (no `json.dumps`; a value JSON cannot hold is an issue at its
+/// path). Returns the envelope as JSON text.
 #[pyfunction]
-#[pyo3(signature = (event_type, payload_json, *, event_id = None, timestamp = None, correlation_id = None, actor_id = None, request_id = None))]
+#[pyo3(signature = (event_type, payload, *, event_id = None, timestamp = None, correlation_id = None, actor_id = None, request_id = None))]
 #[allow(clippy::too_many_arguments)]
 fn make_envelope(
     py: Python<'_>,
     event_type: &str,
-    payload_json: &Bound<'_, PyAny>,
+    payload: &Bound<'_, PyAny>,
     event_id: Option<String>,
     timestamp: Option<String>,
     correlation_id: Option<String>,
@@ -424,8 +428,34 @@ fn make_envelope(
         actor_id,
         request_id,
     };
-    contracts_core::make_envelope_json(event_type, input_bytes(payload_json)?, meta)
-        .map_err(|e| raise(py, e.issues))
+    if !payload.is_instance_of::<PyDict>() {
+        return contracts_core::make_envelope_json(event_type, input_bytes(payload)?, meta)
+            .map_err(|e| raise(py, e.issues));
+    }
+    let walk = Walk::new(ValidateOptions::default().max_bytes);
+    match contracts_core::make_envelope_from_input(
+        event_type,
+        PyValue::root(payload, &walk),
+        meta.clone(),
+    ) {
+        Ok(text) => Ok(text),
+        Err(MakeError::Invalid(e)) => Err(raise(py, e.issues)),
+        Err(MakeError::IntegerBeyond64Bits) => {
+            // Only Python has the digits of an int beyond 64 bits.
+            let kwargs = PyDict::new(py);
+            kwargs.set_item(intern!(py, "ensure_ascii"), false)?;
+            kwargs.set_item(intern!(py, "allow_nan"), false)?;
+            kwargs.set_item(intern!(py, "separators"), (",", ":"))?;
+            let text = py.import(intern!(py, "json"))?.call_method(
+                intern!(py, "dumps"),
+                (payload,),
+                Some(&kwargs),
+            )?;
+            let text = text.downcast::<PyString>()?.to_str()?;
+            contracts_core::make_envelope_json(event_type, text.as_bytes(), meta)
+                .map_err(|e| raise(py, e.issues))
+        }
+    }
 }
 
 /// Converts a valid envelope (bytes or str) into a structured-mode

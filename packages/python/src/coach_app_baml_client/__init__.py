@@ -121,7 +121,8 @@ def envelope_json(
     """
     text = _native.make_envelope(
         event_type,
-        _wire(payload),
+        # A dict is written as JSON by the core (no json.dumps on the way).
+        payload if isinstance(payload, dict) else _wire(payload),
         correlation_id=correlation_id,
         actor_id=actor_id,
         request_id=request_id,

@@ -1,6 +1,6 @@
 # Type stubs for the private native module built from crates/py-binding.
 # Checked against the compiled module by `stubtest` in the test suite.
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from ._errors import ValidationIssue
 
@@ -48,7 +48,7 @@ def is_valid_envelope(
 ) -> bool: ...
 def make_envelope(
     event_type: str,
-    payload_json: bytes | str,
+    payload: bytes | str | dict[str, Any],
     *,
     event_id: str | None = None,
     timestamp: str | None = None,
