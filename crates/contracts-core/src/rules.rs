@@ -258,17 +258,36 @@ pub(crate) fn is_canonical_uuid(s: &str) -> bool {
         && lower_hex(&b[24..])
 }
 
-/// `YYYY-MM-DD` with exactly these digits, and a real calendar date.
+/// `YYYY-MM-DD` with exactly these digits, and a real calendar date
+/// (proleptic Gregorian, as `chrono::NaiveDate` reads `%Y-%m-%d`; the unit
+/// test compares the two). Checked by hand: chrono's format parser was a
+/// tenth of the time of a valid large envelope (perf).
 pub(crate) fn is_iso_date(s: &str) -> bool {
-    let shape = s.len() == 10
-        && s.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    shape && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (Some(year), Some(month), Some(day)) = (number(&b[..4]), number(&b[5..7]), number(&b[8..]))
+    else {
+        return false;
+    };
+    (1..=12).contains(&month) && (1..=days_in_month(year, month)).contains(&day)
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// RFC 3339 date-time with a `T` (or `t`) separator and an offset. A leap
@@ -329,5 +348,42 @@ pub(crate) fn check_version(version: &str, mode: Mode, ours: &str) -> Result<(),
             )),
             None => Err(format!("contracts_version {version:?} is not a SemVer version MAJOR.MINOR.PATCH")),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_iso_date;
+
+    /// The hand-written calendar check says what chrono's `%Y-%m-%d` says, on
+    /// every month and day (including 0, 13 and 32) of years around the edges.
+    #[test]
+    fn iso_dates_are_chronos_dates() {
+        let years = (0..=12)
+            .chain(1895..=2105)
+            .chain(2395..=2405)
+            .chain(9990..=9999);
+        let mut checked = 0;
+        for year in years {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let s = format!("{year:04}-{month:02}-{day:02}");
+                    let chrono = chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").is_ok();
+                    assert_eq!(is_iso_date(&s), chrono, "{s}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100_000);
+        for bad in [
+            "2026-1-01",
+            "2026-01-1x",
+            "+202-01-01",
+            "2026/01/01",
+            "2026-01-01 ",
+            "２026-01-01",
+        ] {
+            assert!(!is_iso_date(bad), "{bad}");
+        }
     }
 }
