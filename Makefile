@@ -78,6 +78,7 @@ build: generate ## Build the wheel, sdist and npm tarball into dist/
 	cd packages/python && ../../$(MATURIN) sdist --out ../../dist
 	cd $(TS) && npm run --silent build && npm pack --silent --pack-destination ../../dist >/dev/null
 	$(CONTRACTS) catalog --out dist/catalog
+	cp crates/contracts-core/schemas/asyncapi.json dist/asyncapi.json
 	@ls -1 dist
 
 dist: build ## Set up everything and produce all artifacts in dist/ (Quick start line 1)

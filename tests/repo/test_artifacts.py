@@ -107,6 +107,23 @@ def test_no_stale_artifacts(pattern: str) -> None:
     assert not stale, f"dist/ holds artifacts of another version: {stale}"
 
 
+def test_dist_holds_the_asyncapi_document_of_this_version() -> None:
+    """`make dist` puts the AsyncAPI document next to the packages: the one they ship."""
+    import json
+
+    document = DIST / "asyncapi.json"
+    assert document.is_file(), "no dist/asyncapi.json: run `make dist`"
+    shipped = ROOT / "crates" / "contracts-core" / "schemas" / "asyncapi.json"
+    assert document.read_bytes() == shipped.read_bytes(), (
+        "dist/asyncapi.json is not the generated document: run `make dist`"
+    )
+    parsed = json.loads(document.read_text(encoding="utf-8"))
+    assert (
+        parsed["asyncapi"].startswith("3.")
+        and parsed["info"]["version"] == _workspace_version()
+    )
+
+
 def test_dist_holds_the_event_catalog_of_this_version() -> None:
     """`make dist` writes dist/catalog/: a page per event type, the version, every page listed."""
     import json
