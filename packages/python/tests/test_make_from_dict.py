@@ -7,11 +7,15 @@ JSON text itself (no ``json.dumps``), then validates the envelope as text.
   issue ``validate_envelope(dict)`` reports for it; an ``int`` beyond 64 bits keeps its digits.
 - hypothesis: arbitrary payload values never crash, and get the verdict of their JSON text
   whenever they have one.
+- RSS stays flat over many envelopes made from dicts, valid and invalid (the long form:
+  ``RELIABILITY_LEAK_ITERATIONS=1000000 python -m pytest tests/test_make_from_dict.py -k leak``).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 from typing import Any
 
 import pytest
@@ -26,6 +30,7 @@ from test_objects import (
     _pairs,
     _representable,
 )
+from test_reliability import _rss_mb
 from test_validation import _load
 
 from coach_app_baml_client import (
@@ -159,3 +164,31 @@ def test_any_payload_value_gets_issues_never_a_crash(value: Any, key: str) -> No
         assert (from_dict is None) == (from_text is None), (payload, dict_issues, text_issues)
         if all(i.path for i in text_issues):  # text that fails as a whole: see test_objects
             assert _pairs(dict_issues) == _pairs(text_issues)
+
+
+def test_no_leak_over_many_envelopes_made_from_dicts() -> None:
+    iterations = int(os.environ.get("RELIABILITY_LEAK_ITERATIONS", "100000"))
+    limit_mb = max(1.5, 5.0 * iterations / 1_000_000)
+    typing = {
+        "thread_id": "0192f0c1-7a52-7cc3-8d1e-000000000001",
+        "user_id": "0192f0c1-7a52-7cc3-8d1e-000000000002",
+        "is_typing": True,
+    }
+    payloads: list[dict[Any, Any]] = [
+        typing,
+        {**typing, "is_typing": "yes"},  # invalid: an issue from the text
+        {**typing, "thread_id": b"x"},  # a value JSON cannot hold
+        {**typing, 1: math.nan},  # a key JSON cannot hold
+        {**typing, "added": 2**70},  # digits only Python has
+    ]
+
+    def work(n: int) -> None:
+        for i in range(n):
+            _made("TYPING_INDICATOR", payloads[i % len(payloads)])
+
+    work(20_000)
+    before = _rss_mb()
+    work(iterations)
+    growth = _rss_mb() - before
+    print(f"RSS growth over {iterations} envelopes made from dicts: {growth:.2f} MB")
+    assert growth < limit_mb, f"RSS grew {growth:.2f} MB over {iterations} envelopes"
