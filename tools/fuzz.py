@@ -4,7 +4,7 @@
 
 Installs cargo-fuzz (`cargo install cargo-fuzz --locked`) when `cargo fuzz`
 is missing, writes seed corpora into fuzz/seeds/<target>/ from
-testdata/vectors/ (validate, downgrade) and the BAML sources: baml_src/, the
+testdata/vectors/ (validate, downgrade, upgrade) and the BAML sources: baml_src/, the
 compiler's snippet corpus and testdata/evolution/ (parse_baml), then runs each
 target with the nightly toolchain for N seconds. New inputs go to
 fuzz/corpus/<target>/ and crashes to fuzz/artifacts/<target>/ (both
@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FUZZ = ROOT / "fuzz"
-TARGETS = ["validate", "parse_baml", "downgrade"]
+TARGETS = ["validate", "parse_baml", "downgrade", "upgrade"]
 CARGO_FUZZ_VERSION = "0.13.1"
 
 
@@ -92,6 +92,8 @@ def write_seeds(dest: Path = FUZZ / "seeds") -> dict[str, int]:
         if vector.get("mode") == "producer" and vector["expect"]["valid"]:
             # downgrade: the low bit picks the current (0) or the older (1) version.
             seeds["downgrade"] += [b"\x00" + data, b"\x01" + data]
+            # upgrade: the envelope as it is (the target downgrades it first too).
+            seeds["upgrade"].append(data)
     baml = sorted((ROOT / "baml_src").rglob("*.baml"))
     baml += sorted(
         (ROOT / "crates" / "contracts-compiler" / "tests" / "snippets").rglob("*.baml")

@@ -33,6 +33,8 @@ def test_every_target_is_seeded_from_the_vectors_and_the_baml_sources(
         if v["mode"] == "producer" and v["expect"]["valid"]
     ]
     assert 0 < counts["downgrade"] <= 2 * len(valid)
+    # upgrade: the valid producer vectors, as they are.
+    assert 0 < counts["upgrade"] <= len(valid)
     # parse_baml: baml_src and the compiler's snippets, as text.
     baml = [p.read_bytes() for p in seeds["parse_baml"]]
     real = (REPO_ROOT / "baml_src" / "clients.baml").read_bytes()
