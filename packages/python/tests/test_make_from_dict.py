@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from typing import Any
 
 import pytest
@@ -30,7 +29,7 @@ from test_objects import (
     _pairs,
     _representable,
 )
-from test_reliability import _rss_mb
+from test_reliability import assert_rss_flat
 from test_validation import _load
 
 from coach_app_baml_client import (
@@ -167,8 +166,6 @@ def test_any_payload_value_gets_issues_never_a_crash(value: Any, key: str) -> No
 
 
 def test_no_leak_over_many_envelopes_made_from_dicts() -> None:
-    iterations = int(os.environ.get("RELIABILITY_LEAK_ITERATIONS", "100000"))
-    limit_mb = max(1.5, 5.0 * iterations / 1_000_000)
     typing = {
         "thread_id": "0192f0c1-7a52-7cc3-8d1e-000000000001",
         "user_id": "0192f0c1-7a52-7cc3-8d1e-000000000002",
@@ -186,9 +183,4 @@ def test_no_leak_over_many_envelopes_made_from_dicts() -> None:
         for i in range(n):
             _made("TYPING_INDICATOR", payloads[i % len(payloads)])
 
-    work(20_000)
-    before = _rss_mb()
-    work(iterations)
-    growth = _rss_mb() - before
-    print(f"RSS growth over {iterations} envelopes made from dicts: {growth:.2f} MB")
-    assert growth < limit_mb, f"RSS grew {growth:.2f} MB over {iterations} envelopes"
+    assert_rss_flat(work, "envelopes made from dicts")

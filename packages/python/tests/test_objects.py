@@ -24,7 +24,6 @@ import decimal
 import enum
 import json
 import math
-import os
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_reliability import _rss_mb
+from test_reliability import assert_rss_flat
 from test_validation import VECTORS, _load
 
 from coach_app_baml_client import (
@@ -614,8 +613,6 @@ def _assert_same_as_bytes(envelope: dict[str, Any], mode: str, issues: list[Any]
 
 
 def test_no_leak_over_many_object_validations() -> None:
-    iterations = int(os.environ.get("RELIABILITY_LEAK_ITERATIONS", "100000"))
-    limit_mb = max(1.5, 5.0 * iterations / 1_000_000)
     model = envelope_adapter.validate_python(_typing())
     inputs: list[Any] = [
         _typing(),
@@ -639,9 +636,4 @@ def test_no_leak_over_many_object_validations() -> None:
                 except EnvelopeValidationError:
                     pass
 
-    work(20_000)
-    before = _rss_mb()
-    work(iterations)
-    growth = _rss_mb() - before
-    print(f"RSS growth over {iterations} object validations: {growth:.2f} MB (bound {limit_mb} MB)")
-    assert growth < limit_mb, f"RSS grew {growth:.2f} MB over {iterations} object validations"
+    assert_rss_flat(work, "object validations")

@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import coach_app_baml_client
@@ -125,11 +126,25 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def assert_rss_flat(work: Callable[[int], None], what: str) -> None:
+    """``work(n)`` n times grows RSS by less than 5 MB per million (1.5 MB at least).
+
+    The count is ``RELIABILITY_LEAK_ITERATIONS`` (100,000 by default), after a warm-up
+    of 20,000 (caches, allocator pools, interned strings).
+    """
+    iterations = int(os.environ.get("RELIABILITY_LEAK_ITERATIONS", "100000"))
+    limit_mb = max(1.5, 5.0 * iterations / 1_000_000)
+    work(20_000)
+    before = _rss_mb()
+    work(iterations)
+    growth = _rss_mb() - before
+    print(f"RSS growth over {iterations} {what}: {growth:.2f} MB (bound {limit_mb} MB)")
+    assert growth < limit_mb, f"RSS grew {growth:.2f} MB over {iterations} {what}"
+
+
 def test_no_leak_over_many_validations() -> None:
     from coach_app_baml_client import envelope_issues, is_valid_envelope, validate_envelope
 
-    iterations = int(os.environ.get("RELIABILITY_LEAK_ITERATIONS", "100000"))
-    limit_mb = max(1.5, 5.0 * iterations / 1_000_000)
     version = coach_app_baml_client.CONTRACTS_VERSION
     valid = {
         "type": "TYPING_INDICATOR",
@@ -171,9 +186,4 @@ def test_no_leak_over_many_validations() -> None:
                 except coach_app_baml_client.EnvelopeValidationError:
                     pass
 
-    work(20_000)  # warm-up: caches, allocator pools, interned strings
-    before = _rss_mb()
-    work(iterations)
-    growth = _rss_mb() - before
-    print(f"RSS growth over {iterations} validations: {growth:.2f} MB (bound {limit_mb} MB)")
-    assert growth < limit_mb, f"RSS grew {growth:.2f} MB over {iterations} validations"
+    assert_rss_flat(work, "validations")

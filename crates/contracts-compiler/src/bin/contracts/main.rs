@@ -279,15 +279,24 @@ fn ir(args: &IrArgs, color: ColorChoice) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn write_if_changed(path: &Path, contents: &str) -> std::io::Result<bool> {
+/// Writes `contents` to `path` unless it already holds them; whether it
+/// wrote, or the `WriteOutput` diagnostic naming the file as `shown`.
+fn write_if_changed(path: &Path, shown: &str, contents: &str) -> Result<bool, CompileError> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
         return Ok(false);
     }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+    let written = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(path, contents));
+    match written {
+        Ok(()) => Ok(true),
+        Err(e) => Err(output_error(
+            Code::WriteOutput,
+            shown,
+            format!("cannot write {}: {e}", path.display()),
+        )),
     }
-    std::fs::write(path, contents)?;
-    Ok(true)
 }
 
 /// A diagnostic about a derived file (no place in a BAML file).
@@ -314,16 +323,8 @@ fn write_schema(args: &SchemaArgs, color: ColorChoice) -> ExitCode {
             .map(|rest| (args.out.join(rest), o.contents))
     });
     for (path, contents) in mine {
-        if let Err(e) = write_if_changed(&path, &contents) {
-            let shown = path.display().to_string();
-            emitter.emit(
-                &[output_error(
-                    Code::WriteOutput,
-                    &shown,
-                    format!("cannot write {shown}: {e}"),
-                )],
-                &[],
-            );
+        if let Err(e) = write_if_changed(&path, &path.display().to_string(), &contents) {
+            emitter.emit(&[e], &[]);
             return failed(&emitter);
         }
     }
@@ -366,18 +367,11 @@ fn generate(args: &GenArgs, color: ColorChoice) -> ExitCode {
             }
             continue;
         }
-        match write_if_changed(&path, &output.contents) {
+        match write_if_changed(&path, &output.path, &output.contents) {
             Ok(true) => changed.push(output.path.clone()),
             Ok(false) => {}
             Err(e) => {
-                emitter.emit(
-                    &[output_error(
-                        Code::WriteOutput,
-                        &output.path,
-                        format!("cannot write {}: {e}", path.display()),
-                    )],
-                    &[],
-                );
+                emitter.emit(&[e], &[]);
                 return failed(&emitter);
             }
         }
@@ -432,16 +426,8 @@ fn write_catalog(args: &CatalogArgs, color: ColorChoice) -> ExitCode {
     });
     for page in &pages {
         let path = args.out.join(&page.path);
-        if let Err(e) = write_if_changed(&path, &page.contents) {
-            let shown = path.display().to_string();
-            emitter.emit(
-                &[output_error(
-                    Code::WriteOutput,
-                    &shown,
-                    format!("cannot write {shown}: {e}"),
-                )],
-                &[],
-            );
+        if let Err(e) = write_if_changed(&path, &path.display().to_string(), &page.contents) {
+            emitter.emit(&[e], &[]);
             return failed(&emitter);
         }
     }
