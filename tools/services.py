@@ -67,6 +67,7 @@ EXIT_UNAVAILABLE = 3
 __all__ = [
     "PostgresServer",
     "RedisServer",
+    "ManagedRedis",
     "ServiceUnavailable",
     "Services",
     "ensure_binaries",
@@ -319,6 +320,90 @@ def redis_server(binary: str | None = None) -> Iterator[RedisServer]:
     finally:
         stop()
         _unregister(key)
+
+
+class ManagedRedis:
+    """A redis-server on one loopback port that a fault test stops, kills and starts again.
+
+    ``persistent=True`` writes an append-only file (fsync on every write) in
+    its directory, so a restart keeps every stream; :meth:`wipe` deletes it,
+    so the next start comes back empty, as a Redis without persistence does.
+    Use it as a context manager; it is stopped (and its directory removed) on
+    exit, on atexit and on SIGTERM/SIGHUP.
+    """
+
+    def __init__(self, persistent: bool = True, binary: str | None = None) -> None:
+        self.binary = binary or ensure_binaries()[0]
+        self.persistent = persistent
+        self.directory = _make_tmpdir("redis-")
+        self.port = free_port()
+        self.url = f"redis://{HOST}:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._key: int | None = None
+
+    def __enter__(self) -> ManagedRedis:
+        self._key = _register(self._cleanup)
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cleanup()
+        if self._key is not None:
+            _unregister(self._key)
+
+    def start(self) -> None:
+        """Starts the server (on the same port) and waits until it answers PING."""
+        persistence = (
+            ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+            if self.persistent
+            else ["--appendonly", "no", "--save", ""]
+        )
+        log = self.directory / "redis.log"
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", HOST, *persistence,
+                 "--dir", str(self.directory), "--daemonize", "no", "--protected-mode", "yes"],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited; log:\n{_tail(log)}")
+            if _redis_ping(self.port):
+                return
+            time.sleep(0.02)
+        raise RuntimeError(
+            f"redis-server did not answer on {self.port}; log:\n{_tail(log)}"
+        )
+
+    def stop(self) -> None:
+        """SIGTERM (Redis finishes its append-only file) and waits."""
+        self._end(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL: gone at once."""
+        self._end(signal.SIGKILL)
+
+    def wipe(self) -> None:
+        """Deletes the data on disk (while stopped): the next start has no history."""
+        for path in self.directory.iterdir():
+            if path.name != "redis.log":
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+    def _end(self, sig: int) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(sig)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+    def _cleanup(self) -> None:
+        self.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------

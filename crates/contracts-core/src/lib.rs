@@ -29,6 +29,7 @@ mod make_text;
 mod negotiate;
 mod options;
 mod path;
+mod position;
 mod problem;
 mod report;
 mod rewrite;
@@ -105,6 +106,7 @@ pub use issue::{IssueCode, ValidationErrors, ValidationIssue};
 pub use make_text::MakeError;
 pub use negotiate::{negotiate, serve_version, Negotiated, UnservableReason, UnservableVersion};
 pub use options::{Mode, ValidateOptions};
+pub use position::{with_position, StreamPosition};
 pub use rewrite::{RewriteError, INVALID_ENVELOPE, INVALID_VALUE, UNKNOWN_CLASS, UNKNOWN_VERSION};
 pub use schema::Registry;
 pub use upgrade::{

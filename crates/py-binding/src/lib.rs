@@ -256,6 +256,25 @@ fn downgrade_envelope(py: Python<'_>, data: &Bound<'_, PyAny>, to: &str) -> PyRe
         .map_err(|e| rewrite_error(py, &DOWNGRADE_ERROR_CLASS, "DowngradeError", &e))
 }
 
+/// `data` (a validated envelope, bytes or str) with `meta.position` set to
+/// `{stream, epoch, offset}`, as JSON text; every other byte is kept. Raises
+/// `EnvelopeValidationError` when `data` is not an object with a `meta` object.
+#[pyfunction]
+fn with_position(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    stream: &str,
+    epoch: &str,
+    offset: u64,
+) -> PyResult<String> {
+    let position = contracts_core::StreamPosition {
+        stream,
+        epoch,
+        offset,
+    };
+    contracts_core::with_position(input_bytes(data)?, &position).map_err(|e| raise(py, e.issues))
+}
+
 /// Rewrites `data` (a valid envelope of the released version its
 /// `contracts_version` names) into an envelope of this version; returns it as
 /// JSON text. Raises `UpgradeError` (`.rule_id`, `.path`) when it cannot be
@@ -510,6 +529,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(is_valid_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(make_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(downgrade_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(with_position, m)?)?;
     m.add_function(wrap_pyfunction!(upgrade_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(upgrade_dto, m)?)?;
     m.add_function(wrap_pyfunction!(negotiate_version, m)?)?;

@@ -80,13 +80,6 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")]},
-    }
-}
-
 MIN_SERVICE_TOKEN_LENGTH = 32
 
 
@@ -116,6 +109,35 @@ MAX_REQUEST_BODY_BYTES = _positive_int("COACH_MAX_BODY_BYTES", 256 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 # The largest WebSocket frame a client may send (summaries/consumers.py).
 MAX_WS_FRAME_BYTES = _positive_int("COACH_MAX_WS_FRAME_BYTES", 4096)
+
+# Contract envelopes go through a stream per group (positions, bounded history, resume after a
+# reconnect; docs/delivery.md); one Redis subscription per process and group.
+# COACH_CHANNEL_LAYER=channels_redis selects channels_redis's RedisChannelLayer instead (one
+# Redis write per socket and no history): the baseline of the delivery benchmark.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if os.environ.get("COACH_CHANNEL_LAYER", "streams") == "channels_redis":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # socket_timeout above channels_redis's 5 s blocking read (brpop_timeout): with
+            # redis-py's default of 5 s, a quiet socket's consumer dies (channels_redis#422).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "coach_app_baml_client.layers.RedisStreamsChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "history_size": _positive_int("COACH_HISTORY_SIZE", 500),
+                "history_age": _positive_int("COACH_HISTORY_AGE_SECONDS", 300),
+                "unreachable_close_after": _positive_int(
+                    "COACH_REDIS_OUTAGE_CLOSE_SECONDS", 10
+                ),
+            },
+        }
+    }
 
 USE_TZ = True
 TIME_ZONE = "UTC"

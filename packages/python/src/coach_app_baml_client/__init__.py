@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import _native
 from ._errors import (
+    DeliveryUnavailableError,
     DowngradeError,
     EnvelopeValidationError,
+    ResumeError,
     RewriteError,
     UnsupportedVersionError,
     UpgradeError,
@@ -35,10 +37,12 @@ __all__ = [
     "CONTRACTS_VERSION",
     "EVENT_TYPES",
     "KNOWN_VERSIONS",
+    "DeliveryUnavailableError",
     "DowngradeError",
     "EnvelopeValidationError",
     "EventEnvelope",
     "Mode",
+    "ResumeError",
     "RewriteError",
     "UnsupportedVersionError",
     "UpgradeError",

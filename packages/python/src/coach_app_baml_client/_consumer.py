@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
-from typing import Any, ClassVar
+from collections import deque
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from asgiref.typing import WebSocketConnectEvent, WebSocketDisconnectEvent, WebSocketReceiveEvent
 from channels.exceptions import AcceptConnection, DenyConnection, InvalidChannelLayerError
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import CONTRACTS_VERSION, rollout
-from ._errors import UnsupportedVersionError
-from .protocols import SUBPROTOCOL_PREFIX, CloseCode, choose_version
+from ._errors import DeliveryUnavailableError, ResumeError, UnsupportedVersionError
+from .delivery import StreamPosition, parse_resume
+from .protocols import SUBPROTOCOL_PREFIX, CloseCode, application_twin, choose_version
+
+if TYPE_CHECKING:
+    from ._subscription import StreamSubscription
 
 __all__ = ["ContractsConsumer"]
 
@@ -52,6 +59,16 @@ class ContractsConsumer(AsyncWebsocketConsumer):
     and logged with the rule id and the version. Open sockets per version:
     :func:`~coach_app_baml_client.rollout.connected_versions`.
 
+    With :class:`~coach_app_baml_client.layers.RedisStreamsChannelLayer`,
+    every group is a stream: each frame carries its ``meta.position``, a
+    client that reconnects with ``?resume=<stream>:<epoch>:<offset>`` is sent
+    every envelope after that position before the live ones (or a
+    ``STREAM_RESYNC`` envelope when the history cannot cover the gap), a
+    socket that falls ``max_pending_frames`` behind or whose process cannot
+    reach Redis for ``unreachable_close_after`` seconds is closed with 1013,
+    and a server that shuts down closes its sockets with 1012; both tell the
+    client to reconnect and resume (``docs/delivery.md``).
+
     The stream is server-to-client by default: a client frame above
     :attr:`max_frame_bytes` closes the socket with 4413, others go to
     Channels' ``receive`` (which ignores them unless you override it). Close
@@ -78,7 +95,20 @@ class ContractsConsumer(AsyncWebsocketConsumer):
     contracts_subprotocol: str | None = None
     """The subprotocol echoed in the handshake, ``None`` when the client offered none."""
 
-    _counted: bool = False
+    max_pending_frames: ClassVar[int | None] = None
+    """Frames queued for this socket before it is closed with 1013 (the client fell behind);
+    ``None``: the layer's ``max_pending_frames``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._counted = False
+        self._open = False
+        self._closing = False
+        self._resume: dict[str, StreamPosition] = {}
+        self._subscriptions: dict[str, StreamSubscription] = {}
+        self._frames: deque[str] = deque()
+        self._wake = asyncio.Event()
+        self._sender: asyncio.Task[None] | None = None
 
     async def authorize(self) -> bool:
         """Whether this connection may proceed; runs once, on connect, before any group is joined.
@@ -91,12 +121,51 @@ class ContractsConsumer(AsyncWebsocketConsumer):
         return True
 
     async def join(self, group: str) -> None:
-        """Join ``group`` and leave it on disconnect (adds it to ``groups``)."""
+        """Join ``group`` and leave it on disconnect (adds it to ``groups``).
+
+        With a streams layer, this also sends the client what it missed of the
+        group's stream since the position it announced (queued until
+        :meth:`accept`); raises
+        :class:`~coach_app_baml_client.DeliveryUnavailableError` when Redis
+        cannot be reached (the socket is then closed with 1013).
+        """
         self.groups = [*self.groups, group]  # a class-level list stays untouched
-        await self.channel_layer.group_add(group, self.channel_name)
+        await self._join(group)
+
+    async def _join(self, group: str) -> None:
+        layer = self.channel_layer
+        await layer.group_add(group, self.channel_name)
+        subscription = getattr(layer, "subscription", None)
+        if subscription is None:
+            return
+        stream: StreamSubscription = subscription(group, self, self._resume.get(group))
+        self._subscriptions[group] = stream
+        await stream.start()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' consumer loop; a server shutting down closes the socket with 1012."""
+        try:
+            await super().__call__(scope, receive, send)
+        except asyncio.CancelledError:
+            if self._open and not self._closing:
+                # The server cancels its applications as it stops: tell the client to
+                # reconnect at once (and resume) rather than leave it a bare 1006.
+                with contextlib.suppress(Exception):
+                    await _send_close(send, int(CloseCode.SERVICE_RESTART))
+            raise
+        finally:
+            self._release()
 
     async def websocket_connect(self, message: WebSocketConnectEvent) -> None:
         """Authorize, choose the version, join ``groups``, then :meth:`connect`."""
+        try:
+            self._resume = parse_resume(self.scope.get("query_string", b""))
+        except ResumeError as err:
+            log.info("refused %s: %s", self.scope.get("path"), err)
+            await self._accept_and_close(
+                self._offered_subprotocol(), CloseCode.BAD_REQUEST, str(err)
+            )
+            return
         if not await self.authorize():
             user = self.scope.get("user")
             code = (
@@ -124,34 +193,105 @@ class ContractsConsumer(AsyncWebsocketConsumer):
         if choice is not None:
             self.contracts_subprotocol, self.contracts_version = choice
         try:
-            for group in self.groups:
-                await self.channel_layer.group_add(group, self.channel_name)
-        except AttributeError as err:
-            raise InvalidChannelLayerError(
-                "the channel layer is not configured or does not support groups"
-            ) from err
-        try:
-            await self.connect()
-        except AcceptConnection:
-            await self.accept()
-        except DenyConnection:
-            await self.close()
+            try:
+                for group in self.groups:
+                    await self._join(group)
+            except AttributeError as err:
+                raise InvalidChannelLayerError(
+                    "the channel layer is not configured or does not support groups"
+                ) from err
+            try:
+                await self.connect()
+            except AcceptConnection:
+                await self.accept()
+            except DenyConnection:
+                await self.close()
+        except (DeliveryUnavailableError, ConnectionError, OSError) as err:
+            log.warning("closing %s with 1013: %s", self.scope.get("path"), err)
+            self._release()
+            if self._open:
+                self._closing = True
+                await _send_close(self.base_send, int(CloseCode.TRY_AGAIN_LATER))
+            else:
+                await self._accept_and_close(
+                    self.contracts_subprotocol or self._offered_subprotocol(),
+                    CloseCode.TRY_AGAIN_LATER,
+                    "the event stream is unreachable: reconnect",
+                )
 
     async def accept(
         self, subprotocol: str | None = None, headers: list[tuple[str, str]] | None = None
     ) -> None:
         """Accept the handshake, echoing the chosen subprotocol unless ``subprotocol`` is given."""
         await super().accept(subprotocol or self.contracts_subprotocol, headers)
+        self._open = True
         if not self._counted:
             self._counted = True
             rollout.socket_opened(self.contracts_version)
+        if self._subscriptions:
+            self._sender = asyncio.get_running_loop().create_task(self._send_frames())
+            self._wake.set()  # what join() queued (a replay) goes first
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """Close the socket (Channels' ``close``), once."""
+        self._closing = True
+        await super().close(code, reason)
 
     async def websocket_disconnect(self, message: WebSocketDisconnectEvent) -> None:
-        """Leave the groups and uncount the socket, then Channels' ``disconnect``."""
+        """Leave the groups and streams and uncount the socket, then Channels' ``disconnect``."""
+        self._release()
+        await super().websocket_disconnect(message)
+
+    # ------------------------------------------------------------------ the streams' sink
+
+    def send_frame(self, frame: str) -> bool:
+        """Queues a frame of a stream for this client (the streams call it); ``False`` when
+        the socket is closing."""
+        if self._closing:
+            return False
+        frames = self._frames
+        if len(frames) >= self._max_pending():
+            self.close_socket(int(CloseCode.TRY_AGAIN_LATER), "fell behind: reconnect")
+            return False
+        frames.append(frame)
+        self._wake.set()
+        return True
+
+    def close_socket(self, code: int, reason: str) -> None:
+        """Closes the socket soon with ``code`` (the streams call it); once."""
+        if self._closing:
+            return
+        self._closing = True
+        self._frames.clear()
+        log.info("closing a contracts %s client with %d: %s", self.contracts_version, code, reason)
+        task = asyncio.get_running_loop().create_task(_send_close(self.base_send, code, reason))
+        task.add_done_callback(_log_failure)
+
+    def _max_pending(self) -> int:
+        if self.max_pending_frames is not None:
+            return self.max_pending_frames
+        settings = getattr(self.channel_layer, "settings", None)
+        return int(getattr(settings, "max_pending_frames", 2048))
+
+    async def _send_frames(self) -> None:
+        frames, wake = self._frames, self._wake
+        while True:
+            await wake.wait()
+            wake.clear()
+            while frames and not self._closing:
+                await self.send(text_data=frames.popleft())
+
+    def _release(self) -> None:
+        """Leaves the streams, stops sending and uncounts the socket (idempotent)."""
+        for stream in self._subscriptions.values():
+            stream.close()
+        self._subscriptions = {}
+        if self._sender is not None:
+            self._sender.cancel()
+            self._sender = None
         if self._counted:
             self._counted = False
             rollout.socket_closed(self.contracts_version)
-        await super().websocket_disconnect(message)
 
     async def websocket_receive(self, message: WebSocketReceiveEvent) -> None:
         """Close with 4413 above :attr:`max_frame_bytes`; pass other frames to ``receive``."""
@@ -197,9 +337,27 @@ class ContractsConsumer(AsyncWebsocketConsumer):
         self, subprotocol: str | None, code: CloseCode, reason: str
     ) -> None:
         await super().accept(subprotocol)
-        encoded = reason.encode("utf-8")[:MAX_CLOSE_REASON_BYTES]
+        self._closing = True
         # autobahn (daphne) wants a plain int code.
-        await self.close(int(code), encoded.decode("utf-8", "ignore"))
+        await _send_close(self.base_send, int(code), reason)
+
+
+async def _send_close(send: Any, code: int, reason: str = "") -> None:
+    """Sends a close frame with ``code``, or with its 4xxx twin where the server refuses
+    ``code`` from applications (daphne accepts only 1000 and 3000-4999)."""
+    encoded = reason.encode("utf-8")[:MAX_CLOSE_REASON_BYTES].decode("utf-8", "ignore")
+    try:
+        await send({"type": "websocket.close", "code": code, "reason": encoded})
+    except Exception:  # noqa: BLE001  (autobahn raises a bare Exception for the code)
+        twin = application_twin(code)
+        if twin == code:
+            raise
+        await send({"type": "websocket.close", "code": twin, "reason": encoded})
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("could not close a socket: %s", task.exception())
 
 
 def _frame_size(message: WebSocketReceiveEvent, limit: int) -> int:

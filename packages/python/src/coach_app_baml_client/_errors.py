@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 __all__ = [
+    "DeliveryUnavailableError",
     "DowngradeError",
     "EnvelopeValidationError",
     "RewriteError",
@@ -16,6 +17,7 @@ __all__ = [
     "UnsupportedVersionError",
     "UpgradeError",
     "ValidationIssue",
+    "ResumeError",
 ]
 
 
@@ -136,3 +138,44 @@ class UnsupportedVersionError(ValueError):
         self.announced = announced
         self.reason = reason
         super().__init__(message)
+
+
+class DeliveryUnavailableError(ConnectionError):
+    """The event stream (Redis) could not be reached in time.
+
+    Raised by :func:`~coach_app_baml_client.channels.broadcast` within the
+    layer's ``publish_timeout``: the envelope may or may not have been
+    published, and publishing it again is safe (the stream drops an envelope
+    whose ``meta.event_id`` it already holds). ``group`` is the stream.
+
+    >>> err = DeliveryUnavailableError("session.42", "Redis did not answer within 2.0 s")
+    >>> print(err)
+    could not publish to stream 'session.42': Redis did not answer within 2.0 s; publishing the same envelope again is safe
+    """
+
+    group: str
+
+    def __init__(self, group: str, reason: str) -> None:
+        self.group = group
+        super().__init__(
+            f"could not publish to stream {group!r}: {reason}; "
+            "publishing the same envelope again is safe"
+        )
+
+
+class ResumeError(ValueError):
+    """A client's ``resume`` query parameter is malformed.
+
+    ``value`` is the offending entry; the message says what a valid one looks
+    like. A :class:`~coach_app_baml_client.channels.ContractsConsumer` closes
+    such a socket with 4400.
+
+    >>> print(ResumeError("x", "expected <stream>:<epoch>:<offset>"))
+    resume='x': expected <stream>:<epoch>:<offset>
+    """
+
+    value: str
+
+    def __init__(self, value: str, message: str) -> None:
+        self.value = value
+        super().__init__(f"resume={value[:80]!r}: {message}")

@@ -3,9 +3,11 @@
 Install the extra: ``pip install "coach-app-baml-client[channels]"``.
 
 - :func:`broadcast` validates an envelope (producer mode) and sends its JSON
-  text to a group. It only needs an object with an awaitable
-  ``group_send(group, message)`` (duck typing), such as
-  ``channels.layers.get_channel_layer()``, so tests can pass a fake.
+  text to a group. With :class:`~coach_app_baml_client.layers.RedisStreamsChannelLayer`
+  it appends it to the group's stream, which gives it a position and keeps
+  it for clients that reconnect (``docs/delivery.md``); with any other layer
+  it only needs an awaitable ``group_send(group, message)`` (duck typing),
+  such as Channels' ``InMemoryChannelLayer`` in tests, or a fake.
 - :class:`ContractsConsumer` (an ``AsyncWebsocketConsumer``) sends every
   broadcast envelope to each socket in the contracts version that socket
   speaks; see :mod:`coach_app_baml_client.protocols` for the handshake and
@@ -34,10 +36,12 @@ thread.42 contracts.event {"type":"TYPING_INDICATOR",
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import CONTRACTS_VERSION, _ValidatedJSON, _wire, validate_envelope
+from .delivery import StreamPosition
 from .rollout import SkippedFrames, connected_versions, skipped_frames
 
 if TYPE_CHECKING:
@@ -46,8 +50,11 @@ if TYPE_CHECKING:
 __all__ = [
     "ContractsConsumer",
     "GroupSendLayer",
+    "NoChannelLayerError",
     "SkippedFrames",
+    "StreamPosition",
     "broadcast",
+    "cluster_status",
     "connected_versions",
     "skipped_frames",
 ]
@@ -59,15 +66,31 @@ class GroupSendLayer(Protocol):
     def group_send(self, group: str, message: dict[str, Any], /) -> Awaitable[Any]: ...
 
 
+class NoChannelLayerError(LookupError):
+    """:func:`broadcast` was given ``None``: no channel layer is configured."""
+
+
 async def broadcast(
-    channel_layer: GroupSendLayer,
+    channel_layer: GroupSendLayer | None,
     group: str,
     envelope: object,
     *,
     message_type: str = "contracts.event",
     target_version: str | None = None,
-) -> None:
+) -> StreamPosition | None:
     """Validate ``envelope`` (producer mode), then send its JSON text to ``group``.
+
+    ``channel_layer`` is typically ``channels.layers.get_channel_layer()``;
+    ``None`` (no ``CHANNEL_LAYERS`` setting) raises a ``LookupError`` that
+    says so. With a
+    :class:`~coach_app_baml_client.layers.RedisStreamsChannelLayer`, the text
+    is appended to the group's stream and published, and the envelope's
+    :class:`~coach_app_baml_client.delivery.StreamPosition` is returned; when
+    Redis cannot be reached within the layer's ``publish_timeout`` this raises
+    :class:`~coach_app_baml_client.DeliveryUnavailableError` (publishing the
+    same envelope again is safe: the stream holds each ``meta.event_id``
+    once). Any other layer gets the ``group_send`` below, and ``None`` is
+    returned.
 
     ``envelope`` is anything :func:`~coach_app_baml_client.validate_envelope`
     accepts: a dict, JSON ``bytes``/``str`` or a generated Pydantic envelope.
@@ -82,16 +105,47 @@ async def broadcast(
     when given (an envelope made for an older client), else
     :data:`~coach_app_baml_client.CONTRACTS_VERSION`.
     """
+    if channel_layer is None:
+        raise NoChannelLayerError(
+            "broadcast() got no channel layer: set CHANNEL_LAYERS in the Django settings "
+            "(RedisStreamsChannelLayer in production, InMemoryChannelLayer in unit tests)"
+        )
     wire = _wire(envelope)
     if type(wire) is not _ValidatedJSON or target_version is not None:
         validate_envelope(wire, target_version=target_version)  # also: bytes must be UTF-8
     text = wire if isinstance(wire, str) else wire.decode("utf-8")
-    message = {
-        "type": message_type,
-        "text": text[1:] if text.startswith("\ufeff") else text,
-        "version": target_version or CONTRACTS_VERSION,
-    }
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    version = target_version or CONTRACTS_VERSION
+    publish = getattr(channel_layer, "publish_envelope", None)
+    if publish is not None:
+        event_id = json.loads(text)["meta"]["event_id"]
+        position: StreamPosition = await publish(group, text, version, event_id)
+        return position
+    message = {"type": message_type, "text": text, "version": version}
     await channel_layer.group_send(group, message)
+    return None
+
+
+async def cluster_status(channel_layer: object) -> dict[str, Any]:
+    """The contracts versions and counts of every live process, summed, and per process.
+
+    Needs a :class:`~coach_app_baml_client.layers.RedisStreamsChannelLayer`
+    (each process publishes its counts there); with another layer it returns
+    this process's counts alone, under ``processes: 1``.
+    """
+    status = getattr(channel_layer, "cluster_status", None)
+    if status is not None:
+        result: dict[str, Any] = await status()
+        return result
+    local = {
+        "connected_versions": connected_versions(),
+        "skipped_frames": [
+            {"version": key.version, "rule_id": key.rule_id, "frames": frames}
+            for key, frames in sorted(skipped_frames().items())
+        ],
+    }
+    return {"processes": 1, **local, "delivery": {}, "per_process": [local]}
 
 
 def __getattr__(name: str) -> object:

@@ -27,7 +27,10 @@ from typing import NamedTuple
 from . import CONTRACTS_VERSION, _native
 
 __all__ = [
+    "RECONNECT_AT_ONCE",
+    "REFUSALS",
     "SUBPROTOCOL_PREFIX",
+    "application_twin",
     "Choice",
     "CloseCode",
     "choose_version",
@@ -42,10 +45,27 @@ class CloseCode(IntEnum):
     """The close codes a contracts server sends (RFC 6455 leaves 4000-4999 to applications).
 
     They follow HTTP status codes, so a client can tell them apart without a
-    table: ``4401`` log in, ``4403`` not allowed, ``4406`` reload the app (its
-    contracts version is not served), ``4413`` the client sent too much.
+    table: ``4400`` a malformed ``resume`` parameter, ``4401`` log in,
+    ``4403`` not allowed, ``4406`` reload the app (its contracts version is not
+    served), ``4413`` the client sent too much. Two standard codes tell the
+    client to reconnect and resume from its last position: ``1012`` (the
+    server restarts: at once) and ``1013`` (try again later, with backoff: the
+    server lost its event stream, or the client fell behind). Servers that let
+    applications send only 1000 and 3000-4999 (daphne, through autobahn) get
+    their twins ``4012`` and ``4013`` instead; clients treat both the same.
     """
 
+    SERVICE_RESTART = 1012
+    """The server is restarting: reconnect at once and resume (RFC 6455 registry)."""
+    TRY_AGAIN_LATER = 1013
+    """The server cannot deliver now (Redis unreachable, or the client fell too far behind):
+    reconnect with backoff and resume."""
+    RESTART = 4012
+    """:attr:`SERVICE_RESTART` where the server refuses 1012 from applications (daphne)."""
+    RETRY_LATER = 4013
+    """:attr:`TRY_AGAIN_LATER` where the server refuses 1013 from applications (daphne)."""
+    BAD_REQUEST = 4400
+    """The handshake's ``resume`` parameter is malformed; the close reason says why."""
     UNAUTHENTICATED = 4401
     """The connection is not authenticated (no or an expired login)."""
     FORBIDDEN = 4403
@@ -54,6 +74,31 @@ class CloseCode(IntEnum):
     """The announced contracts version cannot be served; the close reason lists the served ones."""
     FRAME_TOO_LARGE = 4413
     """The client sent a frame above the server's limit."""
+
+
+REFUSALS = frozenset(
+    {
+        CloseCode.BAD_REQUEST,
+        CloseCode.UNAUTHENTICATED,
+        CloseCode.FORBIDDEN,
+        CloseCode.UNSUPPORTED_VERSION,
+        CloseCode.FRAME_TOO_LARGE,
+    }
+)
+"""The close codes after which reconnecting cannot help (the client must change first)."""
+
+RECONNECT_AT_ONCE = frozenset({CloseCode.SERVICE_RESTART, CloseCode.RESTART})
+"""The close codes after which a client reconnects without waiting; after any other code
+that is not a refusal (1006, 1011, 1013, 4013, ...) it reconnects with backoff."""
+
+
+def application_twin(code: int) -> int:
+    """The 4xxx code a server that refuses ``code`` from applications (1012, 1013) gets.
+
+    >>> application_twin(1012), application_twin(4403)
+    (4012, 4403)
+    """
+    return 4000 + code % 1000 if 1000 <= code < 3000 and code != 1000 else code
 
 
 class Choice(NamedTuple):

@@ -112,12 +112,17 @@ def frame_for(text: str, text_version: str, version: str) -> str | None:
     key = (text, version)
     frame = _frames.get(key)
     if frame is None:
-        frame = _downgrade(text, version)
+        frame = downgrade(text, version)
         _remember(key, frame)
     if isinstance(frame, DowngradeError):
-        _skipped[SkippedFrames(version, frame.rule_id)] += 1
+        count_skip(version, frame.rule_id)
         return None
     return frame
+
+
+def count_skip(version: str, rule_id: str) -> None:
+    """Counts one frame not sent to a client of ``version`` because of the change ``rule_id``."""
+    _skipped[SkippedFrames(version, rule_id)] += 1
 
 
 def _remember(key: tuple[str, str], frame: str | DowngradeError) -> None:
@@ -132,7 +137,8 @@ def _remember(key: tuple[str, str], frame: str | DowngradeError) -> None:
         _frames_bytes -= len(old_text) + (len(old) if isinstance(old, str) else 0)
 
 
-def _downgrade(text: str, version: str) -> str | DowngradeError:
+def downgrade(text: str, version: str) -> str | DowngradeError:
+    """``text`` downgraded to ``version``, or why it cannot be (logged with the rule id)."""
     try:
         return _native.downgrade_envelope(text, version)
     except DowngradeError as err:
