@@ -16,6 +16,9 @@
 //! CloudEvents extension names are lowercase letters and digits only, hence
 //! `correlationid` for `correlation_id`. A CloudEvents attribute has no null
 //! value: a `null` optional meta field is left out, and comes back absent.
+//! `meta.position` is not carried: it is where the envelope sat in one
+//! delivery stream (a WebSocket's), not part of the event; a broker that
+//! carries CloudEvents orders them its own way.
 //! Everything else round-trips exactly: [`from_cloudevent_json`] of
 //! [`to_cloudevent_json`] gives the envelope back with its payload bytes
 //! untouched.

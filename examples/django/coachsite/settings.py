@@ -135,6 +135,7 @@ else:
                 "unreachable_close_after": _positive_int(
                     "COACH_REDIS_OUTAGE_CLOSE_SECONDS", 10
                 ),
+                "report_interval": _positive_int("COACH_REPORT_INTERVAL_SECONDS", 5),
             },
         }
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from coach_app_baml_client.outbox_django import ContractsOutbox
 from coach_app_baml_client.persistence_django import LLMOutputRecord
 from django.conf import settings
 from django.db import models
@@ -23,6 +24,18 @@ class SessionSummaryRecord(LLMOutputRecord):
     session_id = models.UUIDField(db_index=True)
     model = models.CharField(max_length=200, help_text="LLM model identifier.")
     created_at = models.DateTimeField(auto_now_add=True)
+    request_id = models.CharField(
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="X-Request-ID of the POST that made the row: a retry returns this row.",
+    )
+    event_id = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text="meta.event_id of the SESSION_SUMMARY_READY envelope.",
+    )
 
     class Meta:
         ordering = ["created_at"]
@@ -53,3 +66,10 @@ class SessionParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} in session {self.session_id}"
+
+
+class OutboxEvent(ContractsOutbox):
+    """A broadcast stored with the row it is about, published after the commit (or by the relay)."""
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} to {self.group}"

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime, timezone
 from uuid import UUID
 
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from coach_app_baml_client import (
     CONTRACTS_VERSION,
@@ -18,11 +19,8 @@ from coach_app_baml_client.baml_client.types import (
     SessionSummary,
     SessionSummaryContent,
 )
-from coach_app_baml_client.channels import (
-    broadcast,
-    connected_versions,
-    skipped_frames,
-)
+from coach_app_baml_client.channels import cluster_status
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -30,12 +28,13 @@ from pydantic import ValidationError
 
 from .access import service_refusal
 from .groups import session_group
-from .models import SessionSummaryRecord
+from .models import OutboxEvent, SessionSummaryRecord
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "SESSION_SUMMARY_READY"
 MAX_MODEL_NAME = SessionSummaryRecord._meta.get_field("model").max_length or 200
+MAX_REQUEST_ID = SessionSummaryRecord._meta.get_field("request_id").max_length or 200
 
 
 def _now() -> str:
@@ -73,8 +72,14 @@ async def post_session_summary(request: HttpRequest, session_id: UUID) -> JsonRe
       rule Pydantic does not check, such as an ``IsoDate`` format): nothing is
       stored or broadcast.
     - 201 otherwise: the raw text, the parsed DTO and the contracts version are
-      stored in one row, and a ``SESSION_SUMMARY_READY`` envelope carrying the
-      ``SessionSummary`` goes to the ``session.<session_id>`` group.
+      stored in one row, together with the ``SESSION_SUMMARY_READY`` envelope
+      carrying the ``SessionSummary`` (in the outbox, one transaction), which
+      is then broadcast to the ``session.<session_id>`` group: at once when
+      Redis answers, else by the outbox relay as soon as it does. The answer
+      never depends on Redis, and never comes after a row was stored without
+      its event.
+    - A retry (the same ``X-Request-ID``) stores nothing and broadcasts
+      nothing: it gets the first answer again, with ``Idempotent-Replayed: true``.
     """
     if (refusal := service_refusal(request)) is not None:
         return refusal
@@ -98,10 +103,19 @@ async def post_session_summary(request: HttpRequest, session_id: UUID) -> JsonRe
     model_name = request.headers.get("X-LLM-Model", "unknown")
     if len(model_name) > MAX_MODEL_NAME:
         return _bad_request(f"X-LLM-Model must be at most {MAX_MODEL_NAME} characters")
+    request_id = request.headers.get("X-Request-ID")
+    if request_id is not None and len(request_id) > MAX_REQUEST_ID:
+        return _bad_request(f"X-Request-ID must be at most {MAX_REQUEST_ID} characters")
+    if request_id is not None and (done := await _earlier(request_id)) is not None:
+        return done
     # Unsaved row: raw_output verbatim, parsed_output = the validated DTO as JSON,
     # contracts_version = this package's (persistence.to_record underneath).
     record = SessionSummaryRecord.from_output(
-        raw_output, content, session_id=session_id, model=model_name
+        raw_output,
+        content,
+        session_id=session_id,
+        model=model_name,
+        request_id=request_id,
     )
     summary = SessionSummary(
         id=str(record.id),
@@ -119,7 +133,7 @@ async def post_session_summary(request: HttpRequest, session_id: UUID) -> JsonRe
             EVENT_TYPE,
             summary,
             correlation_id=correlation_id,
-            request_id=request.headers.get("X-Request-ID"),
+            request_id=request_id,
         )
     except EnvelopeValidationError as err:
         # Only the posted content can be at fault here: it is a client error too.
@@ -128,15 +142,48 @@ async def post_session_summary(request: HttpRequest, session_id: UUID) -> JsonRe
         ]
         return _bad_request("SessionSummaryContent breaks the contract rules", issues)
 
-    await record.asave(force_insert=True)
-    await broadcast(get_channel_layer(), session_group(session_id), envelope)
-    log.info("stored and broadcast summary %s of session %s", record.id, session_id)
-    sent = json.loads(envelope)
+    record.event_id = json.loads(envelope)["meta"]["event_id"]
+    try:
+        event = await _store(record, session_group(session_id), envelope)
+    except IntegrityError:  # the same X-Request-ID, posted concurrently: that one won
+        done = await _earlier(request_id) if request_id is not None else None
+        if done is None:
+            raise
+        return done
+    published = await event.publish(get_channel_layer())
+    log.info(
+        "stored summary %s of session %s; event %s",
+        record.id,
+        session_id,
+        "broadcast" if published else "left to the outbox relay",
+    )
+    return _created(record)
+
+
+@sync_to_async
+def _store(record: SessionSummaryRecord, group: str, envelope: bytes) -> OutboxEvent:
+    """The row and its event, in one transaction: both are stored or neither is."""
+    with transaction.atomic():
+        record.save(force_insert=True)
+        return OutboxEvent.enqueue(group, envelope)
+
+
+async def _earlier(request_id: str) -> JsonResponse | None:
+    """The answer of the POST that stored ``request_id`` already, if one did."""
+    record = await SessionSummaryRecord.objects.filter(request_id=request_id).afirst()
+    if record is None:
+        return None
+    response = _created(record)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _created(record: SessionSummaryRecord) -> JsonResponse:
     return JsonResponse(
         {
             "id": str(record.id),
-            "event_id": sent["meta"]["event_id"],
-            "contracts_version": sent["contracts_version"],
+            "event_id": str(record.event_id),
+            "contracts_version": record.contracts_version,
         },
         status=201,
     )
@@ -144,24 +191,25 @@ async def post_session_summary(request: HttpRequest, session_id: UUID) -> JsonRe
 
 @require_GET
 async def contracts_status(request: HttpRequest) -> JsonResponse:
-    """``GET /api/ops/contracts``: the contracts versions this process's sockets speak.
+    """``GET /api/ops/contracts``: the contracts versions the cluster's sockets speak.
 
-    For operators during a rollout (same bearer tokens as the summary API):
-    ``connected_versions`` counts open sockets per version (an old version can
-    be dropped from the history once it stays at zero), ``skipped_frames``
-    counts envelopes not sent to clients whose version cannot carry them, by
-    ``contracts diff`` rule. Counts are per process: sum them over workers.
+    For operators during a rollout (same bearer tokens as the summary API),
+    from any process: ``connected_versions`` counts open sockets per version
+    over every live process (an old version can be dropped from the history
+    once it stays at zero), ``skipped_frames`` counts envelopes not sent to
+    clients whose version cannot carry them, by ``contracts diff`` rule,
+    ``delivery`` the streams' counters (resyncs by cause, replayed frames,
+    lost Redis connections). ``processes`` is how many processes reported
+    within the last three report intervals (a dead one drops out);
+    ``per_process`` has each one's own counts.
     """
     if (refusal := service_refusal(request)) is not None:
         return refusal
+    status = await cluster_status(get_channel_layer())
     return JsonResponse(
         {
             "contracts_version": CONTRACTS_VERSION,
             "known_versions": list(KNOWN_VERSIONS),
-            "connected_versions": connected_versions(),
-            "skipped_frames": [
-                {"version": key.version, "rule_id": key.rule_id, "frames": frames}
-                for key, frames in sorted(skipped_frames().items())
-            ],
+            **status,
         }
     )

@@ -72,7 +72,9 @@ FOR_SDK = [(n, e) for n, e in VALID if ":60" not in e["meta"]["timestamp"]]
 
 
 def _without_null_meta(envelope: dict[str, Any]) -> dict[str, Any]:
-    meta = {k: v for k, v in envelope["meta"].items() if v is not None}
+    """What a CloudEvent carries back: no null meta field, and no ``meta.position`` (a
+    position belongs to one delivery stream, not to the event)."""
+    meta = {k: v for k, v in envelope["meta"].items() if v is not None and k != "position"}
     return {**envelope, "meta": meta}
 
 

@@ -61,6 +61,11 @@ def test_an_unservable_version_is_refused_with_the_supported_ones(
 
 def test_close_codes_follow_http_statuses() -> None:
     assert {c.name: int(c) for c in CloseCode} == {
+        "SERVICE_RESTART": 1012,
+        "TRY_AGAIN_LATER": 1013,
+        "RESTART": 4012,
+        "RETRY_LATER": 4013,
+        "BAD_REQUEST": 4400,
         "UNAUTHENTICATED": 4401,
         "FORBIDDEN": 4403,
         "UNSUPPORTED_VERSION": 4406,

@@ -207,7 +207,7 @@ class ContractsConsumer(AsyncWebsocketConsumer):
             except DenyConnection:
                 await self.close()
         except (DeliveryUnavailableError, ConnectionError, OSError) as err:
-            log.warning("closing %s with 1013: %s", self.scope.get("path"), err)
+            log.warning("closing %s with 1013: %r", self.scope.get("path"), err)
             self._release()
             if self._open:
                 self._closing = True

@@ -57,7 +57,15 @@ if seen then
   return {epoch, seen, 0}
 end
 local offset = redis.call('HINCRBY', meta, 'top', 1)
-redis.call('XADD', log, offset .. '-0', 'e', event_id, 'v', version, 't', now, 'x', text)
+local added = redis.pcall('XADD', log, offset .. '-0', 'e', event_id, 'v', version, 't', now, 'x', text)
+if type(added) == 'table' and added.err then
+  -- The log is ahead of `top`: Redis lost part of its writes, so this history cannot be
+  -- trusted. Start a new epoch (clients that need the lost part get STREAM_RESYNC).
+  epoch, offset = ARGV[4], 1
+  redis.call('DEL', log, ids)
+  redis.call('HSET', meta, 'epoch', epoch, 'top', offset)
+  redis.call('XADD', log, '1-0', 'e', event_id, 'v', version, 't', now, 'x', text)
+end
 redis.call('HSET', ids, event_id, offset)
 local excess = redis.call('XLEN', log) - max_len
 local oldest = redis.call('XRANGE', log, '-', '+', 'COUNT', math.min(math.max(excess, 0), %(max_trim)d) + 8)

@@ -19,6 +19,9 @@ CloudEvent attribute               envelope field
 ``requestid``                      ``meta.request_id`` (left out when null)
 =================================  ============================================
 
+``meta.position`` is not carried: it is where the envelope sat in one
+WebSocket delivery stream, not part of the event.
+
 Send the JSON of :func:`to_cloudevent_json` with ``Content-Type:
 application/cloudevents+json`` (:data:`STRUCTURED_CONTENT_TYPE`), or hand the
 dict of :func:`to_cloudevent` to any CloudEvents SDK. :func:`from_cloudevent`
