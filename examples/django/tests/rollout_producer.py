@@ -4,8 +4,9 @@ Reads a JSON request on stdin: ``{"group", "goal", "old_envelope"}``
 (``goal`` a Goal payload both versions accept, the rest made by the vA
 package). Broadcasts, through the example's Redis channel layer, one envelope
 per change of the MINOR release (the new optional field, the new enum value,
-the new event type) and a plain one; upgrades what the vA package made. Prints
-one JSON report on stdout.
+the new event type) and a plain one, through the example's streams layer
+(reporting each one's position); upgrades what the vA package made. Prints one
+JSON report on stdout.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ from coach_app_baml_client import (  # noqa: E402
 from coach_app_baml_client.channels import broadcast  # noqa: E402
 
 
-async def send_all(group: str, goal: dict[str, Any]) -> list[str]:
+async def send_all(group: str, goal: dict[str, Any]) -> tuple[list[str], list[Any]]:
     layer = get_channel_layer()
-    sent = []
+    sent, positions = [], []
     for event_type, payload in [
         ("GOAL_UPDATED", {**goal, "color": "teal"}),  # the new optional field
         ("GOAL_UPDATED", {**goal, "status": "ARCHIVED"}),  # the new enum value
@@ -47,14 +48,16 @@ async def send_all(group: str, goal: dict[str, Any]) -> list[str]:
         ("GOAL_UPDATED", goal),  # nothing new
     ]:
         text = envelope_json(event_type, payload).decode()
-        await broadcast(layer, group, text)
+        position = await broadcast(layer, group, text)
         sent.append(text)
-    return sent
+        positions.append(position.to_json() if position is not None else None)
+    await layer.close()  # the streams layer's connections
+    return sent, positions
 
 
 def main() -> None:
     request = json.load(sys.stdin)
-    sent = asyncio.run(send_all(request["group"], request["goal"]))
+    sent, positions = asyncio.run(send_all(request["group"], request["goal"]))
     upgraded = upgrade_envelope(request["old_envelope"])
     validate_envelope(upgraded)  # producer mode, this (vB) version
     refused = {**request["old_envelope"], "payload": {**request["goal"], "color": "x"}}
@@ -71,6 +74,7 @@ def main() -> None:
         "contracts_version": CONTRACTS_VERSION,
         "known_versions": list(KNOWN_VERSIONS),
         "sent": sent,
+        "positions": positions,
         "upgraded": upgraded,
         "upgrade_refusal": refusal,
         "stored": stored,

@@ -236,21 +236,33 @@ def test_each_client_gets_what_its_version_decodes(
                 service_env,
                 {"group": group, "goal": GOAL, "old_envelope": old_envelope},
             )
-            sent = report["sent"]
+            sent, positions = report["sent"], report["positions"]
             assert report["contracts_version"] == new and len(sent) == 4
+            assert [p["offset"] for p in positions] == [1, 2, 3, 4]
 
-            # vB and the silent client: every envelope, byte for byte.
+            # vB and the silent client: every envelope, byte for byte, with its position
+            # appended to meta (what envelope_json wrote ends with meta's closing brace).
+            framed = [
+                text[:-2]
+                + ',"position":'
+                + json.dumps(position, separators=(",", ":"))
+                + "}}"
+                for text, position in zip(sent, positions)
+            ]
             for ws in (b, silent):
-                assert [ws.recv(timeout=10) for _ in sent] == sent
+                assert [ws.recv(timeout=10) for _ in sent] == framed
             # vA: the field-added and the plain envelope, downgraded; never the new
             # enum value or the new event type (the plain one comes last: they were
             # skipped, not late).
             got = [receive(a), receive(a)]
-            for frame, text in zip(got, (sent[0], sent[3])):
+            for frame, text, position in zip(
+                got, (sent[0], sent[3]), (positions[0], positions[3])
+            ):
                 validate_envelope(frame)  # producer mode of vA: this process's package
                 original = json.loads(text)
                 assert frame["contracts_version"] == old
-                assert frame["meta"] == original["meta"]
+                # Downgraded frames keep their position.
+                assert frame["meta"] == {**original["meta"], "position": position}
                 assert frame["payload"] == {
                     k: v for k, v in original["payload"].items() if k != "color"
                 }

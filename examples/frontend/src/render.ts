@@ -37,6 +37,21 @@ export function showUnknown(eventType: string): void {
   document.getElementById("unknown")?.append(element("li", { class: "unknown", "data-type": eventType }, eventType));
 }
 
+/**
+ * Notes a resync: the server could not replay what this page missed of
+ * `stream`. Shows a notice and counts them in `#resyncs`; a real app refetches
+ * the state `stream` feeds instead.
+ */
+export function showResync(stream: string, cause: string): void {
+  const count = document.getElementById("resyncs");
+  if (count) count.textContent = String(Number(count.textContent ?? "0") + 1);
+  const notice = document.getElementById("resync-notice");
+  if (notice) {
+    notice.hidden = false;
+    notice.textContent = `Some events of ${stream} were missed and cannot be replayed (${cause}): a real app refetches its state here.`;
+  }
+}
+
 export function setStatus(text: string): void {
   const status = document.getElementById("status");
   if (status) status.textContent = text;

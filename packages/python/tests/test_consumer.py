@@ -127,12 +127,15 @@ class Socket(ApplicationCommunicator):  # type: ignore[misc]
 
 
 def communicator(
-    consumer: type[ContractsConsumer], subprotocols: list[str] | None = None, user: Any = None
+    consumer: type[ContractsConsumer],
+    subprotocols: list[str] | None = None,
+    user: Any = None,
+    query_string: bytes = b"",
 ) -> Socket:
     scope: dict[str, Any] = {
         "type": "websocket",
         "path": "/ws/",
-        "query_string": b"",
+        "query_string": query_string,
         "headers": [],
         "subprotocols": subprotocols or [],
     }
@@ -308,5 +311,55 @@ def test_group_messages_of_earlier_releases_and_broken_ones(layer: RecordingLaye
         await broadcast(layer, GROUP, text)
         assert await ws.receive_from() == text
         await ws.disconnect()
+
+    run(test)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"resume=session.42",
+        b"resume=session.42:ep:x",
+        b"resume=session.42:ep:-1",
+        b"resume=a%20b:ep:1",
+        b"resume=session.42:ep:1&resume=session.42:ep:2",
+    ],
+)
+def test_a_malformed_resume_parameter_is_closed_4400_before_any_group_is_joined(
+    layer: RecordingLayer, query: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def test() -> None:
+        socket = communicator(Session, [CURRENT], query_string=query)
+        assert await socket.connect() == (True, CURRENT)  # accepted, so a browser sees the code
+        closed = await socket.receive_output(1)
+        assert closed["type"] == "websocket.close" and closed["code"] == 4400
+        assert "resume=" in closed["reason"]
+        await socket.wait(1)
+
+    caplog.set_level(logging.INFO, "coach_app_baml_client.channels")
+    run(test)
+    assert layer.joined == []
+
+
+def test_a_well_formed_resume_parameter_is_accepted_by_a_layer_without_streams(
+    layer: RecordingLayer,
+) -> None:
+    async def test() -> None:
+        socket = communicator(Session, [CURRENT], query_string=b"resume=session.42:kT0c3n:17&x=1")
+        assert await socket.connect() == (True, CURRENT)
+        await socket.disconnect()
+
+    run(test)
+    assert layer.joined == [GROUP]
+
+
+def test_a_server_shutting_down_closes_open_sockets_with_1012(layer: RecordingLayer) -> None:
+    async def test() -> None:
+        socket = communicator(Session, [CURRENT])
+        assert await socket.connect() == (True, CURRENT)
+        socket.future.cancel()  # what daphne does to every application as it stops
+        closed = await socket.receive_output(1)
+        assert closed == {"type": "websocket.close", "code": 1012, "reason": ""}
+        assert connected_versions() == {}
 
     run(test)

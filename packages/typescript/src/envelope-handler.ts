@@ -1,5 +1,6 @@
 // Typed handling of received WebSocket messages, shared by both builds of
-// "./validate": each build binds it to its own `validateEnvelope`.
+// "./validate" (each binds it to its own `validateEnvelope`) and by
+// `connectEnvelopes` (connection.ts): toData -> judge -> dispatch.
 import type { EventEnvelope, EventType } from "./baml_client/types.js";
 import { EnvelopeValidationError } from "./contracts.js";
 import type { EnvelopeOf, PayloadOf, ValidateOptions, ValidationIssue } from "./contracts.js";
@@ -45,16 +46,30 @@ export interface EnvelopeHandlerOptions {
 /** Feed it every message: `socket.onmessage = handler` (or `handler(event.data)`). */
 export type EnvelopeHandler = (message: RawMessage) => Promise<void>;
 
-type Validate = (
+/** A build's `validateEnvelope`, as the handlers call it (text or bytes, consumer mode). */
+export type Validate = (
   input: string | Uint8Array,
   options: ValidateOptions,
 ) => { ok: true; envelope: EventEnvelope } | { ok: false; issues: ValidationIssue[] };
+
+/** What one frame is, once validated in consumer mode. */
+export type Verdict =
+  | { readonly kind: "envelope"; readonly envelope: EventEnvelope }
+  /** A valid frame of an event type this build does not know (a newer producer). */
+  | { readonly kind: "unknown"; readonly eventType: string; readonly issues: readonly ValidationIssue[] }
+  | { readonly kind: "invalid"; readonly issues: readonly ValidationIssue[] };
 
 function isBlobLike(value: object): value is BlobLike {
   return typeof (value as Partial<BlobLike>).arrayBuffer === "function";
 }
 
-async function toData(message: RawMessage, nested = false): Promise<string | Uint8Array> {
+/**
+ * The text or bytes of one WebSocket message; a `TypeError` for anything else.
+ *
+ * @example
+ * await toData(new MessageEvent("message", { data: "{}" })); // "{}"
+ */
+export async function toData(message: RawMessage, nested = false): Promise<string | Uint8Array> {
   if (typeof message === "string") return message;
   if (message instanceof ArrayBuffer || Object.prototype.toString.call(message) === "[object ArrayBuffer]") {
     return new Uint8Array(message as ArrayBuffer);
@@ -67,43 +82,86 @@ async function toData(message: RawMessage, nested = false): Promise<string | Uin
   throw new TypeError("a WebSocket message must be text, an ArrayBuffer, a typed array, a Blob, or a MessageEvent carrying one");
 }
 
-function eventTypeOf(data: string | Uint8Array): string {
+/**
+ * The frame parsed as JSON without any check, or `undefined` when it is not JSON:
+ * what is left to read from a frame that is not a valid envelope.
+ *
+ * @example
+ * parseLoose('{"type": "FUTURE"}'); // { type: "FUTURE" }
+ * parseLoose("{not json");          // undefined
+ */
+export function parseLoose(data: string | Uint8Array): unknown {
   try {
-    const text = typeof data === "string" ? data : new TextDecoder().decode(data);
-    const type: unknown = (JSON.parse(text) as { type?: unknown }).type;
-    return typeof type === "string" ? type : String(type);
+    return JSON.parse(typeof data === "string" ? data : new TextDecoder().decode(data)) as unknown;
   } catch {
-    return "";
+    return undefined;
   }
+}
+
+function eventTypeOf(data: string | Uint8Array): string {
+  const value = parseLoose(data);
+  if (typeof value !== "object" || value === null) return "";
+  const type: unknown = (value as { type?: unknown }).type;
+  return typeof type === "string" ? type : String(type);
+}
+
+/**
+ * Validates one frame in consumer mode and sorts it: a valid envelope, an
+ * unknown (newer) event type, or an invalid frame.
+ *
+ * @example
+ * judge(validateEnvelope, "{not json", {}).kind; // "invalid"
+ */
+export function judge(validate: Validate, data: string | Uint8Array, options: EnvelopeHandlerOptions["validate"]): Verdict {
+  const result = validate(data, { ...options, mode: "consumer" });
+  if (result.ok) return { kind: "envelope", envelope: result.envelope };
+  if (result.issues.some((i) => i.code === "unknown_event_type")) {
+    return { kind: "unknown", eventType: eventTypeOf(data), issues: result.issues };
+  }
+  return { kind: "invalid", issues: result.issues };
+}
+
+/**
+ * Calls the handler of `envelope.type` with its payload and the envelope, and
+ * awaits it; `false` when `handlers` has none for that type. A handler's error
+ * rejects the returned promise.
+ *
+ * @example
+ * const handled = await dispatch({ TYPING_INDICATOR: (typing) => show(typing.is_typing) }, envelope);
+ * if (!handled) console.debug("no handler for", envelope.type);
+ */
+export async function dispatch(handlers: EnvelopeHandlers, envelope: EventEnvelope): Promise<boolean> {
+  const handler = handlers[envelope.type] as ((payload: unknown, envelope: EventEnvelope) => unknown) | undefined;
+  if (handler === undefined) return false;
+  await handler(envelope.payload, envelope);
+  return true;
 }
 
 /** The `createEnvelopeHandler` of a build, given its `validateEnvelope`. */
 export function handlerFactory(validate: Validate) {
   return function createEnvelopeHandler(handlers: EnvelopeHandlers, options: EnvelopeHandlerOptions = {}): EnvelopeHandler {
-    const validateOptions: ValidateOptions = { ...options.validate, mode: "consumer" };
     return async (message: RawMessage) => {
       const data = await toData(message);
-      const result = validate(data, validateOptions);
-      if (!result.ok) {
-        if (result.issues.some((i) => i.code === "unknown_event_type")) {
-          options.onUnknown?.(eventTypeOf(data), result.issues);
+      const verdict = judge(validate, data, options.validate);
+      switch (verdict.kind) {
+        case "unknown":
+          options.onUnknown?.(verdict.eventType, verdict.issues);
           return;
+        case "invalid":
+          if (options.onInvalid === undefined) throw new EnvelopeValidationError(verdict.issues);
+          options.onInvalid(verdict.issues, data);
+          return;
+        case "envelope": {
+          let handled: boolean;
+          try {
+            handled = await dispatch(handlers, verdict.envelope);
+          } catch (error) {
+            if (options.onError === undefined) throw error;
+            options.onError(error, verdict.envelope);
+            return;
+          }
+          if (!handled) options.onUnhandled?.(verdict.envelope);
         }
-        if (options.onInvalid === undefined) throw new EnvelopeValidationError(result.issues);
-        options.onInvalid(result.issues, data);
-        return;
-      }
-      const envelope = result.envelope;
-      const handler = handlers[envelope.type] as ((payload: unknown, envelope: EventEnvelope) => unknown) | undefined;
-      if (handler === undefined) {
-        options.onUnhandled?.(envelope);
-        return;
-      }
-      try {
-        await handler(envelope.payload, envelope);
-      } catch (error) {
-        if (options.onError === undefined) throw error;
-        options.onError(error, envelope);
       }
     };
   };

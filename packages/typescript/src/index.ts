@@ -6,4 +6,5 @@ export * from "./baml_client/types.js";
 export { CONTRACTS_VERSION, PACKAGE_NAME } from "./generated/constants.js";
 export { EVENT_TYPES, isEventType, EnvelopeValidationError } from "./contracts.js";
 export type { EnvelopeOf, PayloadOf, Mode, ValidateOptions, MetaOverrides, ValidationIssue } from "./contracts.js";
-export { CONTRACTS_SUBPROTOCOL_PREFIX, CloseCode, contractsProtocols } from "./protocols.js";
+export { CONTRACTS_SUBPROTOCOL_PREFIX, CloseCode, closeAction, contractsProtocols } from "./protocols.js";
+export type { CloseAction } from "./protocols.js";

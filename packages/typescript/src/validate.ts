@@ -15,6 +15,7 @@ import { EnvelopeValidationError } from "./contracts.js";
 import type { EnvelopeOf, MetaOverrides, ValidateOptions, ValidationIssue } from "./contracts.js";
 import type { EventEnvelope, EventType } from "./baml_client/types.js";
 import { handlerFactory } from "./envelope-handler.js";
+import { connectionFactory } from "./connection.js";
 import { asserting, payloadJson, type EnvelopeInput, type ValidationResult } from "./validate-shared.js";
 import { CONTRACTS_VERSION } from "./generated/constants.js";
 import { check, isValid, NO_ISSUES } from "./portable/check.js";
@@ -30,6 +31,19 @@ export type {
   EnvelopeHandlers,
   RawMessage,
 } from "./envelope-handler.js";
+export { MAX_RESUME_STREAMS, resumeUrl } from "./connection.js";
+export type {
+  BackoffOptions,
+  ConnectionClose,
+  ConnectionHandlers,
+  ConnectionState,
+  ConnectOptions,
+  EnvelopeConnection,
+  PositionsInput,
+  Resync,
+  WebSocketClass,
+  WebSocketLike,
+} from "./connection.js";
 
 /** Which build of "./validate" this is: `"native"` (the napi addon) or `"portable"` (generated JavaScript). */
 export const VALIDATOR_BUILD: "native" | "portable" = "native";
@@ -181,6 +195,27 @@ export function payloadClass(eventType: string): string | null {
  * ```
  */
 export const createEnvelopeHandler = handlerFactory(validateEnvelope);
+
+/**
+ * A WebSocket connection to a contracts server that survives reconnects: every
+ * frame is validated in consumer mode and handled in arrival order (handlers
+ * may be async), each `meta.event_id` once; after a drop it reconnects with
+ * backoff and resumes from the last position handled per stream
+ * (`?resume=<stream>:<epoch>:<offset>`); a `STREAM_RESYNC` moves the stream to
+ * its current position and calls `onResync` (refetch there); a refusal
+ * (4400, 4401, 4403, 4406, 4413) closes it for good.
+ *
+ * ```ts
+ * const connection = connectEnvelopes("wss://example.org/ws/sessions/42/", {
+ *   handlers: { SESSION_SUMMARY_READY: (summary) => show(summary.content.headline) },
+ *   onResync: ({ stream }) => refetch(stream),
+ *   onStateChange: (state) => (banner.textContent = state),
+ *   onClose: ({ code, willReconnect }) => willReconnect || (code === 4401 && login()),
+ * });
+ * connection.close();
+ * ```
+ */
+export const connectEnvelopes = connectionFactory(validateEnvelope);
 
 /** The contracts version the native addon was built from (equals `CONTRACTS_VERSION`). */
 export function nativeContractsVersion(): string {

@@ -347,7 +347,17 @@ describe("contractsProtocols", () => {
     assert.deepEqual(root.contractsProtocols(), [`coach-contracts.${root.CONTRACTS_VERSION}`]);
     assert.deepEqual(root.contractsProtocols("1.2.3"), ["coach-contracts.1.2.3"]);
     assert.equal(root.CONTRACTS_SUBPROTOCOL_PREFIX, "coach-contracts.");
-    assert.deepEqual(root.CloseCode, { UNAUTHENTICATED: 4401, FORBIDDEN: 4403, UNSUPPORTED_VERSION: 4406, FRAME_TOO_LARGE: 4413 });
+    assert.deepEqual(root.CloseCode, {
+      SERVICE_RESTART: 1012,
+      TRY_AGAIN_LATER: 1013,
+      RESTART: 4012,
+      RETRY_LATER: 4013,
+      BAD_REQUEST: 4400,
+      UNAUTHENTICATED: 4401,
+      FORBIDDEN: 4403,
+      UNSUPPORTED_VERSION: 4406,
+      FRAME_TOO_LARGE: 4413,
+    });
   });
 
   test("the Python package announces and expects the same subprotocol", () => {

@@ -141,9 +141,13 @@ class RedisStreamsChannelLayer(BaseChannelLayer):  # type: ignore[misc]
         """The counts of every live process, summed, and each process's own.
 
         Each process publishes its :meth:`local_status` every ``report_interval`` seconds
-        with a time to live of three intervals, so a process that died drops out.
+        with a time to live of three intervals, so a process that died drops out; the
+        calling process's own counts are current.
         """
-        reports = await self.hub().cluster_reports()
+        hub = self.hub()
+        # This process's own counts are read now, not from its last report.
+        reports = [r for r in await hub.cluster_reports() if r.get("process") != hub.token]
+        reports.append(self.local_status())
         versions: dict[str, int] = {}
         skipped: dict[tuple[str, str], int] = {}
         delivery: dict[str, int] = {}
