@@ -6,12 +6,15 @@ logged-in participant. The AI worker posts a summary: the page must render the
 ``SESSION_SUMMARY_READY`` event with its payload fields. A frame that is not a
 valid envelope, put straight on the channel layer as a broken producer would,
 must be reported and not rendered; an event type the page does not know must
-be skipped. An outsider's page sees the 4403 close code.
+be skipped. An outsider's page sees the 4403 close code. And the page, which
+connects with ``connectEnvelopes``, survives restarts of its server without
+losing an event.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +25,8 @@ from asgiref.sync import async_to_sync
 from browser import BrowserUnavailable, Chromium, build_frontend, serve
 from clients import VALID_SUMMARY, post_summary
 from coach_app_baml_client import CONTRACTS_VERSION
-from conftest import Login, Logins, Server
+from conftest import Login, Logins, Server, django_env
+from delivery import Worker
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "dist" / "screenshots"
 
@@ -158,3 +162,65 @@ def test_an_outsiders_page_sees_the_close_code(
     open_page(chromium, frontend, server, session_id, login(uuid.uuid4()))
     chromium.wait("document.getElementById('status').textContent.startsWith('closed')")
     assert status(chromium).startswith("closed (4403")
+
+
+def test_the_page_survives_server_restarts_without_losing_an_event(
+    server: Server,
+    service_env: dict[str, str],
+    login: Logins,
+    frontend: str,
+    chromium: Chromium,
+    tmp_path: Path,
+) -> None:
+    """The page's server stops (SIGTERM: 1012/4012) and is SIGKILLed (1006), each time
+    while summaries are posted through another server; the page reconnects with
+    ``connectEnvelopes``, resumes, and renders every event exactly once, in order."""
+    session_id = uuid.uuid4()
+    user = login(session_id)
+    env = {**os.environ, **service_env, **django_env(), "PYTHONUNBUFFERED": "1"}
+    page_server = Worker("daphne", env, tmp_path / "daphne.log")
+    page_server.start()
+    posted: list[str] = []
+
+    def post(through: Server) -> None:
+        response = post_summary(through, session_id, VALID_SUMMARY)
+        assert response.status_code == 201, response.text
+        posted.append(response.json()["event_id"])
+
+    def rendered() -> list[str]:
+        return [e["eventId"] for e in events(chromium)]
+
+    try:
+        ours = Server(page_server.http_url, page_server.ws_url, "", page_server.log)
+        open_page(chromium, frontend, ours, session_id, user)
+        chromium.wait(
+            "document.getElementById('status').textContent.startsWith('open')"
+        )
+        for _ in range(2):
+            post(ours)
+        chromium.wait("document.querySelectorAll('#events > li').length === 2")
+        for stop in (page_server.stop, page_server.kill):
+            stop()
+            chromium.wait(
+                "document.getElementById('status').textContent.startsWith('reconnecting')"
+            )
+            for _ in range(3):
+                post(server)  # the other process, while the page's is down
+            page_server.start()
+            chromium.wait(
+                "document.getElementById('status').textContent.startsWith('open')"
+            )
+            post(ours)
+            chromium.wait(
+                f"document.querySelectorAll('#events > li').length >= {len(posted)}"
+            )
+        assert len(posted) == 10
+        assert rendered() == posted  # every event once, in the order it was posted
+        assert chromium.eval("document.getElementById('resyncs').textContent") == "0"
+        # Chromium itself logs each attempt made while the server was down; nothing else.
+        refused = "ERR_CONNECTION_REFUSED"
+        assert [e for e in chromium.errors() if refused not in e] == []
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        chromium.screenshot(SCREENSHOTS / "frontend-after-restarts.png")
+    finally:
+        page_server.stop()
