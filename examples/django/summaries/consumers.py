@@ -43,8 +43,8 @@ class SessionEventsConsumer(ContractsConsumer):
     session_id: UUID
 
     async def authorize(self) -> bool:
-        self.session_id = self.scope["url_route"]["kwargs"]["session_id"]
-        return await is_participant(self.scope.get("user"), self.session_id)
+        self.session_id = self.url_kwargs["session_id"]
+        return await is_participant(self.scope_user, self.session_id)
 
     async def connect(self) -> None:
         # Join before accepting: once the client's handshake completes it cannot

@@ -112,6 +112,19 @@ class Cluster:
     workers: list[Worker]
     layer: RedisStreamsChannelLayer
     published: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    """The event ids broadcast per stream, in stream order."""
+    positions: dict[str, list[StreamPosition]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    """Their positions, in the same order."""
+
+    def published_after(self, group: str, position: StreamPosition) -> list[str]:
+        """The event ids broadcast to ``group`` after ``position`` (in its epoch)."""
+        return [
+            event_id
+            for event_id, at in zip(self.published[group], self.positions[group])
+            if at.epoch == position.epoch and at.offset > position.offset
+        ]
 
     async def publish(self, session: uuid.UUID, n: int = 1) -> list[StreamPosition]:
         """Broadcasts ``n`` typing indicators to ``session``'s group, one after another."""
@@ -122,6 +135,7 @@ class Cluster:
             position = await broadcast(self.layer, group, envelope)
             assert position is not None
             self.published[group].append(_event_id(envelope))
+            self.positions[group].append(position)
             positions.append(position)
         return positions
 
@@ -179,6 +193,8 @@ class Client:
     stream: EventStream
     group: str
     received: list[str] = field(default_factory=list)
+    resync_marks: list[int] = field(default_factory=list)
+    """How many envelopes had been received when each resync arrived."""
     task: asyncio.Task[None] | None = None
     error: BaseException | None = None
 
@@ -194,6 +210,7 @@ class Client:
             headers=old.headers,
             origin=old.origin,
             positions=old.positions,
+            on_resync=self.on_resync,
             backoff=0.2,
             max_backoff=2.0,
         )
@@ -201,6 +218,9 @@ class Client:
         self.stream.connections = old.connections
         self.stream.close_codes[:0] = old.close_codes
         self.task = asyncio.get_running_loop().create_task(self.run())
+
+    def on_resync(self, position: StreamPosition, cause: ResyncCause) -> None:
+        self.resync_marks.append(len(self.received))
 
     async def run(self) -> None:
         try:
@@ -222,14 +242,15 @@ def open_clients(
     for i in range(per_session * len(sessions)):
         session = sessions[i % len(sessions)]
         worker = cluster.workers[i % len(cluster.workers)]
-        stream = EventStream(
+        client = Client(EventStream(""), f"session.{session}")
+        client.stream = EventStream(
             f"{worker.ws_url}/ws/sessions/{session}/",
             headers={"Cookie": cookie},
             origin=origin,
+            on_resync=client.on_resync,
             backoff=0.2,
             max_backoff=2.0,
         )
-        client = Client(stream, f"session.{session}")
         client.task = asyncio.get_running_loop().create_task(client.run())
         clients.append(client)
     return clients

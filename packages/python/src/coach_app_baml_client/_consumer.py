@@ -78,8 +78,8 @@ class ContractsConsumer(AsyncWebsocketConsumer):
 
         class SessionEventsConsumer(ContractsConsumer):
             async def authorize(self) -> bool:
-                self.session_id = self.scope["url_route"]["kwargs"]["session_id"]
-                return await is_participant(self.scope["user"], self.session_id)
+                self.session_id = self.url_kwargs["session_id"]
+                return await is_participant(self.scope_user, self.session_id)
 
             async def connect(self) -> None:
                 await self.join(f"session.{self.session_id}")
@@ -109,6 +109,20 @@ class ContractsConsumer(AsyncWebsocketConsumer):
         self._frames: deque[str] = deque()
         self._wake = asyncio.Event()
         self._sender: asyncio.Task[None] | None = None
+
+    @property
+    def url_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of the URL route (Channels' ``scope["url_route"]["kwargs"]``);
+        empty when the route has none."""
+        route = self.scope.get("url_route")
+        kwargs = route.get("kwargs") if isinstance(route, dict) else None
+        return dict(kwargs) if isinstance(kwargs, dict) else {}
+
+    @property
+    def scope_user(self) -> Any:
+        """The connection's user (``scope["user"]``, set by Channels' ``AuthMiddlewareStack``),
+        ``None`` when no auth middleware runs."""
+        return self.scope.get("user")
 
     async def authorize(self) -> bool:
         """Whether this connection may proceed; runs once, on connect, before any group is joined.
@@ -167,7 +181,7 @@ class ContractsConsumer(AsyncWebsocketConsumer):
             )
             return
         if not await self.authorize():
-            user = self.scope.get("user")
+            user = self.scope_user
             code = (
                 CloseCode.FORBIDDEN
                 if getattr(user, "is_authenticated", False)

@@ -55,6 +55,9 @@ PLAIN = b"\x00"
 # unanswered before the connection counts as lost.
 HEALTH_INTERVAL = 5.0
 HEALTH_TIMEOUT = 5.0
+# The longest wait between two attempts to reconnect the pub/sub connection: a Redis that is
+# back is noticed within about this long.
+MAX_RECONNECT_DELAY = 1.0
 # Publications kept for the sockets of this process that read them again (a reconnect storm
 # replays the same range to many sockets): by count and by text bytes.
 PUBLICATION_CACHE_SIZE = 4096
@@ -291,9 +294,9 @@ class Hub:
             except Exception:  # a bug must not leave every socket of the process deaf
                 log.exception("the stream reader failed; reconnecting")
                 await self._lost(None)
+            self._close_if_unreachable()  # only after an attempt to reconnect failed
             await asyncio.sleep(backoff * (0.5 + random.random()))
-            backoff = min(backoff * 2, 2.0)
-            self._close_if_unreachable()
+            backoff = min(backoff * 2, MAX_RECONNECT_DELAY)
 
     async def _connect(self) -> None:
         pubsub = self._pubsub_redis.pubsub()
