@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 
 from coach_app_baml_client import (
     CONTRACTS_VERSION,
+    DeliveryUnavailableError,
     EVENT_TYPES,
     KNOWN_VERSIONS,
     EnvelopeValidationError,
@@ -33,10 +34,26 @@ from coach_app_baml_client.channels import (
     GroupSendLayer,
     SkippedFrames,
     broadcast,
+    cluster_status,
     connected_versions,
     skipped_frames,
 )
-from coach_app_baml_client.protocols import Choice, CloseCode, choose_version, contracts_protocols
+from coach_app_baml_client.client import EventStream, StreamRefused
+from coach_app_baml_client.delivery import (
+    StreamPosition,
+    StreamSettings,
+    parse_resume,
+    resume_query,
+)
+from coach_app_baml_client.layers import RedisStreamsChannelLayer
+from coach_app_baml_client.protocols import (
+    RECONNECT_AT_ONCE,
+    REFUSALS,
+    Choice,
+    CloseCode,
+    choose_version,
+    contracts_protocols,
+)
 from coach_app_baml_client.cloudevents import (
     STRUCTURED_CONTENT_TYPE,
     from_cloudevent,
@@ -140,3 +157,21 @@ def cloudevents(envelope: dict[str, Any]) -> tuple[str, bytes]:
     back: dict[str, Any] = from_cloudevent(event, mode="producer")
     raw: bytes = from_cloudevent_json(body)
     return STRUCTURED_CONTENT_TYPE, raw if back else body
+
+
+async def delivery(url: str) -> dict[str, Any]:
+    layer = RedisStreamsChannelLayer(hosts=["redis://127.0.0.1:6379/0"], history_size=100)
+    settings: StreamSettings = layer.settings
+    try:
+        position: StreamPosition | None = await broadcast(layer, "goals", b"{}")
+    except DeliveryUnavailableError as err:
+        return {"unavailable": err.group, "size": settings.history_size}
+    resume: dict[str, StreamPosition] = parse_resume(resume_query([position] if position else []))
+    refused: list[int] = sorted(int(c) for c in REFUSALS | RECONNECT_AT_ONCE)
+    async with EventStream(url, positions=resume, backoff=0.5) as events:
+        async for envelope in events:
+            return {"first": envelope, "refused": refused, "state": events.state}
+    try:
+        return await cluster_status(layer)
+    except StreamRefused as err:
+        return {"code": err.code}

@@ -218,8 +218,7 @@ class Hub:
         self._wanted.pop(channel, None)
         self._confirmed.pop(channel, None)
         if self.connected and self._pubsub is not None:
-            pubsub = self._pubsub
-            task = asyncio.get_running_loop().create_task(pubsub.unsubscribe(channel))
+            task = asyncio.get_running_loop().create_task(_unsubscribe(self._pubsub, channel))
             task.add_done_callback(_ignore_result)
 
     def publication(self, group: str, epoch: str, entry: Entry) -> Publication:
@@ -270,13 +269,11 @@ class Hub:
     async def send_direct(self, channel: str, message: dict[str, Any]) -> None:
         """Sends ``message`` to a channel of another process (``<prefix>.<token>!...``)."""
         token = channel[len(self.settings.prefix) + 1 : channel.index("!")]
-        data = msgpack.packb([channel, message], use_bin_type=True)
-        await self.redis.publish(f"{self.settings.prefix}:proc:{token}", data)
+        await self.redis.publish(f"{self.settings.prefix}:proc:{token}", _pack([channel, message]))
 
     async def send_to_group(self, group: str, message: dict[str, Any]) -> None:
         """Publishes a plain (non-contract) message to every member of ``group`` (at most once)."""
-        data = PLAIN + msgpack.packb(message, use_bin_type=True)
-        await self.redis.publish(self.channel_of(group), data)
+        await self.redis.publish(self.channel_of(group), PLAIN + _pack(message))
 
     # ------------------------------------------------------------------ the reader
 
@@ -439,6 +436,17 @@ class Hub:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _pack(value: object) -> bytes:
+    packed = msgpack.packb(value, use_bin_type=True)
+    if not isinstance(packed, bytes):
+        raise TypeError(f"cannot serialise a channel layer message: {value!r}")
+    return packed
+
+
+async def _unsubscribe(pubsub: PubSub, channel: str) -> None:
+    await pubsub.unsubscribe(channel)
 
 
 def _ignore_result(task: asyncio.Task[Any]) -> None:

@@ -190,9 +190,10 @@ class RedisStreams:
             int(settings.idle_ttl * 1000),
         ]
         try:
-            epoch, offset, fresh = await asyncio.wait_for(
+            result: Any = await asyncio.wait_for(
                 self._publish(keys=self.keys(group), args=args), settings.publish_timeout
             )
+            epoch, offset, fresh = result
         except asyncio.TimeoutError:
             raise DeliveryUnavailableError(
                 group, f"Redis did not answer within {settings.publish_timeout} s"
@@ -213,7 +214,8 @@ class RedisStreams:
             int(settings.history_age * 1000),
             int(settings.idle_ttl * 1000),
         ]
-        epoch, top, anchor, rows = await self._read(keys=self.keys(group)[:3], args=args)
+        result: Any = await self._read(keys=self.keys(group)[:3], args=args)
+        epoch, top, anchor, rows = result
         entries = [
             Entry(int(offset), _text(event_id), _text(version), _text(text))
             for offset, event_id, version, text in rows

@@ -143,6 +143,7 @@ class EventStream:
         delay = self._backoff
         while not self._closing:
             code: int | None = None
+            reason = ""
             try:
                 async with connect(
                     self.resume_url(),

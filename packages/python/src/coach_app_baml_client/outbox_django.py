@@ -66,7 +66,7 @@ class ContractsOutbox(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)  # pyright: ignore[reportArgumentType]
     last_error = models.TextField(blank=True, default="")
 
     class Meta:
@@ -87,7 +87,7 @@ class ContractsOutbox(models.Model):
         text = wire if isinstance(wire, str) else wire.decode("utf-8")
         text = text.removeprefix("\ufeff")
         event_id = json.loads(text)["meta"]["event_id"]
-        return cls.objects.create(
+        return cls._default_manager.create(
             group=group,
             event_id=event_id,
             text=text,
@@ -97,20 +97,18 @@ class ContractsOutbox(models.Model):
     async def publish(self, channel_layer: GroupSendLayer | None) -> bool:
         """Broadcasts the stored envelope and marks it published; ``False`` (and the error
         kept in ``last_error``) when Redis could not be reached: the relay retries it."""
+        row: Any = self  # its fields' values (Django's models are untyped without django-stubs)
+        rows = type(self)._default_manager.filter(pk=self.pk)
         try:
-            await broadcast(channel_layer, self.group, self.text, target_version=self.version)
+            await broadcast(channel_layer, row.group, row.text, target_version=row.version)
         except DeliveryUnavailableError as err:
-            self.attempts += 1
-            self.last_error = str(err)[:2000]
-            await (
-                type(self)
-                .objects.filter(pk=self.pk)
-                .aupdate(attempts=self.attempts, last_error=self.last_error)
-            )
-            log.warning("event %s stays in the outbox: %s", self.event_id, err)
+            row.attempts += 1
+            row.last_error = str(err)[:2000]
+            await rows.aupdate(attempts=row.attempts, last_error=row.last_error)
+            log.warning("event %s stays in the outbox: %s", row.event_id, err)
             return False
-        self.published_at = timezone.now()
-        await type(self).objects.filter(pk=self.pk).aupdate(published_at=self.published_at)
+        row.published_at = timezone.now()
+        await rows.aupdate(published_at=row.published_at)
         return True
 
 
@@ -167,11 +165,11 @@ class OutboxRelay:
             await asyncio.sleep(0 if published == self.batch else self.interval)
 
     def _pending(self, cutoff: Any) -> list[ContractsOutbox]:
-        rows = self.model.objects.filter(published_at__isnull=True, created_at__lte=cutoff)
+        rows = self.model._default_manager.filter(published_at__isnull=True, created_at__lte=cutoff)
         return list(rows.order_by("created_at", "pk")[: self.batch])
 
     def _forget_old(self) -> None:
-        self.model.objects.filter(published_at__lt=timezone.now() - self.keep).delete()
+        self.model._default_manager.filter(published_at__lt=timezone.now() - self.keep).delete()
 
 
 def _default_layer() -> GroupSendLayer | None:
