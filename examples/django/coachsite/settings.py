@@ -10,6 +10,11 @@
   larger one is answered 413 before the view runs.
 - ``COACH_MAX_WS_FRAME_BYTES`` (default 4096): the largest WebSocket frame a
   client may send; the consumer closes the socket (1009) above it.
+- ``COACH_HISTORY_SIZE`` (500), ``COACH_HISTORY_AGE_SECONDS`` (300),
+  ``COACH_REDIS_OUTAGE_CLOSE_SECONDS`` (10), ``COACH_REPORT_INTERVAL_SECONDS`` (5):
+  the streams layer's settings (docs/delivery.md).
+- ``COACH_CHANNEL_LAYER``: ``streams`` (default) or ``channels_redis`` (the plain
+  ``RedisChannelLayer``, the delivery benchmark's baseline).
 - ``DJANGO_SECRET_KEY`` / ``DJANGO_DEBUG``: optional (set a real secret key in
   any deployment: it signs the session cookies).
 
