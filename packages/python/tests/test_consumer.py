@@ -106,7 +106,7 @@ class Socket(ApplicationCommunicator):  # type: ignore[misc]
     async def connect(self) -> tuple[bool, Any]:
         """``(True, subprotocol)`` when accepted, ``(False, code)`` when refused."""
         await self.send_input({"type": "websocket.connect"})
-        response = await self.receive_output(1)
+        response = await self.receive_output(5)
         if response["type"] == "websocket.close":
             return False, response.get("code", 1000)
         assert response["type"] == "websocket.accept", response
@@ -361,5 +361,73 @@ def test_a_server_shutting_down_closes_open_sockets_with_1012(layer: RecordingLa
         closed = await socket.receive_output(1)
         assert closed == {"type": "websocket.close", "code": 1012, "reason": ""}
         assert connected_versions() == {}
+
+    run(test)
+
+
+class JoinsAfterAccept(ContractsConsumer):  # type: ignore[misc]
+    async def connect(self) -> None:
+        await self.accept()
+        await self.join(GROUP)
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    import os
+    import sys
+    from pathlib import Path
+
+    repo = Path(os.environ.get("COACH_REPO_ROOT", Path(__file__).resolve().parents[3]))
+    sys.path.insert(0, str(repo / "tools"))
+    import services  # tools/services.py
+
+    try:
+        with services.redis_server() as server:
+            yield server.url
+    except services.ServiceUnavailable as err:
+        pytest.skip(f"needs redis-server: {err}")
+
+
+@pytest.mark.parametrize("consumer", [Session, JoinsAfterAccept])
+def test_on_the_streams_layer_frames_carry_positions_and_a_reconnect_resumes(
+    redis_url: str, consumer: type[ContractsConsumer]
+) -> None:
+    pytest.importorskip("redis")
+    from coach_app_baml_client.layers import RedisStreamsChannelLayer
+
+    async def test() -> None:
+        layer = RedisStreamsChannelLayer(hosts=[redis_url])
+        old = channel_layers.set("default", layer)
+        try:
+            first = communicator(consumer, [CURRENT])
+            assert await first.connect() == (True, CURRENT)
+            await asyncio.sleep(0.1)  # JoinsAfterAccept joins after the handshake
+            positions = [
+                await broadcast(layer, GROUP, envelope_json("TYPING_INDICATOR", TYPING))
+                for _ in range(3)
+            ]
+            frames = [json.loads(await first.receive_from()) for _ in positions]
+            assert [f["meta"]["position"] for f in frames] == [p.to_json() for p in positions if p]
+            await first.disconnect()
+            missed = [
+                await broadcast(layer, GROUP, envelope_json("TYPING_INDICATOR", TYPING))
+                for _ in range(2)
+            ]
+            p = positions[0]
+            assert p is not None
+            again = communicator(
+                consumer, [CURRENT], query_string=f"resume={GROUP}:{p.epoch}:{p.offset}".encode()
+            )
+            assert await again.connect() == (True, CURRENT)
+            replayed = [
+                json.loads(await again.receive_from())["meta"]["position"]["offset"]
+                for _ in range(4)
+            ]
+            expected = [q.offset for q in [*positions[1:], *missed] if q is not None]
+            assert replayed == expected and len(expected) == 4
+            await again.disconnect()
+        finally:
+            channel_layers.set("default", old)
+            await layer.close()
 
     run(test)

@@ -106,9 +106,7 @@ class ContractsConsumer(AsyncWebsocketConsumer):
         self._closing = False
         self._resume: dict[str, StreamPosition] = {}
         self._subscriptions: dict[str, StreamSubscription] = {}
-        self._frames: deque[str] = deque()
-        self._wake = asyncio.Event()
-        self._sender: asyncio.Task[None] | None = None
+        self._sink = _Sink(self)
 
     @property
     def url_kwargs(self) -> dict[str, Any]:
@@ -152,9 +150,10 @@ class ContractsConsumer(AsyncWebsocketConsumer):
         subscription = getattr(layer, "subscription", None)
         if subscription is None:
             return
-        stream: StreamSubscription = subscription(group, self, self._resume.get(group))
+        stream: StreamSubscription = subscription(group, self._sink, self._resume.get(group))
         self._subscriptions[group] = stream
         await stream.start()
+        self._sink.start()  # sends once the socket is accepted (a join after accept too)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Channels' consumer loop; a server shutting down closes the socket with 1012."""
@@ -243,8 +242,7 @@ class ContractsConsumer(AsyncWebsocketConsumer):
             self._counted = True
             rollout.socket_opened(self.contracts_version)
         if self._subscriptions:
-            self._sender = asyncio.get_running_loop().create_task(self._send_frames())
-            self._wake.set()  # what join() queued (a replay) goes first
+            self._sink.start()  # what join() queued (a replay) goes first
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         """Close the socket (Channels' ``close``), once."""
@@ -256,53 +254,12 @@ class ContractsConsumer(AsyncWebsocketConsumer):
         self._release()
         await super().websocket_disconnect(message)
 
-    # ------------------------------------------------------------------ the streams' sink
-
-    def send_frame(self, frame: str) -> bool:
-        """Queues a frame of a stream for this client (the streams call it); ``False`` when
-        the socket is closing."""
-        if self._closing:
-            return False
-        frames = self._frames
-        if len(frames) >= self._max_pending():
-            self.close_socket(int(CloseCode.TRY_AGAIN_LATER), "fell behind: reconnect")
-            return False
-        frames.append(frame)
-        self._wake.set()
-        return True
-
-    def close_socket(self, code: int, reason: str) -> None:
-        """Closes the socket soon with ``code`` (the streams call it); once."""
-        if self._closing:
-            return
-        self._closing = True
-        self._frames.clear()
-        log.info("closing a contracts %s client with %d: %s", self.contracts_version, code, reason)
-        task = asyncio.get_running_loop().create_task(_send_close(self.base_send, code, reason))
-        task.add_done_callback(_log_failure)
-
-    def _max_pending(self) -> int:
-        if self.max_pending_frames is not None:
-            return self.max_pending_frames
-        settings = getattr(self.channel_layer, "settings", None)
-        return int(getattr(settings, "max_pending_frames", 2048))
-
-    async def _send_frames(self) -> None:
-        frames, wake = self._frames, self._wake
-        while True:
-            await wake.wait()
-            wake.clear()
-            while frames and not self._closing:
-                await self.send(text_data=frames.popleft())
-
     def _release(self) -> None:
         """Leaves the streams, stops sending and uncounts the socket (idempotent)."""
         for stream in self._subscriptions.values():
             stream.close()
         self._subscriptions = {}
-        if self._sender is not None:
-            self._sender.cancel()
-            self._sender = None
+        self._sink.stop()
         if self._counted:
             self._counted = False
             rollout.socket_closed(self.contracts_version)
@@ -354,6 +311,75 @@ class ContractsConsumer(AsyncWebsocketConsumer):
         self._closing = True
         # autobahn (daphne) wants a plain int code.
         await _send_close(self.base_send, int(code), reason)
+
+
+class _Sink:
+    """A consumer's side of its stream subscriptions: the frames they queue, sent in order by
+    one task once the socket is accepted, bounded by ``max_pending_frames`` (the
+    subscriptions call :meth:`send_frame` and :meth:`close_socket`)."""
+
+    def __init__(self, consumer: ContractsConsumer) -> None:
+        self._consumer = consumer
+        self._frames: deque[str] = deque()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def contracts_version(self) -> str:
+        """The version the socket speaks."""
+        return self._consumer.contracts_version
+
+    def send_frame(self, frame: str) -> bool:
+        """Queues ``frame``; ``False`` when the socket is closing (it fell behind, say)."""
+        consumer = self._consumer
+        if consumer._closing:
+            return False
+        if len(self._frames) >= self._limit():
+            self.close_socket(int(CloseCode.TRY_AGAIN_LATER), "fell behind: reconnect")
+            return False
+        self._frames.append(frame)
+        self._wake.set()
+        return True
+
+    def close_socket(self, code: int, reason: str) -> None:
+        """Closes the socket soon with ``code`` (once): its client reconnects and resumes."""
+        consumer = self._consumer
+        if consumer._closing:
+            return
+        consumer._closing = True
+        self._frames.clear()
+        log.info(
+            "closing a contracts %s client with %d: %s", consumer.contracts_version, code, reason
+        )
+        task = asyncio.get_running_loop().create_task(_send_close(consumer.base_send, code, reason))
+        task.add_done_callback(_log_failure)
+
+    def start(self) -> None:
+        """Starts sending, once the socket is accepted."""
+        if self._task is None and self._consumer._open:
+            self._task = asyncio.get_running_loop().create_task(self._send())
+            self._wake.set()
+
+    def stop(self) -> None:
+        """Stops sending (the socket is gone)."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def _limit(self) -> int:
+        consumer = self._consumer
+        if consumer.max_pending_frames is not None:
+            return consumer.max_pending_frames
+        settings = getattr(consumer.channel_layer, "settings", None)
+        return int(getattr(settings, "max_pending_frames", 2048))
+
+    async def _send(self) -> None:
+        frames, wake, consumer = self._frames, self._wake, self._consumer
+        while True:
+            await wake.wait()
+            wake.clear()
+            while frames and not consumer._closing:
+                await consumer.send(text_data=frames.popleft())
 
 
 async def _send_close(send: Any, code: int, reason: str = "") -> None:

@@ -298,9 +298,13 @@ class Hub:
     async def _connect(self) -> None:
         pubsub = self._pubsub_redis.pubsub()
         self._pubsub = pubsub
-        await pubsub.subscribe(self._direct_channel, *self._wanted)
+        channels = list(self._wanted)
+        await pubsub.subscribe(self._direct_channel, *channels)
         self.generation += 1
         self.connected = True
+        late = [c for c in self._wanted if c not in channels]  # listen()ed meanwhile
+        if late:
+            await pubsub.subscribe(*late)
         if self._down_since is not None:
             log.info(
                 "stream reader connected (generation %d) after %.1f s",
