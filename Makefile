@@ -15,7 +15,7 @@ TEST_VENV := .cache/test-venv
 SDIST_VENV := .cache/sdist-venv
 DJANGO_VENV := .cache/django-venv
 # hypothesis stays at 6.170.0: later releases drop an internal hypothesis-jsonschema 0.23.1 uses.
-PYTHON_TEST_DEPS := pytest==9.2.0 cloudevents==2.2.0 hypothesis==6.170.0 hypothesis-jsonschema==0.23.1 Django==5.2.19 channels==4.3.2 pyright==1.1.414 mypy==2.4.1
+PYTHON_TEST_DEPS := pytest==9.2.0 cloudevents==2.2.0 hypothesis==6.170.0 hypothesis-jsonschema==0.23.1 Django==5.2.19 channels==4.3.2 redis==8.2.0 msgpack==1.2.4 websockets==17.4 pyright==1.1.414 mypy==2.4.1
 TS := packages/typescript
 CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
@@ -176,6 +176,9 @@ check-bump: ## Fail when baml_src changed since the last release tag without a b
 bench: generate ## Python, Node and Rust benchmarks + the 3-way differential -> BENCHMARKS.md (uses dist/, builds nothing)
 	@ls dist/coach_app_baml_client-*-abi3-*.whl dist/*.tgz >/dev/null 2>&1 || { echo "no artifacts in dist/: run 'make dist' first" >&2; exit 1; }
 	$(PYTHON) tools/bench.py
+
+bench-delivery: ## The delivery benchmark alone: streams layer vs channels_redis on real Redis, PostgreSQL, 2 daphne, 500 sockets -> BENCHMARKS.md's Delivery section (ARGS=--delivery-python .venv/bin/python ...)
+	$(PYTHON) tools/bench.py --only delivery $(ARGS)
 
 bench-core: generate ## criterion benchmarks of contracts-core next to its baselines, as a ratio table
 	cargo bench -q -p contracts-core --bench validate

@@ -307,7 +307,6 @@ def main() -> int:
     results["hostile"] = hostile(CONTRACTS_VERSION, 100_000)
     print("hostile: done", file=sys.stderr)
 
-
     results["broadcast_path"] = broadcast_path_results(cases, args.rounds, batch_s)
     results["threads"] = {
         name: {

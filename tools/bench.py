@@ -5,10 +5,20 @@ Builds nothing: it uses the wheel and tarball in dist/ (``make dist``) and warns
 are older than the sources. Installs them with pinned baselines into cached environments
 (.cache/bench-venv, .cache/bench-node; reinstalled only when an artifact or a pin changes),
 then runs bench/python_bench.py, bench/node_bench.mjs, ``cargo bench -p contracts-core
---bench validate`` + tools/bench_ratios.py and the three-way differential, and writes
+--bench validate`` + tools/bench_ratios.py, the three-way differential and the delivery
+benchmark (bench/delivery_bench.py: real Redis, PostgreSQL, daphne and 500 sockets, in
+.cache/bench-delivery-venv with the wheel and examples/django/requirements.txt), and writes
 BENCHMARKS.md (the hand-written part below its marker line is kept).
 
-Usage: python tools/bench.py [--quick] [--skip-cargo] [--out BENCHMARKS.md]
+``--only delivery`` runs the delivery benchmark alone and rewrites only BENCHMARKS.md's
+Delivery section (and its row of the Targets table); ``--delivery-python`` runs it with
+another interpreter (``.venv/bin/python`` after ``make dev``, say) instead of the cached
+environment; ``--delivery-args`` passes options to bench/delivery_bench.py;
+``--delivery-json`` renders an earlier result (its JSON) instead of running it again.
+
+Usage: python tools/bench.py [--quick] [--skip-cargo] [--skip-delivery] [--only delivery]
+       [--delivery-python PY] [--delivery-args "--sockets 100 --rates 50,100"]
+       [--delivery-json .cache/bench/delivery.json] [--out BENCHMARKS.md]
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import hashlib
 import json
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -28,6 +39,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache"
 VENV = CACHE / "bench-venv"
+DELIVERY_VENV = CACHE / "bench-delivery-venv"
+DELIVERY_REQUIREMENTS = REPO / "examples" / "django" / "requirements.txt"
+# --quick: a smoke run of the delivery benchmark (100 sockets, 2 s per rate, 1 minute).
+DELIVERY_QUICK = ["--sockets", "100", "--duration", "2", "--budget", "60"]
+DELIVERY_HEADING = "## Delivery"
+DELIVERY_TARGET = "| Delivery: streams layer max rate ≥ 3x channels_redis group_send"
 NODE_PROJECT = CACHE / "bench-node"
 WORK = CACHE / "bench"
 PY_PINS = [
@@ -141,6 +158,171 @@ def node_env(tarball: Path) -> Path:
         (NODE_PROJECT / "deps.mjs").write_text(DEPS_MJS)
         stamp.write_text(want)
     return NODE_PROJECT
+
+
+def delivery_env(wheel: Path) -> Path:
+    """A venv with the wheel and the Django example's pinned requirements (daphne, channels,
+    channels_redis, websockets...), reinstalled when either changes."""
+    py = DELIVERY_VENV / "bin" / "python"
+    stamp = DELIVERY_VENV / ".bench-stamp"
+    want = digest(wheel, DELIVERY_REQUIREMENTS)
+    if not (py.exists() and stamp.exists() and stamp.read_text() == want):
+        if not py.exists():
+            sh([sys.executable, "-m", "venv", str(DELIVERY_VENV)])
+        pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        sh([*pip, "--force-reinstall", "--no-deps", str(wheel)])
+        sh([*pip, str(wheel), "-r", str(DELIVERY_REQUIREMENTS)])
+        stamp.write_text(want)
+    has_layer = subprocess.run(
+        [str(py), "-c", "import coach_app_baml_client.layers"],
+        capture_output=True,
+        check=False,
+    )
+    if has_layer.returncode != 0:
+        raise RuntimeError(
+            f"{wheel.name} has no coach_app_baml_client.layers (RedisStreamsChannelLayer): "
+            "run 'make dist', or pass --delivery-python .venv/bin/python after 'make dev'"
+        )
+    return py
+
+
+def run_delivery(python: Path, extra: list[str], command: str) -> dict[str, Any]:
+    """bench/delivery_bench.py (its progress goes to stderr) and its JSON result, which
+    records ``command`` (this script's) as ``driver``."""
+    out = WORK / "delivery.json"
+    out.unlink(missing_ok=True)
+    cmd = [
+        str(python),
+        "bench/delivery_bench.py",
+        "--json",
+        str(out.relative_to(REPO)),
+        *extra,
+    ]
+    print("+", " ".join(cmd), file=sys.stderr)
+    subprocess.run(cmd, cwd=REPO, check=True)
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["driver"] = command
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+def delivery_target(result: dict[str, Any] | None) -> list[str]:
+    """The Targets row of the delivery benchmark (empty when it did not run)."""
+    if result is None:
+        return []
+    ratio = result.get("ratio")
+    cfg = result["config"]
+    where = f"{cfg['sockets']} sockets, {cfg['workers']} daphne"
+    shown = "-" if ratio is None else f"{ratio:.2f}x"
+    verdict = {"met": "met", "missed": "**missed**"}.get(
+        result["verdict"], "inconclusive"
+    )
+    if result.get("note"):
+        verdict += f" ({result['note']})"
+    return [f"{DELIVERY_TARGET} | {where} | {shown} | {verdict} |"]
+
+
+def delivery_section(
+    result: dict[str, Any] | None, command: str, error: str | None = None
+) -> list[str]:
+    """BENCHMARKS.md's Delivery section, from bench/delivery_bench.py's JSON."""
+    lines = [f"{DELIVERY_HEADING} (streams layer vs channels_redis `group_send`)", ""]
+    if result is None:
+        return [*lines, f"Not measured: {error or 'skipped (--skip-delivery)'}.", ""]
+    sys.path.insert(0, str(REPO / "bench"))
+    # bench/delivery/report.py: standard library only, so this interpreter can import it.
+    from delivery.report import markdown
+
+    versions = ", ".join(f"{k} {v}" for k, v in result["versions"].items())
+    sockets = result["config"]["sockets"]
+    client = {
+        "raw": "bench/delivery/rawws.py, a minimal RFC 6455 receiver",
+        "websockets": "the websockets library",
+    }[result["config"].get("client", "websockets")]
+    return [
+        *lines,
+        f"Generated by `{result.get('driver', command)}` on {result['started']}"
+        " (`make bench-delivery` runs it alone and rewrites only this section and its Targets row).",
+        "",
+        "The same broadcasts through the two channel layers of examples/django (`COACH_CHANNEL_LAYER`),"
+        " in one run: `streams` is `coach_app_baml_client.layers.RedisStreamsChannelLayer` (one"
+        " Redis publication per event, one subscription per process and group, fanned out in the"
+        " process), `channels_redis` is `channels_redis.core.RedisChannelLayer`'s `group_send`."
+        f" Each path gets its own Redis; the producer, the client ({sockets} sockets in one"
+        f" asyncio process, {client}) and each daphne worker are separate processes on the"
+        f" same machine ({versions}).",
+        "",
+        *markdown(result),
+        "",
+    ]
+
+
+def replace_delivery(text: str, section: list[str], target: list[str]) -> str:
+    """``text`` (BENCHMARKS.md) with its Delivery section and Targets row replaced (or added
+    at the end of the generated part)."""
+    generated, marker, hand = text.partition(MARKER)
+    block = "\n".join(section)
+    start = generated.find(f"\n{DELIVERY_HEADING}")
+    if start < 0:
+        generated = generated.rstrip("\n") + "\n\n" + block + "\n"
+    else:
+        end = generated.find("\n## ", start + 1)
+        rest = generated[end:] if end >= 0 else "\n"
+        generated = generated[: start + 1] + block + rest
+    lines = generated.split("\n")
+    rows = [i for i, line in enumerate(lines) if line.startswith(DELIVERY_TARGET)]
+    if rows:
+        lines[rows[0] : rows[0] + 1] = target
+    elif target and "## Targets" in lines:
+        end = lines.index("## Targets") + 2  # the heading, a blank line, then the table
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        lines[end:end] = target
+    return "\n".join(lines) + marker + hand
+
+
+def existing_delivery(text: str) -> tuple[list[str], list[str]] | None:
+    """The Delivery section and Targets row of an earlier BENCHMARKS.md, if it has them."""
+    generated = text.partition(MARKER)[0]
+    start = generated.find(f"\n{DELIVERY_HEADING}")
+    if start < 0:
+        return None
+    end = generated.find("\n## ", start + 1)
+    section = generated[start + 1 : end if end >= 0 else len(generated)].rstrip("\n")
+    rows = [line for line in generated.split("\n") if line.startswith(DELIVERY_TARGET)]
+    return [*section.split("\n"), ""], rows
+
+
+def delivery_only(args: argparse.Namespace) -> int:
+    """``--only delivery``: the delivery benchmark alone, into BENCHMARKS.md's Delivery section."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    command = "python tools/bench.py " + shlex.join(sys.argv[1:])
+    if args.delivery_json:
+        result = json.loads(args.delivery_json.read_text())
+    elif args.delivery_python:
+        result = run_delivery(Path(args.delivery_python), delivery_args(args), command)
+    else:
+        wheel, _, _ = artifacts()
+        try:
+            python = delivery_env(wheel)
+        except RuntimeError as err:
+            sys.exit(str(err))
+        result = run_delivery(python, delivery_args(args), command)
+    text = (
+        args.out.read_text()
+        if args.out.exists()
+        else "# Benchmarks\n\n" + MARKER + "\n"
+    )
+    if MARKER not in text:
+        text = text.rstrip("\n") + "\n\n" + MARKER + "\n"
+    section = delivery_section(result, command.strip())
+    args.out.write_text(replace_delivery(text, section, delivery_target(result)))
+    print(f"wrote the Delivery section of {args.out}", file=sys.stderr)
+    return 0
+
+
+def delivery_args(args: argparse.Namespace) -> list[str]:
+    return [*(DELIVERY_QUICK if args.quick else []), *shlex.split(args.delivery_args)]
 
 
 def machine() -> dict[str, str]:
@@ -420,9 +602,34 @@ def main() -> int:
         "--quick", action="store_true", help="3 rounds of 5 ms (a smoke run)"
     )
     parser.add_argument("--skip-cargo", action="store_true")
+    parser.add_argument(
+        "--skip-delivery", action="store_true", help="leave out bench/delivery_bench.py"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["delivery"],
+        help="run one benchmark alone and rewrite only its section of --out",
+    )
+    parser.add_argument(
+        "--delivery-python",
+        help="interpreter for bench/delivery_bench.py (default: a venv with the dist/ wheel)",
+    )
+    parser.add_argument(
+        "--delivery-args",
+        default="",
+        help='options for bench/delivery_bench.py, e.g. "--sockets 100 --rates 50,100"',
+    )
+    parser.add_argument(
+        "--delivery-json",
+        type=Path,
+        help="with --only delivery: render this earlier result (.cache/bench/delivery.json)"
+        " instead of running the benchmark",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
     args = parser.parse_args()
-    command = "python tools/bench.py " + " ".join(sys.argv[1:])
+    if args.only == "delivery":
+        return delivery_only(args)
+    command = "python tools/bench.py " + shlex.join(sys.argv[1:])
     rounds, batch = ("3", "5") if args.quick else ("15", "20")
     WORK.mkdir(parents=True, exist_ok=True)
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -474,6 +681,27 @@ def main() -> int:
         check=False,
     )
     diff_res = json.loads(diff.stdout)
+    delivery_res, delivery_error = None, None
+    if not args.skip_delivery:
+        try:
+            delivery_python = (
+                Path(args.delivery_python)
+                if args.delivery_python
+                else delivery_env(wheel)
+            )
+            delivery_res = run_delivery(
+                delivery_python, delivery_args(args), command.strip()
+            )
+        except (
+            subprocess.CalledProcessError,
+            OSError,
+            ValueError,
+            RuntimeError,
+        ) as err:
+            delivery_error = (
+                f"bench/delivery_bench.py failed ({err}); see its output above"
+            )
+            print(delivery_error, file=sys.stderr)
     load_after = load()
     (WORK / "results.json").write_text(
         json.dumps(
@@ -482,6 +710,7 @@ def main() -> int:
                 "node": node_res,
                 "browser": browser_res,
                 "differential": diff_res,
+                "delivery": delivery_res,
             },
             indent=1,
         )
@@ -530,6 +759,7 @@ def main() -> int:
         "",
         *target_rows(py_res, node_res, browser_res, cargo_res),
         *broadcast_targets(py_res),
+        *delivery_target(delivery_res),
         "",
         "## Python (`validate_envelope(bytes)` = 1x)",
         "",
@@ -663,13 +893,23 @@ def main() -> int:
         "",
         f"**Unexplained: {diff_res['unexplained']}.**",
         "",
+        *(
+            delivery_section(delivery_res, command.strip(), delivery_error)
+            if delivery_res is not None or delivery_error
+            else []
+        ),
     ]
     hand = ""
-    if args.out.exists() and MARKER in args.out.read_text():
-        hand = args.out.read_text().split(MARKER, 1)[1]
-    args.out.write_text("\n".join(lines) + "\n" + MARKER + (hand or "\n"))
+    earlier = args.out.read_text() if args.out.exists() else ""
+    if MARKER in earlier:
+        hand = earlier.split(MARKER, 1)[1]
+    text = "\n".join(lines) + "\n" + MARKER + (hand or "\n")
+    kept = existing_delivery(earlier) if args.skip_delivery else None
+    if kept is not None:  # --skip-delivery keeps the last measurement
+        text = replace_delivery(text, *kept)
+    args.out.write_text(text)
     print(f"wrote {args.out}", file=sys.stderr)
-    return 1 if diff_res["unexplained"] else 0
+    return 1 if diff_res["unexplained"] or delivery_error else 0
 
 
 if __name__ == "__main__":

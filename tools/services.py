@@ -69,6 +69,7 @@ __all__ = [
     "RedisServer",
     "ManagedRedis",
     "ServiceUnavailable",
+    "end_process",
     "Services",
     "ensure_binaries",
     "postgres_server",
@@ -322,6 +323,20 @@ def redis_server(binary: str | None = None) -> Iterator[RedisServer]:
         _unregister(key)
 
 
+def end_process(
+    proc: subprocess.Popen[bytes] | None, sig: int, timeout: float = 10.0
+) -> None:
+    """Sends ``sig`` to ``proc`` (unless it has exited) and waits; SIGKILL after ``timeout``."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 class ManagedRedis:
     """A redis-server on one loopback port that a fault test stops, kills and starts again.
 
@@ -378,28 +393,19 @@ class ManagedRedis:
 
     def stop(self) -> None:
         """SIGTERM (Redis finishes its append-only file) and waits."""
-        self._end(signal.SIGTERM)
+        self.proc, proc = None, self.proc
+        end_process(proc, signal.SIGTERM)
 
     def kill(self) -> None:
         """SIGKILL: gone at once."""
-        self._end(signal.SIGKILL)
+        self.proc, proc = None, self.proc
+        end_process(proc, signal.SIGKILL)
 
     def wipe(self) -> None:
         """Deletes the data on disk (while stopped): the next start has no history."""
         for path in self.directory.iterdir():
             if path.name != "redis.log":
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
-
-    def _end(self, sig: int) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(sig)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
     def _cleanup(self) -> None:
         self.kill()

@@ -21,10 +21,8 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -42,7 +40,6 @@ sys.path.insert(
 
 import services  # noqa: E402  (tools/services.py)
 
-SERVER_START_TIMEOUT = 30.0
 # The bearer tokens daphne accepts (COACH_SERVICE_TOKENS): the current one and,
 # as during a rotation, the next one. Fresh per run, never a constant in the tree.
 SERVICE_TOKEN = secrets.token_urlsafe(32)
@@ -81,24 +78,6 @@ def service_env() -> Iterator[dict[str, str]]:
         yield svc.env()
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"daphne exited with {proc.returncode}:\n{log.read_text()}"
-            )
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", port), 0.5),
-        ):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(
-        f"daphne did not listen within {SERVER_START_TIMEOUT}s:\n{log.read_text()}"
-    )
-
-
 @contextlib.contextmanager
 def daphne(
     service_env: dict[str, str], log: Path, extra_env: dict[str, str] | None = None
@@ -115,29 +94,21 @@ def daphne(
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
-    port = services.free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "--websocket-max-message-size", str(MAX_BODY_BYTES),
-             "coachsite.asgi:application"],
-            cwd=EXAMPLE, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    from asgi_workers import Worker
+
+    worker = Worker(
+        "daphne", env, log, ("--websocket-max-message-size", str(MAX_BODY_BYTES))
+    )
+    worker.start()
     try:
-        _wait_for_port(port, proc, log)
         yield Server(
-            http_url=f"http://127.0.0.1:{port}",
-            ws_url=f"ws://127.0.0.1:{port}",
+            http_url=worker.http_url,
+            ws_url=worker.ws_url,
             database_url=service_env["DATABASE_URL"],
             log=log,
         )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        worker.stop()
 
 
 @pytest.fixture(scope="session")

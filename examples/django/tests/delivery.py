@@ -13,95 +13,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from coach_app_baml_client import envelope_json
 from coach_app_baml_client.channels import broadcast
 from coach_app_baml_client.client import EventStream
 from coach_app_baml_client.delivery import ResyncCause, StreamPosition
 from coach_app_baml_client.layers import RedisStreamsChannelLayer
-from conftest import EXAMPLE, django_env
+from conftest import django_env
+from asgi_workers import Kind, Worker
 
 import services  # tools/services.py (on sys.path through conftest)
-
-Kind = Literal["daphne", "uvicorn"]
-START_TIMEOUT = 30.0
-
-
-class Worker:
-    """One ASGI process serving the example on its own loopback port."""
-
-    def __init__(self, kind: Kind, env: dict[str, str], log: Path) -> None:
-        self.kind = kind
-        self.env = env
-        self.log = log
-        self.port = services.free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    @property
-    def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        command = {
-            "daphne": [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-                       "coachsite.asgi:application"],
-            "uvicorn": [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port",
-                        str(self.port), "--no-access-log", "--lifespan", "off",
-                        "coachsite.asgi:application"],
-        }[self.kind]  # fmt: skip
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                command, cwd=EXAMPLE, env=self.env, stdin=subprocess.DEVNULL,
-                stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"{self.kind} exited:\n{self.log.read_text()[-3000:]}"
-                )
-            with contextlib.suppress(OSError):
-                import socket
-
-                with socket.create_connection(("127.0.0.1", self.port), 0.5):
-                    return
-            time.sleep(0.05)
-        raise RuntimeError(
-            f"{self.kind} did not listen:\n{self.log.read_text()[-3000:]}"
-        )
-
-    def kill(self) -> None:
-        """SIGKILL: its sockets drop without a close frame (1006)."""
-        self._end(signal.SIGKILL)
-
-    def stop(self) -> None:
-        """SIGTERM: a graceful shutdown."""
-        self._end(signal.SIGTERM)
-
-    def _end(self, sig: int) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(sig)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from browser import BrowserUnavailable, Chromium, build_frontend, serve
 from clients import VALID_SUMMARY, post_summary
 from coach_app_baml_client import CONTRACTS_VERSION
 from conftest import Login, Logins, Server, django_env
-from delivery import Worker
+from asgi_workers import Worker
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "dist" / "screenshots"
 

@@ -360,6 +360,11 @@ def test_a_server_shutting_down_closes_open_sockets_with_1012(layer: RecordingLa
         socket.future.cancel()  # what daphne does to every application as it stops
         closed = await socket.receive_output(1)
         assert closed == {"type": "websocket.close", "code": 1012, "reason": ""}
+        # It waits for the client's answer, so the server does not exit before the frame is out.
+        assert not socket.future.done()
+        await socket.send_input({"type": "websocket.disconnect", "code": 1012})
+        await asyncio.wait([socket.future], timeout=1)
+        assert socket.future.cancelled()
         assert connected_versions() == {}
 
     run(test)

@@ -374,3 +374,22 @@ def test_broadcast_to_an_unreachable_redis_raises_in_bounded_time(redis: str) ->
     finally:
         listener.close()
     assert elapsed < 1.5, f"took {elapsed:.2f} s with publish_timeout=0.5"
+
+
+def test_hundreds_of_broadcasts_at_once_wait_for_a_connection_instead_of_failing(
+    redis_url: str,
+) -> None:
+    async def body(producer: RedisStreamsChannelLayer, *_: Any) -> None:
+        groups = [f"{GROUP}.{i}" for i in range(10)]
+        sent = await asyncio.gather(
+            *(broadcast(producer, groups[i % 10], typing()) for i in range(500))
+        )
+        by_group: dict[str, list[int]] = {}
+        for position in sent:
+            assert position is not None
+            by_group.setdefault(position.stream, []).append(position.offset)
+        assert {g: sorted(o) for g, o in by_group.items()} == {
+            g: list(range(1, 51)) for g in groups
+        }
+
+    run(redis_url, body)

@@ -27,6 +27,8 @@ log = logging.getLogger("coach_app_baml_client.channels")
 
 # RFC 6455: the reason of a close frame is at most 123 bytes of UTF-8.
 MAX_CLOSE_REASON_BYTES = 123
+# How long a socket closed by a shutdown waits for its client's answer.
+SHUTDOWN_CLOSE_WAIT = 2.0
 
 
 class ContractsConsumer(AsyncWebsocketConsumer):
@@ -162,9 +164,12 @@ class ContractsConsumer(AsyncWebsocketConsumer):
         except asyncio.CancelledError:
             if self._open and not self._closing:
                 # The server cancels its applications as it stops: tell the client to
-                # reconnect at once (and resume) rather than leave it a bare 1006.
+                # reconnect at once (and resume) rather than leave it a bare 1006, and wait
+                # (briefly) for its answer, so that the server does not exit before the close
+                # frame is out (daphne waits for its cancelled applications).
                 with contextlib.suppress(Exception):
                     await _send_close(send, int(CloseCode.SERVICE_RESTART))
+                    await asyncio.wait_for(_disconnected(receive), SHUTDOWN_CLOSE_WAIT)
             raise
         finally:
             self._release()
@@ -380,6 +385,12 @@ class _Sink:
             wake.clear()
             while frames and not consumer._closing:
                 await consumer.send(text_data=frames.popleft())
+
+
+async def _disconnected(receive: Any) -> None:
+    """Until the server reports the socket closed (the client answered the close frame)."""
+    while (await receive()).get("type") != "websocket.disconnect":
+        pass
 
 
 async def _send_close(send: Any, code: int, reason: str = "") -> None:

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import msgpack
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.asyncio.retry import Retry
@@ -55,6 +55,9 @@ PLAIN = b"\x00"
 # unanswered before the connection counts as lost.
 HEALTH_INTERVAL = 5.0
 HEALTH_TIMEOUT = 5.0
+# Connections for commands (broadcasts, history reads, reports) per process and event loop;
+# `redis_options={"max_connections": n}` changes it.
+MAX_CONNECTIONS = 50
 # The longest wait between two attempts to reconnect the pub/sub connection: a Redis that is
 # back is noticed within about this long.
 MAX_RECONNECT_DELAY = 1.0
@@ -117,9 +120,13 @@ class Hub:
         host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:24] or "host"
         self.token = f"{host}.{os.getpid()}.{secrets.token_hex(4)}"
         timeout = max(settings.publish_timeout, 1.0)
-        self.redis: Redis = Redis.from_url(
+        # Broadcasts beyond max_connections at once wait for a connection (up to the
+        # timeout) instead of failing with "Too many connections".
+        pool = BlockingConnectionPool.from_url(
             url,
             **{
+                "max_connections": MAX_CONNECTIONS,
+                "timeout": timeout,
                 "socket_connect_timeout": timeout,
                 "socket_timeout": 2 * timeout,
                 "socket_keepalive": True,
@@ -127,6 +134,7 @@ class Hub:
                 **redis_options,
             },
         )
+        self.redis: Redis = Redis(connection_pool=pool)
         # The pub/sub connection never retries by itself: a lost connection must be seen,
         # because what was published meanwhile has to be caught up from the history.
         self._pubsub_redis: Redis = Redis.from_url(

@@ -40,10 +40,10 @@ __all__ = ["Entry", "RedisStreams", "Snapshot", "new_epoch"]
 # A bounded number of trimmed entries per publication keeps every script call short.
 MAX_TRIM_PER_PUBLISH = 1000
 
-PUBLISH = """
+# Both scripts start alike: the keys, Redis's clock, and the stream's epoch, made from the
+# candidate in ARGV[4] (with an empty history) when the stream has none.
+HEADER = """
 local meta, log, ids = KEYS[1], KEYS[2], KEYS[3]
-local event_id, version, text = ARGV[1], ARGV[2], ARGV[3]
-local max_len, max_age, ttl = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local epoch = redis.call('HGET', meta, 'epoch')
@@ -51,7 +51,14 @@ if not epoch then
   epoch = ARGV[4]
   redis.call('DEL', log, ids)
   redis.call('HSET', meta, 'epoch', epoch, 'top', 0)
+  redis.call('PEXPIRE', meta, tonumber(ARGV[7]))
 end
+"""
+
+# ARGV: event id, version, text, candidate epoch, history size, history age (ms), idle ttl (ms).
+PUBLISH = HEADER + """
+local event_id, version, text = ARGV[1], ARGV[2], ARGV[3]
+local max_len, max_age, ttl = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local seen = redis.call('HGET', ids, event_id)
 if seen then
   return {epoch, seen, 0}
@@ -90,18 +97,9 @@ redis.call('PUBLISH', KEYS[4], epoch .. ' ' .. offset .. ' ' .. version .. ' ' .
 return {epoch, tostring(offset), 1}
 """ % {"max_trim": MAX_TRIM_PER_PUBLISH}
 
-READ = """
-local meta, log, ids = KEYS[1], KEYS[2], KEYS[3]
-local after, count, max_age = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local epoch = redis.call('HGET', meta, 'epoch')
-if not epoch then
-  epoch = ARGV[3]
-  redis.call('DEL', log, ids)
-  redis.call('HSET', meta, 'epoch', epoch, 'top', 0)
-  redis.call('PEXPIRE', meta, tonumber(ARGV[5]))
-end
+# ARGV: after (offset), count, -, candidate epoch, -, history age (ms), idle ttl (ms).
+READ = HEADER + """
+local after, count, max_age = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[6])
 local top = tonumber(redis.call('HGET', meta, 'top'))
 local anchor = ''
 if after > 0 and after <= top then
@@ -210,7 +208,9 @@ class RedisStreams:
         args = [
             after,
             count,
+            "",
             new_epoch(),
+            "",
             int(settings.history_age * 1000),
             int(settings.idle_ttl * 1000),
         ]

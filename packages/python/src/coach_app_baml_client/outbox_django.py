@@ -162,6 +162,8 @@ class OutboxRelay:
                 await sync_to_async(self._forget_old)()
             except DatabaseError as err:
                 log.warning("outbox relay: database error: %s", err)
+            except Exception:  # the relay must outlive any one failure; what failed stays queued
+                log.exception("outbox relay: publishing failed; retrying")
             await asyncio.sleep(0 if published == self.batch else self.interval)
 
     def _pending(self, cutoff: Any) -> list[ContractsOutbox]:
