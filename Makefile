@@ -21,7 +21,7 @@ CONTRACTS := cargo run -q -p contracts-compiler --bin contracts --
 # Crates whose test harness cannot link outside their host runtime (Python/Node).
 CARGO_TEST_FLAGS := --workspace --exclude py-binding --exclude node-binding
 
-.PHONY: help setup generate build dist catalog test test-rust test-baml test-python test-sdist test-node test-frontend test-interop test-catalog test-django test-repo lint fmt bench bench-core bump release-rehearsal check-bump check-generated ready clean dev fuzz upgrade-baml
+.PHONY: help setup generate build dist catalog test test-rust test-baml test-python test-sdist test-node test-frontend test-interop test-catalog test-django test-repo lint fmt bench bench-delivery bench-core bump release-rehearsal check-bump check-generated ready clean dev fuzz upgrade-baml
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -173,7 +173,7 @@ check-bump: ## Fail when baml_src changed since the last release tag without a b
 	if [ -z "$$tag" ]; then echo "check-bump: no release tag yet, nothing to compare"; \
 	else $(CONTRACTS) check-bump --against "$$tag"; fi
 
-bench: generate ## Python, Node and Rust benchmarks + the 3-way differential -> BENCHMARKS.md (uses dist/, builds nothing)
+bench: generate ## Python, Node, Rust and delivery benchmarks + the 3-way differential -> BENCHMARKS.md (uses dist/, builds nothing)
 	@ls dist/coach_app_baml_client-*-abi3-*.whl dist/*.tgz >/dev/null 2>&1 || { echo "no artifacts in dist/: run 'make dist' first" >&2; exit 1; }
 	$(PYTHON) tools/bench.py
 
