@@ -35,16 +35,18 @@ from coachsite.body_limit import BodySizeLimit  # noqa: E402
 from summaries.models import OutboxEvent  # noqa: E402
 from summaries.routing import websocket_urlpatterns  # noqa: E402
 
+router = ProtocolTypeRouter(
+    {
+        "http": BodySizeLimit(django_asgi_app, settings.MAX_REQUEST_BODY_BYTES),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)
 # Every process also relays the outbox: events stored while Redis was down are broadcast
-# as soon as it is back, without a process of their own.
-application = OutboxRelayMiddleware(
-    ProtocolTypeRouter(
-        {
-            "http": BodySizeLimit(django_asgi_app, settings.MAX_REQUEST_BODY_BYTES),
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
-        }
-    ),
-    OutboxRelay(OutboxEvent),
+# as soon as it is back, without a process of their own (settings.OUTBOX_RELAY).
+application = (
+    OutboxRelayMiddleware(router, OutboxRelay(OutboxEvent))
+    if settings.OUTBOX_RELAY
+    else router
 )

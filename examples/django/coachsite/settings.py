@@ -13,6 +13,9 @@
 - ``COACH_HISTORY_SIZE`` (500), ``COACH_HISTORY_AGE_SECONDS`` (300),
   ``COACH_REDIS_OUTAGE_CLOSE_SECONDS`` (10), ``COACH_REPORT_INTERVAL_SECONDS`` (5):
   the streams layer's settings (docs/delivery.md).
+- ``COACH_OUTBOX_RELAY`` (``1``): ``0`` runs no outbox relay in this process (every
+  process that shares the database must reach the same Redis, or its relay would publish
+  the others' events to its own).
 - ``COACH_CHANNEL_LAYER``: ``streams`` (default) or ``channels_redis`` (the plain
   ``RedisChannelLayer``, the delivery benchmark's baseline).
 - ``DJANGO_SECRET_KEY`` / ``DJANGO_DEBUG``: optional (set a real secret key in
@@ -144,6 +147,9 @@ else:
             },
         }
     }
+
+# Relay the outbox in this process (coachsite/asgi.py).
+OUTBOX_RELAY = os.environ.get("COACH_OUTBOX_RELAY", "1") != "0"
 
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -139,8 +139,14 @@ def server(
 
 
 def django_env() -> dict[str, str]:
-    """The settings daphne and the test process share (coachsite/settings.py)."""
+    """The settings daphne and the test process share (coachsite/settings.py).
+
+    No outbox relay: the servers of these tests share the database with the delivery tests'
+    clusters (tests/delivery.py), which have Redis servers of their own; a relay here would
+    publish their outbox to this Redis. The clusters turn it on.
+    """
     return {
+        "COACH_OUTBOX_RELAY": "0",
         "DJANGO_SETTINGS_MODULE": "coachsite.settings",
         "COACH_SERVICE_TOKENS": f"{SERVICE_TOKEN},{NEXT_SERVICE_TOKEN}",
         "COACH_MAX_BODY_BYTES": str(MAX_BODY_BYTES),

@@ -93,6 +93,7 @@ def cluster(
             **service_env,
             **django_env(),
             "REDIS_URL": redis.url,
+            "COACH_OUTBOX_RELAY": "1",
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }

@@ -333,13 +333,31 @@ def test_plain_messages_reach_every_member_in_every_process(redis_url: str) -> N
 
 def test_any_process_sees_the_whole_cluster(redis_url: str) -> None:
     async def body(a: RedisStreamsChannelLayer, b: RedisStreamsChannelLayer, _: Any) -> None:
-        a.hub(), b.hub()
+        await a.new_channel(), await b.new_channel()  # processes with consumers report
         await asyncio.sleep(0.3)
         status = await cluster_status(a)
         assert status["processes"] == 2
         assert len({p["process"] for p in status["per_process"]}) == 2
 
     run(redis_url, body, report_interval=0.1)
+
+
+def test_a_process_that_only_broadcasts_runs_no_background_task_and_closes_its_hubs(
+    redis_url: str,
+) -> None:
+    """A sync view broadcasts through async_to_sync: one short event loop per call."""
+    from asgiref.sync import async_to_sync
+
+    layer = RedisStreamsChannelLayer(hosts=[redis_url])
+
+    async def send() -> list[asyncio.Task[Any]]:
+        await broadcast(layer, GROUP, typing())
+        return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    for _ in range(3):
+        started = async_to_sync(send)()
+        assert started == []
+    assert layer._hubs == {}  # each loop's hub was closed with its loop
 
 
 def test_broadcast_without_a_layer_says_what_to_configure() -> None:

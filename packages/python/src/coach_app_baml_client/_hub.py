@@ -58,6 +58,8 @@ HEALTH_TIMEOUT = 5.0
 # Connections for commands (broadcasts, history reads, reports) per process and event loop;
 # `redis_options={"max_connections": n}` changes it.
 MAX_CONNECTIONS = 50
+# How long closing waits for the background tasks to end.
+CLOSE_TIMEOUT = 2.0
 # The longest wait between two attempts to reconnect the pub/sub connection: a Redis that is
 # back is noticed within about this long.
 MAX_RECONNECT_DELAY = 1.0
@@ -167,21 +169,30 @@ class Hub:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self, report: Callable[[], dict[str, Any]] | None = None) -> None:
-        """Starts the reader (and the cluster report) unless running."""
+    def start(self) -> None:
+        """Starts the reader and the cluster report, unless running.
+
+        Only what listens (a socket's subscription, a group member) starts them: a process that
+        only broadcasts (a sync view through ``async_to_sync``, a worker, a command) runs no
+        background task, so its short-lived event loops close at once.
+        """
+        loop = asyncio.get_running_loop()
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run())
-        if report is not None and (self._report_task is None or self._report_task.done()):
-            self._on_report = report
-            self._report_task = asyncio.get_running_loop().create_task(self._report_loop())
+            self._task = loop.create_task(self._run())
+        if self._on_report is not None and (self._report_task is None or self._report_task.done()):
+            self._report_task = loop.create_task(self._report_loop())
+
+    def report_with(self, report: Callable[[], dict[str, Any]]) -> None:
+        """What :meth:`start`'s cluster report publishes (this process's counts)."""
+        self._on_report = report
 
     async def close(self) -> None:
-        """Stops the reader and closes both connections."""
-        for task in (self._task, self._report_task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        """Stops the reader and the report and closes both connections."""
+        tasks = [t for t in (self._task, self._report_task) if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT)
         await self._drop_pubsub()
         for client in (self.redis, self._pubsub_redis):
             with contextlib.suppress(Exception):
@@ -259,6 +270,7 @@ class Hub:
         """A new channel name of this process, with its queue."""
         name = f"{self.settings.prefix}.{self.token}!{prefix}{secrets.token_hex(8)}"
         self.channels[name] = asyncio.Queue(maxsize=100)
+        self.start()  # a consumer: messages sent to its channel arrive through the reader
         return name
 
     def put_local(self, channel: str, message: dict[str, Any]) -> None:
@@ -295,6 +307,7 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError, asyncio.TimeoutError, ConnectionError) as err:
+                _raise_if_cancelled()  # a client library may turn a cancellation into its error
                 await self._lost(err)
             except Exception:  # a bug must not leave every socket of the process deaf
                 log.exception("the stream reader failed; reconnecting")
@@ -448,6 +461,13 @@ class Hub:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _raise_if_cancelled() -> None:
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+    if cancelling is not None and cancelling():
+        raise asyncio.CancelledError
 
 
 def _pack(value: object) -> bytes:

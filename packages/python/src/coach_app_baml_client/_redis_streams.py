@@ -56,7 +56,9 @@ end
 """
 
 # ARGV: event id, version, text, candidate epoch, history size, history age (ms), idle ttl (ms).
-PUBLISH = HEADER + """
+PUBLISH = (
+    HEADER
+    + """
 local event_id, version, text = ARGV[1], ARGV[2], ARGV[3]
 local max_len, max_age, ttl = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local seen = redis.call('HGET', ids, event_id)
@@ -95,10 +97,14 @@ redis.call('PEXPIRE', log, ttl)
 redis.call('PEXPIRE', ids, ttl)
 redis.call('PUBLISH', KEYS[4], epoch .. ' ' .. offset .. ' ' .. version .. ' ' .. event_id .. ' ' .. text)
 return {epoch, tostring(offset), 1}
-""" % {"max_trim": MAX_TRIM_PER_PUBLISH}
+"""
+    % {"max_trim": MAX_TRIM_PER_PUBLISH}
+)
 
 # ARGV: after (offset), count, -, candidate epoch, -, history age (ms), idle ttl (ms).
-READ = HEADER + """
+READ = (
+    HEADER
+    + """
 local after, count, max_age = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[6])
 local top = tonumber(redis.call('HGET', meta, 'top'))
 local anchor = ''
@@ -118,6 +124,7 @@ if after < top then
 end
 return {epoch, tostring(top), anchor, entries}
 """
+)
 
 
 def new_epoch() -> str:

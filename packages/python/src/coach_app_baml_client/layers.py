@@ -31,8 +31,10 @@ consumer's queue of other messages, default 100) and ``redis_options``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from channels.layers import BaseChannelLayer
@@ -98,8 +100,14 @@ class RedisStreamsChannelLayer(BaseChannelLayer):  # type: ignore[misc]
         hub = self._hubs.get(loop)
         if hub is None:
             hub = self._hubs[loop] = Hub(self.url, self.settings, self._redis_options)
-            hub.start(report=self.local_status)
+            hub.report_with(self.local_status)
+            _close_with(loop, lambda: self._forget(loop))
         return hub
+
+    async def _forget(self, loop: asyncio.AbstractEventLoop) -> None:
+        hub = self._hubs.pop(loop, None)
+        if hub is not None:
+            await hub.close()
 
     # ------------------------------------------------------------------ contract envelopes
 
@@ -239,6 +247,22 @@ class RedisStreamsChannelLayer(BaseChannelLayer):  # type: ignore[misc]
     async def close(self) -> None:
         """Closes the connections of every event loop's hub."""
         await self.flush()
+
+
+def _close_with(loop: asyncio.AbstractEventLoop, cleanup: Callable[[], Awaitable[None]]) -> None:
+    """Runs ``cleanup`` in ``loop`` as it closes (as channels_redis's layers do): each
+    ``async_to_sync`` call of a sync view runs in a loop of its own, and the hub made for it
+    must not outlive it with its connections."""
+    close = loop.close
+
+    def closing() -> None:
+        loop.close = close  # type: ignore[method-assign]
+        if not loop.is_running() and not loop.is_closed():
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(cleanup())
+        close()
+
+    loop.close = closing  # type: ignore[method-assign]
 
 
 def _require_message(message: object) -> None:
