@@ -89,6 +89,10 @@ class Worker:
             f"{self.kind} did not listen within {START_TIMEOUT} s:\n{self.log.read_text()[-3000:]}"
         )
 
+    def alive(self) -> bool:
+        """Whether the process runs."""
+        return self.proc is not None and self.proc.poll() is None
+
     def kill(self) -> None:
         """SIGKILL: its sockets drop without a close frame (1006)."""
         self.proc, proc = None, self.proc
