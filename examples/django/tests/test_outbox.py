@@ -75,13 +75,7 @@ def test_posts_while_redis_is_down_answer_201_and_every_event_arrives_once(
     participant = create_login(sessions)
 
     async def scenario() -> tuple[list[Client], dict[str, set[str]], list[int], float]:
-        clients = open_clients(
-            running,
-            sessions,
-            PER_SESSION,
-            participant.cookie,
-            running.workers[0].http_url,
-        )
+        clients = open_clients(running, sessions, PER_SESSION, participant.cookie)
         expected: dict[str, set[str]] = defaultdict(set)
         statuses: list[int] = []
         slowest = 0.0
@@ -139,9 +133,7 @@ def test_a_retried_post_makes_one_row_and_one_event(
     participant = create_login([session])
 
     async def scenario() -> tuple[list[httpx.Response], list[Client], str]:
-        clients = open_clients(
-            running, [session], 2, participant.cookie, running.workers[0].http_url
-        )
+        clients = open_clients(running, [session], 2, participant.cookie)
         try:
             await wait_open(clients)
             request_id = f"retry-{uuid.uuid4()}"
@@ -196,13 +188,7 @@ def test_any_process_reports_the_whole_cluster(
         return result
 
     async def scenario() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        clients = open_clients(
-            running,
-            sessions,
-            PER_SESSION,
-            participant.cookie,
-            running.workers[0].http_url,
-        )
+        clients = open_clients(running, sessions, PER_SESSION, participant.cookie)
         try:
             await wait_open(clients)
             await asyncio.sleep(2.5)  # two report intervals

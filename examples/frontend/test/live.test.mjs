@@ -5,30 +5,12 @@
 // and stops for good at a refusal (4403).
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { launchChromium } from "../../../tools/browser/chromium.mjs";
-import { serveDirectory } from "../../../tools/browser/static.mjs";
+import { test } from "node:test";
 import { WebSocketServer } from "../../../packages/typescript/node_modules/ws/wrapper.mjs";
 import { PKG, loadVectors } from "../../../packages/typescript/test/support.mjs";
-import { prepare } from "./prepare.mjs";
+import { servedPage } from "./prepare.mjs";
 
-let out;
-let site;
-let browser;
-
-before(async () => {
-  out = prepare(mkdtempSync(join(tmpdir(), "coach-frontend-live-")));
-  site = await serveDirectory(out);
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  if (out) rmSync(out, { recursive: true, force: true });
-});
+const served = servedPage("live");
 
 const typing = loadVectors(PKG.version).find((v) => v.file === "valid-typing-indicator.json").input;
 
@@ -78,14 +60,14 @@ test("live mode: state, events, a reconnect that resumes, a resync notice, and a
       server.refuse = () => socket.close(4403, "not a participant");
     },
   ]);
-  const page = await browser.newPage();
+  const page = await served.browser.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   const status = () => page.textContent("#status");
   const rendered = () => page.evaluate(() => [...document.querySelectorAll("#events > li.event")].map((li) => li.dataset.eventId));
   try {
-    await page.goto(`${site.url}/index.html?ws=${server.url}/ws/sessions/42/`);
+    await page.goto(`${served.site.url}/index.html?ws=${server.url}/ws/sessions/42/`);
     await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("open"));
     assert.equal(await status(), `open (coach-contracts.${PKG.version})`);
     await page.waitForFunction(() => document.querySelectorAll("#events > li.event").length === 2);

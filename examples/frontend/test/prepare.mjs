@@ -10,7 +10,10 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
+import { launchChromium } from "../../../tools/browser/chromium.mjs";
+import { serveDirectory } from "../../../tools/browser/static.mjs";
 import { findTarball, loadVectors, PKG } from "../../../packages/typescript/test/support.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,6 +56,27 @@ export function prepare(out, envelopes) {
   writeFileSync(join(out, "vectors.json"), JSON.stringify(vectors));
   if (envelopes) copyFileSync(envelopes, join(out, "bench.json"));
   return out;
+}
+
+/**
+ * For a node:test file: before its tests, the page built (`prepare`), served on loopback and a
+ * headless Chromium launched; after them, all three gone. Read `.site.url` and `.browser`
+ * of what it returns inside the tests.
+ */
+export function servedPage(name) {
+  const page = { site: undefined, browser: undefined };
+  let out;
+  before(async () => {
+    out = prepare(mkdtempSync(join(tmpdir(), `coach-frontend-${name}-`)));
+    page.site = await serveDirectory(out);
+    page.browser = await launchChromium();
+  });
+  after(async () => {
+    await page.browser?.close();
+    await page.site?.close();
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+  return page;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -3,36 +3,18 @@
 // validator in the browser (`?check=vectors`), and every verdict must be the
 // corpus's, or the JSON.parse difference testdata/portable-differences.json lists.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { launchChromium } from "../../../tools/browser/chromium.mjs";
-import { serveDirectory } from "../../../tools/browser/static.mjs";
+import { test } from "node:test";
 import { PKG, issueKeys, loadPortableDifferences, loadVectors } from "../../../packages/typescript/test/support.mjs";
-import { prepare } from "./prepare.mjs";
+import { servedPage } from "./prepare.mjs";
 
-let out;
-let site;
-let browser;
+const served = servedPage("dist");
 const problems = [];
 
-before(async () => {
-  out = prepare(mkdtempSync(join(tmpdir(), "coach-frontend-dist-")));
-  site = await serveDirectory(out);
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  if (out) rmSync(out, { recursive: true, force: true });
-});
-
 test("every shared vector gets the core's verdict in Chromium, as text and as a parsed object", async (t) => {
-  const page = await browser.newPage();
+  const page = await served.browser.newPage();
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-  await page.goto(`${site.url}/index.html?check=vectors`);
+  await page.goto(`${served.site.url}/index.html?check=vectors`);
   await page.waitForFunction(() => window.__verdicts !== undefined || window.__checkError !== undefined, null, { timeout: 30_000 });
   assert.equal(await page.evaluate(() => window.__checkError), undefined);
   const verdicts = await page.evaluate(() => window.__verdicts);
