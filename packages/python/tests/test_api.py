@@ -225,9 +225,12 @@ TYPING = {"thread_id": UUID.format(5), "user_id": UUID.format(6), "is_typing": T
     "module_name",
     [
         "coach_app_baml_client.channels",
+        "coach_app_baml_client.delivery",
+        "coach_app_baml_client.layers",
         "coach_app_baml_client.persistence",
         "coach_app_baml_client.protocols",
         "coach_app_baml_client.rollout",
+        "coach_app_baml_client._errors",
     ],
 )
 def test_docstring_examples_of_the_integrations_run(module_name: str) -> None:

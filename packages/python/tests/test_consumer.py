@@ -323,6 +323,8 @@ def test_group_messages_of_earlier_releases_and_broken_ones(layer: RecordingLaye
         b"resume=session.42:ep:-1",
         b"resume=a%20b:ep:1",
         b"resume=session.42:ep:1&resume=session.42:ep:2",
+        b"&".join([b"x=1"] * 1001) + b"&resume=session.42:ep:1",
+        b"&".join(b"resume=s%d:e:1" % i for i in range(65)),
     ],
 )
 def test_a_malformed_resume_parameter_is_closed_4400_before_any_group_is_joined(

@@ -50,6 +50,8 @@ MAX_RESUME_STREAMS = 64
 """The most ``resume`` parameters one handshake may carry."""
 
 MAX_OFFSET = 2**63 - 1
+# What a handshake's query string may hold at most (the resume parameters and the others).
+MAX_QUERY_FIELDS = 1000
 
 # Channels' group names: ASCII letters, digits, `-`, `_` and `.`, under 100 characters.
 STREAM_NAME = re.compile(r"[A-Za-z0-9._-]{1,99}")
@@ -113,8 +115,14 @@ def parse_resume(query_string: bytes | str) -> dict[str, StreamPosition]:
     text = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
     if RESUME_PARAMETER not in text:
         return {}
+    try:
+        fields = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
+    except ValueError:
+        raise ResumeError(
+            text[:80], f"the query string has more than {MAX_QUERY_FIELDS} fields"
+        ) from None
     positions: dict[str, StreamPosition] = {}
-    for name, value in parse_qsl(text, keep_blank_values=True, max_num_fields=1000):
+    for name, value in fields:
         if name != RESUME_PARAMETER:
             continue
         position = _parse_one(value)
