@@ -16,7 +16,10 @@ use libfuzzer_sys::fuzz_target;
 
 /// Every type expression the IR holds.
 fn types(ir: &Ir) -> Vec<&TypeExpr> {
-    let fields = ir.classes.iter().flat_map(|c| c.fields.iter().map(|f| &f.ty));
+    let fields = ir
+        .classes
+        .iter()
+        .flat_map(|c| c.fields.iter().map(|f| &f.ty));
     let aliases = ir.type_aliases.iter().map(|a| &a.ty);
     let signatures = ir.functions.iter().flat_map(|f| {
         f.params
@@ -46,10 +49,17 @@ fuzz_target!(|data: &[u8]| {
         let mut ir = Ir::default();
         parse_file("printed.baml", &format!("type T = {printed}\n"), &mut ir)
             .unwrap_or_else(|e| panic!("`{printed}` (printed from {ty:?}) does not parse: {e}"));
-        assert_eq!(&ir.type_aliases[0].ty, ty, "`{printed}` parses to another type");
+        assert_eq!(
+            &ir.type_aliases[0].ty, ty,
+            "`{printed}` parses to another type"
+        );
     }
     let changes = diff::diff(&tree, &again);
-    assert!(changes.is_empty(), "a tree differs from itself: {}", diff::render_text(&changes));
+    assert!(
+        changes.is_empty(),
+        "a tree differs from itself: {}",
+        diff::render_text(&changes)
+    );
     let _ = check::style_lints(&tree.ir);
     let _ = check::wire_lints(&tree.ir);
     if let Ok(events) = check::event_bindings(&tree.ir) {

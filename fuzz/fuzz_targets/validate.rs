@@ -6,12 +6,14 @@
 //! path (`envelope_issues`) and `validate_envelope` agree; at most
 //! `max_issues` issues; every issue has an RFC 6901 JSON Pointer, and when
 //! the input is JSON the pointer (or, for a missing field, its parent)
-//! exists in it.
+//! exists in it; a valid envelope stamped with a stream position
+//! (`with_position`, what a server sends) is still valid and carries exactly
+//! that position, everything else unchanged.
 #![no_main]
 
 use contracts_core::{
-    envelope_issues, is_valid_envelope, validate_envelope, Mode, ValidateOptions,
-    ValidationIssue,
+    envelope_issues, is_valid_envelope, validate_envelope, with_position, Mode, StreamPosition,
+    ValidateOptions, ValidationIssue,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -109,4 +111,41 @@ fuzz_target!(|data: &[u8]| {
     for issue in &issues {
         check_issue(issue, parsed.as_ref(), input);
     }
+    if fast {
+        check_positioned(input, &options, parsed.as_ref());
+    }
 });
+
+/// A valid envelope with `meta.position` set is valid, and differs only there.
+fn check_positioned(input: &[u8], options: &ValidateOptions, parsed: Option<&Value>) {
+    let position = StreamPosition {
+        stream: "session.42",
+        epoch: "e\"1",
+        offset: u64::from(input.len() as u32),
+    };
+    let framed = with_position(input, &position)
+        .unwrap_or_else(|e| panic!("with_position refused a valid envelope: {e}"));
+    // The position nests two levels below the root: judge it with the default depth limit.
+    let mut options = options.clone();
+    options.max_depth = ValidateOptions::default().max_depth;
+    assert!(
+        is_valid_envelope(framed.as_bytes(), &options),
+        "positioned envelope invalid: {framed}"
+    );
+    if let (Some(before), Ok(mut after)) = (parsed, serde_json::from_str::<Value>(&framed)) {
+        let meta = after["meta"].as_object_mut().expect("meta is an object");
+        let got = meta.remove("position").expect("the position is there");
+        assert_eq!(
+            got,
+            serde_json::json!({"stream": "session.42", "epoch": "e\"1", "offset": position.offset})
+        );
+        let mut before = before.clone();
+        if let Some(meta) = before["meta"].as_object_mut() {
+            meta.remove("position");
+        }
+        assert_eq!(
+            before, after,
+            "with_position changed more than meta.position"
+        );
+    }
+}
