@@ -164,9 +164,11 @@ def open_clients(
     sessions: list[uuid.UUID],
     per_session: int,
     cookie: str,
-    origin: str,
+    origin: str | None = None,
 ) -> list[Client]:
-    """``per_session`` clients per session, spread over the workers round robin."""
+    """``per_session`` clients per session, spread over the workers round robin (``origin``:
+    the page's, the first worker's by default)."""
+    origin = origin or cluster.workers[0].http_url
     clients = []
     for i in range(per_session * len(sessions)):
         session = sessions[i % len(sessions)]
