@@ -98,3 +98,15 @@ def expect_next_event(
     ok = post_summary(server, session_id, VALID_SUMMARY)
     assert ok.status_code == 201, ok.text
     assert receive(ws)["meta"]["event_id"] == ok.json()["event_id"]
+
+
+def ops(http_url: str) -> dict[str, Any]:
+    """``GET /api/ops/contracts`` of the server at ``http_url``, as an operator (service token)."""
+    response = httpx.get(
+        f"{http_url}/api/ops/contracts",
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result

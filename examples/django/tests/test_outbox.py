@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from clients import VALID_SUMMARY, post_summary
+from clients import VALID_SUMMARY, ops, post_summary
 from coach_app_baml_client import CONTRACTS_VERSION
-from conftest import SERVICE_TOKEN, Server, create_login
+from conftest import Server, create_login
 from delivery import Client, Cluster, close_all, cluster, open_clients, wait_open
 
 SESSIONS = 2
@@ -177,25 +177,18 @@ def test_any_process_reports_the_whole_cluster(
     sessions = [uuid.uuid4() for _ in range(SESSIONS)]
     participant = create_login(sessions)
 
-    def ops(i: int) -> dict[str, Any]:
-        response = httpx.get(
-            f"{running.workers[i].http_url}/api/ops/contracts",
-            headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
-            timeout=10,
-        )
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
-
     async def scenario() -> tuple[list[dict[str, Any]], dict[str, Any]]:
         clients = open_clients(running, sessions, PER_SESSION, participant.cookie)
         try:
             await wait_open(clients)
             await asyncio.sleep(2.5)  # two report intervals
-            both = [await asyncio.to_thread(ops, i) for i in (0, 1)]
+            both = [
+                await asyncio.to_thread(ops, running.workers[i].http_url)
+                for i in (0, 1)
+            ]
             running.workers[1].kill()
             await asyncio.sleep(4.0)  # its report expires after three intervals
-            alone = await asyncio.to_thread(ops, 0)
+            alone = await asyncio.to_thread(ops, running.workers[0].http_url)
             running.workers[1].start()
             return both, alone
         finally:

@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from clients import receive, subscribe
+from clients import ops, receive, subscribe
 from coach_app_baml_client import CONTRACTS_VERSION, make_envelope, validate_envelope
-from conftest import EXAMPLE, REPO, SERVICE_TOKEN, Logins, Server, daphne
+from conftest import EXAMPLE, REPO, Logins, daphne
 from websockets.exceptions import ConnectionClosed
 
 import bump  # tools/bump.py (on sys.path through conftest)
@@ -170,17 +169,6 @@ def monkeypatch_module() -> Any:
         yield mp
 
 
-def ops(server: Server) -> dict[str, Any]:
-    response = httpx.get(
-        f"{server.http_url}/api/ops/contracts",
-        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
-
-
 def produce(
     site: Path, service_env: dict[str, str], request: dict[str, Any]
 ) -> dict[str, Any]:
@@ -213,7 +201,7 @@ def test_each_client_gets_what_its_version_decodes(
     with daphne(
         service_env, tmp_path / "daphne.log", {"PYTHONPATH": str(release.site)}
     ) as server:
-        assert ops(server)["known_versions"] == [new, old]
+        assert ops(server.http_url)["known_versions"] == [new, old]
         with (
             subscribe(server, session_id, user, subprotocols=[PREFIX + old]) as a,
             subscribe(server, session_id, user, subprotocols=[PREFIX + new]) as b,
@@ -228,7 +216,7 @@ def test_each_client_gets_what_its_version_decodes(
                 with pytest.raises(ConnectionClosed) as closed:
                     future.recv(timeout=10)
                 assert closed.value.rcvd is not None and closed.value.rcvd.code == 4406
-            assert ops(server)["connected_versions"] == {old: 1, new: 2}
+            assert ops(server.http_url)["connected_versions"] == {old: 1, new: 2}
 
             old_envelope = make_envelope("GOAL_UPDATED", GOAL)  # made by vA
             report = produce(
@@ -266,7 +254,7 @@ def test_each_client_gets_what_its_version_decodes(
                 assert frame["payload"] == {
                     k: v for k, v in original["payload"].items() if k != "color"
                 }
-            status = ops(server)
+            status = ops(server.http_url)
 
         assert status["skipped_frames"] == [
             {"version": old, "rule_id": "enum-value-added", "frames": 1},
