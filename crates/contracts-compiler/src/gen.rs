@@ -7,6 +7,7 @@ use crate::codegen;
 use crate::error::CompileError;
 use crate::history::History;
 use crate::ir::Ir;
+use crate::ir_examples;
 use crate::ts_validator;
 
 pub use crate::output::{Output, CORE_GENERATED_DIR};
@@ -78,7 +79,10 @@ pub fn outputs_with_history(
 
 /// Every derived file of a repository: [`outputs_with_history`] plus the
 /// AsyncAPI document in every schema directory, which also needs the
-/// contracts version and the example envelopes ([`crate::describe`]).
+/// contracts version and the example envelopes ([`crate::describe`]), and
+/// the examples built from the IR of every shipped version
+/// ([`crate::ir_examples`]; left as they are with [`History::Keep`], like the
+/// JavaScript validator).
 pub fn repository_outputs(
     ir: &Ir,
     events: &[EventBinding],
@@ -92,5 +96,29 @@ pub fn repository_outputs(
         &context.version,
         &context.examples,
     )?);
+    if let History::Releases(releases) = history {
+        // Newest first, as the packages list their known versions.
+        let versions: Vec<String> = releases
+            .iter()
+            .rev()
+            .map(|r| r.version.to_string())
+            .collect();
+        let released: Vec<ir_examples::VersionedContracts<'_>> = releases
+            .iter()
+            .rev()
+            .zip(&versions)
+            .map(|(release, version)| ir_examples::VersionedContracts {
+                version,
+                ir: &release.ir,
+                events: &release.events,
+            })
+            .collect();
+        let current = ir_examples::VersionedContracts {
+            version: &context.version,
+            ir,
+            events,
+        };
+        outputs.extend(ir_examples::outputs(current, &released)?);
+    }
     Ok(outputs)
 }

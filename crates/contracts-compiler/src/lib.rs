@@ -15,7 +15,7 @@
 // this order from the bottom up:
 // codes, error → ir → lexer → parser → check → semver, git → source →
 // diff; output, wire → codegen, mirror, schema, ts_validator, describe →
-// asyncapi, catalog → history → gen; report.
+// ir_examples, asyncapi, catalog → history → gen; report.
 pub mod asyncapi;
 pub mod catalog;
 pub mod check;
@@ -29,6 +29,7 @@ pub mod gen;
 pub mod git;
 pub mod history;
 pub mod ir;
+pub mod ir_examples;
 pub mod lexer;
 pub mod mirror;
 pub mod output;

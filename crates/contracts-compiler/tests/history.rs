@@ -264,6 +264,26 @@ fn gen_writes_the_history_of_older_tags_and_downgrades_follow_it() {
         assert_eq!(goal["fields"].as_array().unwrap().len(), 2);
         assert!(!root.join(dir).join("history/0.2.0-rc.1").exists());
     }
+    // The examples: the current version first, then 0.1.0 as its own IR built it;
+    // each valid in its version (the 0.1.0 one against the 0.1.0 schema below).
+    let examples = read_json(&root.join(SCHEMA_DIRS[0]).join("examples.json"));
+    let versions: Vec<&String> = examples["versions"].as_object().unwrap().keys().collect();
+    assert_eq!(versions, ["0.2.0", "0.1.0"]);
+    assert_eq!(examples["contracts_version"], "0.2.0");
+    let old_example = &examples["versions"]["0.1.0"]["events"]["GOAL_UPDATED"];
+    assert_eq!(old_example["contracts_version"], "0.1.0");
+    assert_eq!(
+        examples["versions"]["0.1.0"]["events"]
+            .as_object()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(examples["versions"]["0.2.0"]["events"]["GOAL_DELETED"].is_object());
+    let ts = std::fs::read_to_string(root.join(contracts_compiler::ir_examples::TS_EXAMPLES_PATH))
+        .unwrap();
+    assert!(ts.starts_with("// @generated") && ts.contains(r#""0.1.0": {"#));
+
     let history_rs = std::fs::read_to_string(&history_rs).unwrap();
     assert!(history_rs.contains("pub mod v0_1_0 {"), "{history_rs}");
     assert!(history_rs.contains(r#"version: "0.1.0","#));
@@ -290,6 +310,11 @@ fn gen_writes_the_history_of_older_tags_and_downgrades_follow_it() {
         .should_validate_formats(true)
         .build(&schema)
         .expect("the history schema compiles");
+    assert!(schema.is_valid(old_example), "{old_example}");
+    assert_eq!(
+        old.value_issues(old_example, &ValidateOptions::default()),
+        []
+    );
 
     // A new optional field is dropped; the result is a valid 0.1.0 envelope.
     let goal =
