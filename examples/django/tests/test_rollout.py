@@ -1,13 +1,10 @@
 """A rollout window for real: a newer backend serves each connected client the version it speaks.
 
-In a temporary git repository copied from this one: tag the current version
-(vA, the contracts of the package installed here), make a MINOR change (an
-optional field ``Goal.color``, a ``GoalStatus`` value ``ARCHIVED``, an event
-type ``GOAL_ARCHIVED``), bump with ``tools/bump.py``, generate, and build the
-Python package of vB (its native module in debug, into this worktree's
-``target/``: the dependencies are reused, and since the copy always sits at
-``target/rollout-e2e/repo`` cargo's incremental cache makes recompiling the two
-changed crates quick from the second run on). Then daphne serves
+In a temporary git repository copied from this one (tagged_release.py, in
+``target/rollout-e2e/repo``): tag the current version (vA, the contracts of the
+package installed here), make a MINOR change (an optional field ``Goal.color``,
+a ``GoalStatus`` value ``ARCHIVED``, an event type ``GOAL_ARCHIVED``), bump with
+``tools/bump.py``, generate, and build the Python package of vB. Then daphne serves
 the Django example with vB against real Redis, and real WebSocket clients
 announcing vA, vB, nothing and 99.0.0 connect at once while vB broadcasts.
 The vA client is checked with this process's package, which *is* vA: what a
@@ -18,21 +15,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from clients import ops, receive, subscribe
-from coach_app_baml_client import CONTRACTS_VERSION, make_envelope, validate_envelope
+from coach_app_baml_client import make_envelope, validate_envelope
 from conftest import EXAMPLE, REPO, Logins, daphne
+from tagged_release import Release, build_release
 from websockets.exceptions import ConnectionClosed
-
-import bump  # tools/bump.py (on sys.path through conftest)
 
 PREFIX = "coach-contracts."
 GOAL = json.loads(
@@ -70,103 +64,14 @@ class GoalArchivedEvent {
 """
 
 
-@dataclass(frozen=True)
-class Release:
-    """The newer build: its version and a directory to put first on ``PYTHONPATH``."""
-
-    old: str
-    new: str
-    site: Path
-
-
-def run(cmd: list[str], cwd: Path, **env: str) -> None:
-    done = subprocess.run(
-        cmd, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True
-    )
-    assert done.returncode == 0, f"{cmd} failed:\n{done.stdout}\n{done.stderr}"
-
-
-# What generating and building the Python package needs (the workspace's
-# manifests, the version files the bump rewrites).
-COPIED = [
-    "Cargo.toml",
-    "Cargo.lock",
-    "baml_src",
-    "crates",
-    "packages/python",
-    "packages/typescript",
-]
-
-
-def copy_checkout(dst: Path) -> None:
-    """The files of this checkout that git would see (tracked and new) under ``COPIED``, as
-    they are now (modification times kept, so cargo sees unchanged sources as unchanged)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *COPIED],
-        cwd=REPO, capture_output=True, check=True,
-    ).stdout.decode().split("\0")  # fmt: skip
-    for rel in filter(None, listed):
-        src = REPO / rel
-        if src.is_file():
-            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst / rel)
-
-
-def git(repo: Path, *args: str) -> None:
-    run(["git", "-c", "user.name=Rollout Test", "-c", "user.email=rollout@example.invalid",
-         "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args], repo)  # fmt: skip
-
-
 @pytest.fixture(scope="module")
-def release(monkeypatch_module: Any) -> Release:
-    baml_cli = REPO / ".venv/bin/baml-cli"
-    if not baml_cli.exists():
-        pytest.fail(f"{baml_cli} is missing: run `make setup` first")
-    target = REPO / "target"
-    repo = target / "rollout-e2e" / "repo"
-    shutil.rmtree(repo, ignore_errors=True)
-    copy_checkout(repo)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", f"contracts {CONTRACTS_VERSION}")
-    git(repo, "tag", f"v{CONTRACTS_VERSION}")
-
-    for file, old, new in CHANGES:
-        path = repo / file
-        text = path.read_text()
-        assert text.count(old) == 1, f"{file}: {old!r} not found once"
-        path.write_text(text.replace(old, new))
-    with (repo / "baml_src/types/events.baml").open("a") as events:
-        events.write(ARCHIVED_EVENT)
-    # The CHANGELOG's contract section needs the compiler built in the copy; not here.
-    monkeypatch_module.setattr(bump, "contract_changes", lambda root, since: None)
-    new_version = bump.bump(repo, "minor", allow_dirty=True)
-
-    run([str(baml_cli), "generate", "--from", "baml_src"], repo)
-    cargo = {"CARGO_TARGET_DIR": str(target), "CARGO_TERM_COLOR": "never"}
-    run(["cargo", "run", "-q", "--offline", "-p", "contracts-compiler", "--bin", "contracts",
-         "--", "gen", "--root", str(repo), "--from", str(repo / "baml_src")], REPO)  # fmt: skip
-    run(
-        ["cargo", "build", "-q", "--offline", "--locked", "-p", "py-binding"],
-        repo,
-        **cargo,
+def release() -> Release:
+    return build_release(
+        "rollout-e2e",
+        CHANGES,
+        "minor",
+        appends={"baml_src/types/events.baml": ARCHIVED_EVENT},
     )
-
-    site = repo / "site"
-    shutil.copytree(
-        repo / "packages/python/src/coach_app_baml_client",
-        site / "coach_app_baml_client",
-    )
-    shutil.copy2(
-        target / "debug/lib_native.so", site / "coach_app_baml_client/_native.abi3.so"
-    )
-    return Release(CONTRACTS_VERSION, new_version, site)
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Any:
-    with pytest.MonkeyPatch.context() as mp:
-        yield mp
 
 
 def produce(

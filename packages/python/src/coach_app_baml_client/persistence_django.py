@@ -8,6 +8,7 @@ up, as for any model)::
     from coach_app_baml_client.baml_client import types
 
     class SessionSummaryOutput(LLMOutputRecord):
+        contracts_dto = "SessionSummaryContent"  # optional: the model parsed_output holds
         session = models.ForeignKey("coaching.Session", on_delete=models.CASCADE)
 
     row = SessionSummaryOutput.from_output(raw_text, summary_content, session=session)
@@ -20,7 +21,7 @@ its checks are those of :mod:`coach_app_baml_client.persistence`.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db import models
 from pydantic import BaseModel
@@ -43,6 +44,12 @@ class LLMOutputRecord(models.Model):
     contracts_version = models.CharField(
         max_length=32, help_text="CONTRACTS_VERSION of the package that wrote the row."
     )
+
+    contracts_dto: ClassVar[str | None] = None
+    """The generated model ``parsed_output`` holds, by its BAML class name
+    (``contracts_dto = "SessionSummaryContent"``): what
+    ``python -m coach_app_baml_client.stored_rows --django app.Model`` checks
+    the rows as when no ``--dto`` is given. Not a column."""
 
     class Meta:
         abstract = True
