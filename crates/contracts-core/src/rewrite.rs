@@ -353,6 +353,9 @@ impl Rewrite {
             match self.direction {
                 // Fields the older version did not have are dropped: that is the point.
                 Direction::Down => {}
+                // A removed field holding `null` loses nothing (stored records hold
+                // every absent optional field as `null`): dropped.
+                Direction::Up if item.is_null() => {}
                 Direction::Up => {
                     return Err(RewriteError::new(
                         "field-removed",

@@ -31,7 +31,7 @@ pub type UpgradeError = RewriteError;
 /// | `enum-value-removed` | a value (or map key) the current enum does not have |
 /// | `field-added-required` | the current contract requires a field the old one did not have |
 /// | `field-optional-to-required` | the current contract requires a field that was optional and is absent |
-/// | `field-removed` | a field the current class no longer has (its value would be lost) |
+/// | `field-removed` | a field the current class no longer has, holding a value other than `null` (it would be lost; a `null` one is dropped) |
 /// | `field-type-changed` | a value whose type the current contract declares differently |
 /// | `unknown-version` | `contracts_version` is neither current nor in [`crate::history`] |
 /// | `invalid-envelope` | the input is not a valid envelope of the version it names |
