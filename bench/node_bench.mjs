@@ -3,7 +3,9 @@
 //   BENCH_NODE_PROJECT=<dir with deps.mjs> node bench/node_bench.mjs ENVELOPES.json [rounds] [batchMs]
 // Prints one JSON document: the vector checks of zod/valibot/ajv, and per
 // envelope the median ns per call of every candidate and the median of the
-// per-round ratios to validateEnvelope(string).
+// per-round ratios to validateEnvelope(string), to portable
+// validateEnvelope(object) and to portable validateEnvelope(string)
+// (`ratio_to_portable_string` of "native validateEnvelope(string)": issue 25's goal 1).
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -53,7 +55,7 @@ const median = (xs) => {
 /** Median over rounds of the per-round ratio of `a`'s time to `b`'s. */
 const ratio = (times, a, b) => median(times[a].map((t, i) => t / times[b][i]));
 
-function interleaved(candidates, reference, portableReference) {
+function interleaved(candidates, reference, portableReference, portableTextReference) {
   const names = Object.keys(candidates);
   const sizes = Object.fromEntries(names.map((n) => [n, perBatch(candidates[n])]));
   const times = Object.fromEntries(names.map((n) => [n, []]));
@@ -76,6 +78,8 @@ function interleaved(candidates, reference, portableReference) {
         ns: median(times[n]),
         ratio_to_ours: ratio(times, n, reference),
         ratio_to_portable: ratio(times, n, portableReference),
+        // Issue 25 goal 1: the native build's text validation against the portable build's.
+        ratio_to_portable_string: ratio(times, n, portableTextReference),
         spread: (Math.max(...times[n]) - Math.min(...times[n])) / median(times[n]),
       },
     ]),
@@ -128,6 +132,7 @@ for (const name of ["small_valid", "large_valid", "small_invalid", "large_invali
     "portable validateEnvelope(string)": () => portable.validateEnvelope(text),
     "TypeBox compiled Check(JSON.parse)": () => typebox.Check(JSON.parse(text)),
     "validateEnvelope(string)": () => validate.validateEnvelope(text),
+    "native validateEnvelope(string)": () => native.validateEnvelope(text),
     "validateEnvelope(Buffer)": () => validate.validateEnvelope(buffer),
     "validateEnvelope(object)": () => validate.validateEnvelope(object),
     "isValidEnvelope(string)": () => validate.isValidEnvelope(text),
@@ -141,6 +146,10 @@ for (const name of ["small_valid", "large_valid", "small_invalid", "large_invali
   if (!valid) {
     candidates["TypeBox compiled Errors(object), all"] = () => [...typebox.Errors(object)];
     candidates["zod 4 safeParse(object), all issues"] = () => zod.safeParse(object).error?.issues.length;
+    // The valid envelope of the same shape, interleaved with the invalid one: its
+    // ratio_to_portable is (portable valid / portable invalid) within each round.
+    const twin = JSON.parse(envelopes[name.replace("invalid", "valid")]);
+    candidates["portable validateEnvelope(valid twin object)"] = () => portable.validateEnvelope(twin);
   }
   const issues = valid ? 0 : validate.envelopeIssues(text).length;
   const portableIssues = valid ? 0 : portable.envelopeIssues(object).length;
@@ -148,7 +157,7 @@ for (const name of ["small_valid", "large_valid", "small_invalid", "large_invali
   results.cases[name] = {
     bytes: buffer.length,
     issues,
-    timings: interleaved(candidates, "validateEnvelope(string)", "portable validateEnvelope(object)"),
+    timings: interleaved(candidates, "validateEnvelope(string)", "portable validateEnvelope(object)", "portable validateEnvelope(string)"),
   };
   process.stderr.write(`${name}: done\n`);
 }

@@ -8,12 +8,14 @@
 //! the input is JSON the pointer (or, for a missing field, its parent)
 //! exists in it; a valid envelope stamped with a stream position
 //! (`with_position`, what a server sends) is still valid and carries exactly
-//! that position, everything else unchanged.
+//! that position, everything else unchanged; what the fast path accepts as
+//! text, `serde_json` reads, and the tree it gives is a valid envelope too
+//! (the referee of the core's own scanner).
 #![no_main]
 
 use contracts_core::{
-    envelope_issues, is_valid_envelope, validate_envelope, with_position, Mode, StreamPosition,
-    ValidateOptions, ValidationIssue,
+    envelope_issues, is_valid_envelope, validate_envelope, value_issues, with_position, Mode,
+    StreamPosition, ValidateOptions, ValidationIssue,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -112,6 +114,21 @@ fuzz_target!(|data: &[u8]| {
         check_issue(issue, parsed.as_ref(), input);
     }
     if fast {
+        // The text paths answer a valid envelope with the core's own scanner
+        // (scan.rs); serde_json is the referee: it reads the same text, and the
+        // tree it gives is a valid envelope too.
+        let text = input.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input);
+        let tree: Value = serde_json::from_slice(text).unwrap_or_else(|e| {
+            panic!(
+                "the fast path accepted what serde_json rejects ({e}): {:?}",
+                String::from_utf8_lossy(input)
+            )
+        });
+        assert_eq!(
+            value_issues(&tree, &options),
+            [],
+            "valid as text, invalid as the serde_json tree: {tree}"
+        );
         check_positioned(input, &options, parsed.as_ref());
     }
 });

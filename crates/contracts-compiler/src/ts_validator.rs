@@ -11,9 +11,14 @@
 //!   no allocation, no paths;
 //! - an `ex…` function: the explaining walk (contracts-core's `Walker`), which
 //!   collects every issue with its JSON Pointer, in the core's order and with
-//!   the core's messages. It first asks the fast path about each object and
-//!   walks only the ones that fail, so collecting every issue of an envelope
-//!   costs little more than validating it.
+//!   the core's messages. It runs once the fast path has said no, and walks
+//!   each object once: every value gets the fast path's own check inline, and
+//!   only a value that fails it builds a message; pointers are not built as
+//!   it descends (it records one step per depth, `x.keys`) but joined for an
+//!   issue (`x.at`). So a valid subtree of an invalid envelope costs what the
+//!   fast path costs, and collecting every issue costs the valid walk plus
+//!   the issues themselves. (A union still tries its members in turn when the
+//!   fast path rejects the value, as the core does.)
 //!
 //! The leaf checks (UUID, timestamp, date, version, integer) and the issue
 //! collector live in the hand-written runtime module
@@ -222,35 +227,91 @@ enum Path {
     Explain,
 }
 
+/// How the explaining path reaches a value from its container. Pointers are
+/// built only when an issue is pushed: the walk records the step into each
+/// array or object it enters in the collector's `keys` (one slot per depth:
+/// `"/field"` as written in the pointer, or a list index), and `x.at(d)`
+/// joins the steps to a JSON Pointer.
+#[derive(Clone, Copy)]
+enum Step<'s> {
+    /// The field (wire name) of the object at depth `d`.
+    Field(&'s str),
+    /// Item `i` of the list at depth `d`.
+    Item,
+    /// The value of key `k` of the map at depth `d`.
+    Entry,
+    /// The value of the union at depth `d` itself (its step is recorded).
+    Same,
+    /// A field of the envelope, at depth 1.
+    Top(&'s str),
+}
+
 /// Where the explaining path checks a value: JavaScript expressions for the
-/// value, its JSON Pointer, its depth, and the issue collector.
+/// value and its depth, the step that reaches it, and the issue collector.
 #[derive(Clone, Copy)]
 struct Site<'s> {
     value: &'s str,
-    path: &'s str,
     depth: &'s str,
+    step: Step<'s>,
     ctx: &'s str,
 }
 
 impl<'s> Site<'s> {
-    /// A value of a field, list item or map entry: `t` at pointer `q`, depth `d + 1`.
-    const CHILD: Site<'static> = Site {
-        value: "t",
-        path: "q",
-        depth: "d + 1",
-        ctx: "x",
-    };
+    /// The value `t` of a field of the object at depth `d`.
+    fn field(name: &'s str) -> Self {
+        Site {
+            value: "t",
+            depth: "d + 1",
+            step: Step::Field(name),
+            ctx: "x",
+        }
+    }
 
-    /// The value a union helper checks against each member: `v` at `p`, depth `d`.
+    /// A list item or map value `t` of the container at depth `d`.
+    fn child(step: Step<'s>) -> Self {
+        Site {
+            value: "t",
+            depth: "d + 1",
+            step,
+            ctx: "x",
+        }
+    }
+
+    /// The value `v` a union helper checks against each member, in the trial collector `y`.
     const UNION: Site<'static> = Site {
         value: "v",
-        path: "p",
         depth: "d",
-        ctx: "x",
+        step: Step::Same,
+        ctx: "y",
     };
 
-    fn in_ctx(self, ctx: &'s str) -> Self {
-        Site { ctx, ..self }
+    /// A JavaScript expression for the value's JSON Pointer (evaluated only to push an issue).
+    fn path(&self) -> String {
+        let ctx = self.ctx;
+        match self.step {
+            Step::Field(name) => format!(
+                "{ctx}.at(d, {})",
+                js_string(&format!("/{}", pointer_token(name)))
+            ),
+            Step::Item => format!("{ctx}.at(d, \"/\" + i)"),
+            Step::Entry => format!("rt.pointer({ctx}.at(d), k)"),
+            Step::Same => format!("{ctx}.at(d)"),
+            Step::Top(name) => js_string(&format!("/{}", pointer_token(name))),
+        }
+    }
+
+    /// The statement that records the step before the walk enters the value.
+    fn enter(&self) -> String {
+        let (ctx, depth) = (self.ctx, self.depth);
+        match self.step {
+            Step::Field(name) | Step::Top(name) => format!(
+                "{ctx}.keys[{depth}] = {};\n",
+                js_string(&format!("/{}", pointer_token(name)))
+            ),
+            Step::Item => format!("{ctx}.keys[{depth}] = i;\n"),
+            Step::Entry => format!("{ctx}.keys[{depth}] = rt.pointer(\"\", k);\n"),
+            Step::Same => String::new(),
+        }
     }
 }
 
@@ -361,7 +422,7 @@ impl<'a> Emitter<'a> {
             "/** A value of the enum `{name}`. */\nfunction isE_{name}{s}(v: unknown): boolean {{\n  switch (v) {{\n{cases}      return true;\n    default:\n      return false;\n  }}\n}}\n"
         );
         let ex_fn = format!(
-            "function exE_{name}{s}(v: unknown, p: string, x: rt.Ctx): void {{\n  if (typeof v !== \"string\") x.wrong(p, v, {name_js});\n  else if (!isE_{name}{s}(v)) x.push(p, \"invalid_enum_value\", rt.debug(v) + {message_js});\n}}\n",
+            "/** Why `v`, which `isE_{name}{s}` rejected, is not a value of `{name}`. */\nfunction exE_{name}{s}(v: unknown, p: string, x: rt.Ctx): void {{\n  if (typeof v !== \"string\") x.wrong(p, v, {name_js});\n  else x.push(p, \"invalid_enum_value\", rt.debug(v) + {message_js});\n}}\n",
             name_js = js_string(name),
             message_js = js_string(&message),
         );
@@ -422,36 +483,72 @@ impl<'a> Emitter<'a> {
             "  return rt.keysMatch(v, {count}, x, dC_{class_name}{s});"
         );
 
-        // The explaining path. Most of an invalid envelope is valid: a subtree
-        // the fast path accepts has no issue to explain (the differential test
-        // holds both paths to the same verdicts), so only failing objects are walked.
-        let mut explain = format!("  if (isC_{class_name}{s}(v, d, x)) return;\n");
+        // The explaining path: one walk that checks each value the way the
+        // fast path does and builds a message and a pointer only for a value
+        // that fails, so a valid subtree of an invalid envelope costs what
+        // the fast path costs and no object is walked twice (only what the
+        // fast path checked before its first failure is checked again).
+        let declared_list = js_string(
+            &fields
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        let class_js = js_string(&class_name);
+        let mut explain = String::new();
+        let mut table = Vec::new();
         if !fields.is_empty() {
-            explain.push_str("  const deep = d >= x.maxDepth;\n  let t: unknown;\n  let n = 0;\n");
+            // At the depth limit every present field is too deep: one generic
+            // walk over the class's field table keeps that rare case out of
+            // the code that runs on every object.
+            let _ = writeln!(
+                explain,
+                "  if (d >= x.maxDepth) return rt.deepFields(v, d, x, fC_{class_name}{s}, dC_{class_name}{s}, {class_js}, {declared_list});\n  let t: unknown;\n  let n = {required};"
+            );
         }
-        let declared_list: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
-        let count = if fields.is_empty() { "0" } else { "n" };
         for (name, ty) in &fields {
             let read = read_field("v", name);
-            let at = format!("p + {}", js_string(&format!("/{}", pointer_token(name))));
-            if let WireTy::Optional(inner) = ty {
-                let check = self.ex_stmt(inner, Site::CHILD);
-                let _ = writeln!(explain, "  t = {read};\n  if (t !== undefined) {{\n    n++;\n    const q = {at};\n    if (deep) x.deep(q, t);\n    else if (t !== null) {{\n{check}    }}\n  }}", check = indent(&check, 3));
+            let site = Site::field(name);
+            let at = site.path();
+            let step = js_string(&format!("/{}", pointer_token(name)));
+            let own = if PROTOTYPE_NAMES.contains(&name.as_str()) {
+                ", true"
             } else {
-                let message = format!(
-                    "missing required field `{name}` ({class_name}.{name}: {})",
-                    ty.describe(self.ir)
-                );
-                let check = self.ex_stmt(ty, Site::CHILD);
-                let _ = writeln!(explain, "  t = {read};\n  {{\n    const q = {at};\n    if (t === undefined) x.push(q, \"missing_field\", {message});\n    else if (deep) {{\n      n++;\n      x.deep(q, t);\n    }} else {{\n      n++;\n{check}    }}\n  }}", message = js_string(&message), check = indent(&check, 3));
+                ""
+            };
+            if let WireTy::Optional(inner) = ty {
+                table.push(format!("[{}, {step}, null{own}]", js_string(name)));
+                let check = self.ex_stmt(inner, site);
+                let _ = writeln!(explain, "  t = {read};\n  if (t !== undefined) {{\n    n++;\n    if (t !== null) {{\n{check}    }}\n  }}", check = indent(&check, 3));
+                continue;
+            }
+            let message = js_string(&format!(
+                "missing required field `{name}` ({class_name}.{name}: {})",
+                ty.describe(self.ir)
+            ));
+            table.push(format!("[{}, {step}, {message}{own}]", js_string(name)));
+            let missing = format!("n--;\n    x.push({at}, \"missing_field\", {message});");
+            if let Some(call) = self.ex_leaf(ty, site) {
+                // A valid leaf costs the fast path's one check.
+                let check = self.is_expr(ty, "t", "d + 1");
+                let _ = writeln!(explain, "  t = {read};\n  if (!({check})) {{\n    if (t === undefined) {{\n      {missing}\n    }} else {call};\n  }}", missing = missing.replace("\n    ", "\n      "));
+            } else {
+                let check = self.ex_stmt(ty, site);
+                let _ = writeln!(explain, "  t = {read};\n  if (t === undefined) {{\n    {missing}\n  }} else {{\n{check}  }}", check = indent(&check, 2));
             }
         }
+        let count = if fields.is_empty() { "0" } else { "n" };
         let _ = writeln!(
             explain,
-            "  rt.unknownFields(v, {count}, p, x, dC_{class_name}{s}, {}, {});",
-            js_string(&class_name),
-            js_string(&declared_list.join(", "))
+            "  rt.unknownFields(v, {count}, d, x, dC_{class_name}{s}, {class_js}, {declared_list});"
         );
+        if !fields.is_empty() {
+            self.push(
+                format!("fC_{class_name}{s}"),
+                format!("/** The fields of `{class_name}`: name, pointer step, message when missing (required), read as own. */\nconst fC_{class_name}{s}: rt.Fields = [\n  {},\n];\n", table.join(",\n  ")),
+            );
+        }
         self.push(
             format!("dC_{class_name}{s}"),
             format!("/** The class `{class_name}`. */\n{declared_fn}"),
@@ -462,7 +559,7 @@ impl<'a> Emitter<'a> {
         );
         self.push(
             format!("exC_{class_name}{s}"),
-            format!("function exC_{class_name}{s}(v: rt.Obj, p: string, d: number, x: rt.Ctx): void {{\n{explain}}}\n"),
+            format!("function exC_{class_name}{s}(v: rt.Obj, d: number, x: rt.Ctx): void {{\n{explain}}}\n"),
         );
     }
 
@@ -478,33 +575,24 @@ impl<'a> Emitter<'a> {
                 "    case {}:\n      if (!isC_{class}{s}(v.payload, 1, x)) return false;\n      break;",
                 js_string(event_type)
             );
-            let check = self.ex_stmt(
-                &WireTy::Class(*payload),
-                Site {
-                    value: "pl",
-                    path: "\"/payload\"",
-                    depth: "1",
-                    ctx: "x",
-                },
-            );
             let _ = writeln!(
                 explain_cases,
-                "      case {}:\n{}        break;",
+                "    case {}:\n      payload = exC_{class}{s};\n      payloadName = {};\n      break;",
                 js_string(event_type),
-                indent(&check, 4)
+                js_string(class)
             );
         }
         let meta_check = self.ex_stmt(
             &WireTy::Class(meta),
             Site {
                 value: "m",
-                path: "\"/meta\"",
                 depth: "1",
+                step: Step::Top("meta"),
                 ctx: "x",
             },
         );
         let both = format!(
-            "/** An envelope `{{type, contracts_version, payload, meta}}` of any event type. */\nfunction isEnvelope{s}(v: unknown, x: rt.Ctx): boolean {{\n  if (!rt.isObj(v)) return false;\n  switch (v.type) {{\n{fast_cases}    default:\n      return false;\n  }}\n  if (!rt.isVersion(v.contracts_version, x, {version})) return false;\n  if (!isC_{meta_name}{s}(v.meta, 1, x)) return false;\n  return rt.keysMatch(v, 4, x, rt.isEnvelopeKey);\n}}\n\u{0}function exEnvelope{s}(v: unknown, x: rt.Ctx): void {{\n  if (!rt.isObj(v)) {{\n    x.notEnvelope(v);\n    return;\n  }}\n  const t = v.type;\n  const known = rt.exEventType(t, x, {version}, payloadClass{s});\n  rt.exVersion(v.contracts_version, x, {version});\n  const pl = v.payload;\n  if (pl === undefined) x.push(\"/payload\", \"missing_field\", \"missing required field `payload` (the event's DTO)\");\n  else if (known) {{\n    switch (t) {{\n{explain_cases}    }}\n  }} else x.skip(pl);\n  const m = v.meta;\n  if (m === undefined) x.push(\"/meta\", \"missing_field\", \"missing required field `meta` (event_id, timestamp, …)\");\n  else {{\n{meta_check}  }}\n  rt.envelopeKeys(v, x);\n}}\n",
+            "/** An envelope `{{type, contracts_version, payload, meta}}` of any event type. */\nfunction isEnvelope{s}(v: unknown, x: rt.Ctx): boolean {{\n  if (!rt.isObj(v)) return false;\n  switch (v.type) {{\n{fast_cases}    default:\n      return false;\n  }}\n  if (!rt.isVersion(v.contracts_version, x, {version})) return false;\n  if (!isC_{meta_name}{s}(v.meta, 1, x)) return false;\n  return rt.keysMatch(v, 4, x, rt.isEnvelopeKey);\n}}\n\u{0}function exEnvelope{s}(v: unknown, x: rt.Ctx): void {{\n  if (!rt.isObj(v)) {{\n    x.notEnvelope(v);\n    return;\n  }}\n  const t = v.type;\n  const cv = v.contracts_version;\n  const pl = v.payload;\n  const m = v.meta;\n  let payload: ((v: rt.Obj, d: number, x: rt.Ctx) => void) | undefined;\n  let payloadName = \"\";\n  switch (t) {{\n{explain_cases}  }}\n  if (payload === undefined) rt.exEventType(t, x, {version});\n  rt.exVersion(cv, x, {version});\n  if (pl === undefined) x.push(\"/payload\", \"missing_field\", \"missing required field `payload` (the event's DTO)\");\n  else if (payload === undefined) x.skip(pl);\n  else {{\n    x.keys[1] = \"/payload\";\n    if (rt.isObj(pl)) payload(pl, 1, x);\n    else x.notObject(\"/payload\", pl, payloadName);\n  }}\n  if (m === undefined) x.push(\"/meta\", \"missing_field\", \"missing required field `meta` (event_id, timestamp, …)\");\n  else {{\n{meta_check}  }}\n  const defined = (t === undefined ? 0 : 1) + (cv === undefined ? 0 : 1) + (pl === undefined ? 0 : 1) + (m === undefined ? 0 : 1);\n  rt.envelopeKeys(v, defined, x);\n}}\n",
             meta_check = indent(&meta_check, 2),
         );
         let (is_fn, ex_fn) = both.split_once('\u{0}').expect("two functions");
@@ -542,52 +630,67 @@ impl<'a> Emitter<'a> {
 
     /// Statements (each line ending in a newline) that push every issue of
     /// the value at `site` against `ty` into its collector (the explaining
-    /// path).
+    /// path): a leaf is checked as the fast path checks it and explained only
+    /// when it fails; an array or object is entered (its step recorded) and walked.
     fn ex_stmt(&mut self, ty: &WireTy, site: Site<'_>) -> String {
         let suffix = self.suffix.clone();
         let Site {
-            value,
-            path,
-            depth,
-            ctx,
+            value, depth, ctx, ..
         } = site;
-        match ty {
-            WireTy::String => format!("rt.exString({value}, {path}, {ctx});\n"),
-            WireTy::Int => format!("rt.exInt({value}, {path}, {ctx});\n"),
-            WireTy::Float => format!("rt.exFloat({value}, {path}, {ctx});\n"),
-            WireTy::Bool => format!("rt.exBool({value}, {path}, {ctx});\n"),
-            WireTy::Null => format!("rt.exNull({value}, {path}, {ctx});\n"),
-            WireTy::Uuid => format!("rt.exUuid({value}, {path}, {ctx});\n"),
-            WireTy::Timestamp => format!("rt.exTimestamp({value}, {path}, {ctx});\n"),
-            WireTy::Date => format!("rt.exIsoDate({value}, {path}, {ctx});\n"),
-            WireTy::StringLiteral(lit) => {
-                format!(
-                    "rt.exLiteral({value}, {path}, {ctx}, {});\n",
-                    js_string(lit)
-                )
-            }
-            WireTy::IntLiteral(lit) => format!("rt.exLiteral({value}, {path}, {ctx}, {lit});\n"),
-            WireTy::BoolLiteral(lit) => format!("rt.exLiteral({value}, {path}, {ctx}, {lit});\n"),
-            WireTy::Enum(i) => format!(
-                "exE_{}{suffix}({value}, {path}, {ctx});\n",
-                self.ir.enums[*i].name
-            ),
+        let leaf = match ty {
             WireTy::Class(i) => {
                 let name = &self.ir.classes[*i].name;
-                format!(
-                    "if (rt.isObj({value})) exC_{name}{suffix}({value}, {path}, {depth}, {ctx});\nelse {ctx}.notObject({path}, {value}, {});\n",
+                return format!(
+                    "{}if (rt.isObj({value})) exC_{name}{suffix}({value}, {depth}, {ctx});\nelse {ctx}.notObject({}, {value}, {});\n",
+                    site.enter(),
+                    site.path(),
                     js_string(name)
-                )
+                );
             }
             WireTy::Optional(inner) => {
                 let inner = self.ex_stmt(inner, site);
-                format!("if ({value} !== null) {{\n{}}}\n", indent(&inner, 1))
+                return format!("if ({value} !== null) {{\n{}}}\n", indent(&inner, 1));
             }
             WireTy::List(_) | WireTy::Map(..) | WireTy::Union(_) => {
                 let helper = self.helper(Path::Explain, ty);
-                format!("{helper}({value}, {path}, {depth}, {ctx});\n")
+                return format!("{}{helper}({value}, {depth}, {ctx});\n", site.enter());
             }
-        }
+            _ => self.ex_leaf(ty, site).expect("a leaf type"),
+        };
+        let check = self.is_expr(ty, value, depth);
+        format!("if (!({check})) {leaf};\n")
+    }
+
+    /// The call that explains why a leaf value (not an array or object) at
+    /// `site` failed its fast check, or `None` for the other types.
+    fn ex_leaf(&self, ty: &WireTy, site: Site<'_>) -> Option<String> {
+        let suffix = &self.suffix;
+        let Site { value, ctx, .. } = site;
+        let path = site.path();
+        Some(match ty {
+            WireTy::String => format!("rt.exString({value}, {path}, {ctx})"),
+            WireTy::Int => format!("rt.exInt({value}, {path}, {ctx})"),
+            WireTy::Float => format!("rt.exFloat({value}, {path}, {ctx})"),
+            WireTy::Bool => format!("rt.exBool({value}, {path}, {ctx})"),
+            WireTy::Null => format!("rt.exNull({value}, {path}, {ctx})"),
+            WireTy::Uuid => format!("rt.exUuid({value}, {path}, {ctx})"),
+            WireTy::Timestamp => format!("rt.exTimestamp({value}, {path}, {ctx})"),
+            WireTy::Date => format!("rt.exIsoDate({value}, {path}, {ctx})"),
+            WireTy::StringLiteral(lit) => {
+                format!("rt.exLiteral({value}, {path}, {ctx}, {})", js_string(lit))
+            }
+            WireTy::IntLiteral(lit) => format!("rt.exLiteral({value}, {path}, {ctx}, {lit})"),
+            WireTy::BoolLiteral(lit) => format!("rt.exLiteral({value}, {path}, {ctx}, {lit})"),
+            WireTy::Enum(i) => format!(
+                "exE_{}{suffix}({value}, {path}, {ctx})",
+                self.ir.enums[*i].name
+            ),
+            WireTy::Class(_)
+            | WireTy::Optional(_)
+            | WireTy::List(_)
+            | WireTy::Map(..)
+            | WireTy::Union(_) => return None,
+        })
     }
 
     /// The name of the helper function of a list, map or union shape,
@@ -615,8 +718,8 @@ impl<'a> Emitter<'a> {
                 format!("function {name}(v: unknown, d: number, x: rt.Ctx): boolean {{\n  if (!Array.isArray(v)) return false;\n  if (v.length === 0) return true;\n  if (d >= x.maxDepth) return false;\n  for (const t of v as unknown[]) if (!({check})) return false;\n  return true;\n}}\n")
             }
             (Path::Explain, WireTy::List(item)) => {
-                let check = self.ex_stmt(item, Site::CHILD);
-                format!("function {name}(v: unknown, p: string, d: number, x: rt.Ctx): void {{\n  if (!Array.isArray(v)) {{\n    x.wrong(p, v, {described});\n    return;\n  }}\n  const deep = d >= x.maxDepth;\n  for (let i = 0; i < v.length; i++) {{\n    if (x.full()) return;\n    const t: unknown = v[i];\n    const q = p + \"/\" + i;\n    if (deep) x.deep(q, t);\n    else {{\n{}    }}\n  }}\n}}\n", indent(&check, 3))
+                let check = self.ex_stmt(item, Site::child(Step::Item));
+                format!("function {name}(v: unknown, d: number, x: rt.Ctx): void {{\n  if (!Array.isArray(v)) {{\n    x.wrong(x.at(d), v, {described});\n    return;\n  }}\n  const deep = d >= x.maxDepth;\n  for (let i = 0; i < v.length; i++) {{\n    if (x.full()) return;\n    const t: unknown = v[i];\n    if (deep) x.deep(x.at(d, \"/\" + i), t);\n    else {{\n{}    }}\n  }}\n}}\n", indent(&check, 3))
             }
             (Path::Fast, WireTy::Map(key, value)) => {
                 let key_check = self.map_key_fast(key);
@@ -625,8 +728,8 @@ impl<'a> Emitter<'a> {
             }
             (Path::Explain, WireTy::Map(key, value)) => {
                 let key_check = self.map_key_explain(key);
-                let check = self.ex_stmt(value, Site::CHILD);
-                format!("function {name}(v: unknown, p: string, d: number, x: rt.Ctx): void {{\n  if (!rt.isObj(v)) {{\n    x.wrong(p, v, {described});\n    return;\n  }}\n  const deep = d >= x.maxDepth;\n  for (const k of Object.keys(v)) {{\n    const t = v[k];\n    if (t === undefined) continue;\n    if (x.full()) return;\n    const q = rt.pointer(p, k);\n{key_check}    if (deep) x.deep(q, t);\n    else {{\n{}    }}\n  }}\n}}\n", indent(&check, 3))
+                let check = self.ex_stmt(value, Site::child(Step::Entry));
+                format!("function {name}(v: unknown, d: number, x: rt.Ctx): void {{\n  if (!rt.isObj(v)) {{\n    x.wrong(x.at(d), v, {described});\n    return;\n  }}\n  const deep = d >= x.maxDepth;\n  for (const k of Object.keys(v)) {{\n    const t = v[k];\n    if (t === undefined) continue;\n    if (x.full()) return;\n{key_check}    if (deep) x.deep(rt.pointer(x.at(d), k), t);\n    else {{\n{}    }}\n  }}\n}}\n", indent(&check, 3))
             }
             (Path::Fast, WireTy::Union(members)) => {
                 let checks: Vec<String> =
@@ -634,12 +737,15 @@ impl<'a> Emitter<'a> {
                 format!("function {name}(v: unknown, d: number, x: rt.Ctx): boolean {{\n  return {};\n}}\n", checks.join(" || "))
             }
             (Path::Explain, WireTy::Union(members)) => {
-                let mut body = String::from("  let y = x.trial();\n");
+                // A value that matches a member has nothing to explain: the
+                // fast path says so without a trial collector per member.
+                let fast = self.helper(Path::Fast, ty);
+                let mut body = format!("  if ({fast}(v, d, x)) return;\n  let y = x.trial();\n");
                 for (i, member) in members.iter().enumerate() {
                     if i > 0 {
                         body.push_str("  y = x.trial();\n");
                     }
-                    body.push_str(&indent(&self.ex_stmt(member, Site::UNION.in_ctx("y")), 1));
+                    body.push_str(&indent(&self.ex_stmt(member, Site::UNION), 1));
                     body.push_str("  if (y.issues.length === 0) return x.matched(y);\n");
                     if i == 0 {
                         body.push_str("  let best = y;\n");
@@ -650,7 +756,7 @@ impl<'a> Emitter<'a> {
                 if members.is_empty() {
                     body.push_str("  const best = undefined;\n");
                 }
-                format!("function {name}(v: unknown, p: string, d: number, x: rt.Ctx): void {{\n{body}  x.union(best, p, v, {described});\n}}\n")
+                format!("function {name}(v: unknown, d: number, x: rt.Ctx): void {{\n{body}  x.union(best, x.at(d), v, {described});\n}}\n")
             }
             _ => unreachable!("helpers exist for lists, maps and unions only"),
         };
@@ -680,7 +786,7 @@ impl<'a> Emitter<'a> {
                     values.join(", ")
                 );
                 format!(
-                    "    if (!isE_{}{}(k)) x.push(q, \"invalid_enum_value\", \"map key \" + rt.debug(k) + {});\n",
+                    "    if (!isE_{}{}(k)) x.push(rt.pointer(x.at(d), k), \"invalid_enum_value\", \"map key \" + rt.debug(k) + {});\n",
                     e.name,
                     self.suffix,
                     js_string(&message)

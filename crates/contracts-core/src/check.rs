@@ -227,7 +227,8 @@ fn class<E: Entries, S: Sink>(
 ) -> Result<(), Stop> {
     let fields = cx.reg.classes[class].fields;
     let mut seen = Seen::new(fields.len());
-    let mut unknown = Keys::new();
+    // Made at the first unknown key: most objects have none.
+    let mut unknown: Option<Keys<E::Key>> = None;
     let mut place = 0;
     // Keys mostly come in declaration order: look where the last one was.
     let mut next = 0;
@@ -259,7 +260,7 @@ fn class<E: Entries, S: Sink>(
             continue;
         }
         let field = at.key(text, rank);
-        if E::REPEATS && unknown.first(&key).is_some() {
+        if E::REPEATS && unknown.get_or_insert_with(Keys::new).first(&key).is_some() {
             cx.duplicate(&field, text)?;
         } else if cx.options.mode == Mode::Producer {
             let problem = Problem::UnknownField { class, key: text };
@@ -658,7 +659,7 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
         let mut event: Option<&'static EventDef> = None;
         // A payload that came before `type`, checked once `type` is known.
         let mut held: Option<Tape<'_>> = None;
-        let mut unknown = Keys::new();
+        let mut unknown: Option<Keys<E::Key>> = None;
         let mut place = 0;
         while let Some(key) = entries.next_key()? {
             let rank = UNKNOWN + place;
@@ -678,7 +679,7 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
                 "meta" => META,
                 other => {
                     let entry = at.key(other, rank);
-                    if E::REPEATS && unknown.first(&key).is_some() {
+                    if E::REPEATS && unknown.get_or_insert_with(Keys::new).first(&key).is_some() {
                         cx.duplicate(&entry, other)?;
                     } else if cx.options.mode == Mode::Producer {
                         sink.report(cx, &entry, Problem::UnknownEnvelopeField(other))?;

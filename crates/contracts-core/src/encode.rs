@@ -168,8 +168,30 @@ impl Visit for Writer<'_> {
     }
 }
 
+/// Appends `s` as a JSON string, escaped as `serde_json` escapes it.
+///
+/// Most strings (ids, names, prose) need no escaping: they are checked a
+/// block at a time (without a branch per byte, so the check vectorises) and
+/// copied whole, where `serde_json` looks each byte up in its table.
 fn push_string(out: &mut Vec<u8>, s: &str) {
-    serde_json::to_writer(&mut *out, s).expect("a Vec takes every write");
+    if needs_escaping(s.as_bytes()) {
+        serde_json::to_writer(&mut *out, s).expect("a Vec takes every write");
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// True when `bytes` holds a byte JSON escapes: a control character, `"` or `\`.
+fn needs_escaping(bytes: &[u8]) -> bool {
+    let escaped = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let mut blocks = bytes.chunks_exact(16);
+    let found = blocks
+        .by_ref()
+        .any(|block| block.iter().fold(false, |found, &b| found | escaped(b)));
+    found || blocks.remainder().iter().any(|&b| escaped(b))
 }
 
 #[cfg(test)]
@@ -193,6 +215,22 @@ mod tests {
             json!([[[]], {}, [{}], u64::MAX, i64::MIN, 0.1, -0.0]),
         ] {
             assert_eq!(written(&value), serde_json::to_string(&value).unwrap());
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let plain = "0123456789abcdef0123456789abcdef-é\u{1F600}\u{7f}";
+        for special in ["", "\"", "\\", "\n", "\u{1}", "\u{1f}"] {
+            for at in 0..=plain.len() {
+                if !plain.is_char_boundary(at) {
+                    continue;
+                }
+                let s = format!("{}{special}{}", &plain[..at], &plain[at..]);
+                let mut out = Vec::new();
+                push_string(&mut out, &s);
+                assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+            }
         }
     }
 

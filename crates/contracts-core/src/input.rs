@@ -11,6 +11,7 @@
 //! | input | where |
 //! |---|---|
 //! | JSON bytes and text, parsed as they are read (no tree) | `json.rs`, behind [`crate::validate_envelope`] |
+//! | the same, on the fast path: a scanner that accepts what `serde_json` accepts | `scan.rs`, behind [`crate::is_valid_envelope`] |
 //! | a borrowed tree of those bytes, for the parts read twice (union members, a `payload` before `type`) | `tape.rs` |
 //! | `&serde_json::Value` | this file |
 //! | Python objects (`dict`, `list`, `str`, `int`, `float`, `bool`, `None`, Pydantic models) | `crates/py-binding` |

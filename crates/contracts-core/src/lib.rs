@@ -21,6 +21,7 @@ mod check;
 pub mod cloudevents;
 mod downgrade;
 mod encode;
+mod hidden;
 pub mod input;
 mod issue;
 mod json;
@@ -34,6 +35,7 @@ mod problem;
 mod report;
 mod rewrite;
 mod rules;
+mod scan;
 mod tape;
 #[allow(missing_docs, clippy::unreadable_literal)]
 mod registry {
@@ -102,6 +104,7 @@ pub mod mirror {
 pub use downgrade::{
     downgrade_between, downgrade_envelope, downgrade_envelope_json, DowngradeError,
 };
+pub use hidden::{hidden_by_json_parse, Hidden};
 pub use issue::{IssueCode, ValidationErrors, ValidationIssue};
 pub use make_text::MakeError;
 pub use negotiate::{negotiate, serve_version, Negotiated, UnservableReason, UnservableVersion};

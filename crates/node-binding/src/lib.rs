@@ -182,6 +182,20 @@ pub fn is_valid_envelope(
     ))
 }
 
+/// True when the first `length` bytes of `utf8`, JSON text that `JSON.parse`
+/// has already taken, may read differently in the core than in `JSON.parse`
+/// (a duplicate key, a number a double may not hold, a lone surrogate
+/// escape, deep nesting: `contracts_core::hidden_by_json_parse`). When
+/// false, the generated validator's verdict on the parsed value is the
+/// core's. Bytes, not a string: a string would be copied twice across N-API
+/// (measuring, then writing); the caller encodes it once into a buffer it
+/// reuses, and a borrowed `Uint8Array` is read in place.
+#[napi]
+pub fn hidden_by_json_parse(utf8: &[u8], length: u32) -> bool {
+    let text = utf8.get(..length as usize).unwrap_or(utf8);
+    contracts_core::hidden_by_json_parse(text).is_some()
+}
+
 /// Builds an envelope of `eventType` around the payload given as JSON text,
 /// fills `meta.event_id`, `meta.timestamp` and `contracts_version`, and
 /// validates it in producer mode. Returns `{envelope: <JSON text>, issues: []}`

@@ -190,10 +190,33 @@ fn to_python_issues<'py>(
     PyList::new(py, items)
 }
 
-/// An `EnvelopeValidationError` as `EnvelopeValidationError(issues)` makes
-/// it (`args == (message,)`, `.issues`), built without running its Python
-/// `__init__`: `BaseException.__new__` sets the message (the core formats
-/// the same text `__init__` does) and `issues` is set as `__init__` sets it.
+/// The issues of an `EnvelopeValidationError` raised here, kept as the core
+/// found them until Python reads them.
+///
+/// Most invalid envelopes are caught, counted and dropped: building the
+/// message and one `ValidationIssue` per issue cost more than finding them, so
+/// the exception is raised holding this, and `_errors.py` builds its message
+/// and `.issues` on first use (`str`, `repr`, `.args`, `.issues`, pickling).
+#[pyclass(frozen, module = "coach_app_baml_client._native")]
+struct FoundIssues(contracts_core::ValidationErrors);
+
+#[pymethods]
+impl FoundIssues {
+    /// The issues as a new list of `ValidationIssue`.
+    fn issues<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        to_python_issues(py, &self.0.issues)
+    }
+
+    /// The message `EnvelopeValidationError(issues)` makes: the summary line
+    /// and one line per issue.
+    fn message(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+/// An `EnvelopeValidationError` holding the issues natively
+/// (`args == (FoundIssues,)` until `_errors.py` reads them), built without
+/// running its Python `__init__`: `BaseException.__new__` sets the args.
 fn raise(py: Python<'_>, issues: Vec<ValidationIssue>) -> PyErr {
     let raised = (|| {
         let error_class = ERROR_CLASS.import(py, ERRORS_MODULE, "EnvelopeValidationError")?;
@@ -202,10 +225,8 @@ fn raise(py: Python<'_>, issues: Vec<ValidationIssue>) -> PyErr {
                 .getattr(intern!(py, "__new__"))
                 .map(Bound::unbind)
         })?;
-        let list = to_python_issues(py, &issues)?;
-        let message = contracts_core::ValidationErrors { issues }.to_string();
-        let error = new.bind(py).call1((error_class, message))?;
-        error.setattr(intern!(py, "issues"), list)?;
+        let found = Bound::new(py, FoundIssues(contracts_core::ValidationErrors { issues }))?;
+        let error = new.bind(py).call1((error_class, found))?;
         Ok::<_, PyErr>(PyErr::from_value(error))
     })();
     raised.unwrap_or_else(|e| e)
@@ -522,6 +543,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "CLOUDEVENT_STRUCTURED_CONTENT_TYPE",
         cloudevents::STRUCTURED_CONTENT_TYPE,
     )?;
+    m.add_class::<FoundIssues>()?;
     m.add_function(wrap_pyfunction!(contracts_version, m)?)?;
     m.add_function(wrap_pyfunction!(event_types, m)?)?;
     m.add_function(wrap_pyfunction!(envelope_issues, m)?)?;

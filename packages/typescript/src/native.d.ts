@@ -66,6 +66,7 @@ export declare function envelopeIssues(
   options?: ValidateOptions | undefined | null,
 ): Array<ValidationIssue>;
 export declare function isValidEnvelope(input: string | Uint8Array, options?: ValidateOptions | undefined | null): boolean;
+export declare function hiddenByJsonParse(utf8: Uint8Array, length: number): boolean;
 export declare function makeEnvelope(
   eventType: string,
   payloadJson: string,

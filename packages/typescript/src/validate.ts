@@ -5,11 +5,15 @@
 // as "./validate/native"; everywhere else "./validate" is the generated
 // JavaScript build (validate-portable.ts), with the same API for validation.
 //
-// JSON text and bytes go to the core, which reads them exactly (duplicate
-// keys, integers beyond 2^53). An already parsed object goes to the generated
-// JavaScript validator instead: handing it to the addon would mean
-// JSON.stringify plus a copy across N-API, several times slower than
-// checking it in place (BENCHMARKS.md), for the same verdicts.
+// JSON text and bytes get the core's verdict, which reads them exactly
+// (duplicate keys, integers beyond 2^53, lone surrogates). An already parsed
+// object goes to the generated JavaScript validator instead: handing it to
+// the addon would mean JSON.stringify plus a copy across N-API, several times
+// slower than checking it in place (BENCHMARKS.md), for the same verdicts.
+// `validateEnvelope` on text takes the same route, since it parses the text
+// anyway (validate-text.ts): the generated validator checks the parsed value,
+// and the core is asked only what JSON.parse hides, by a scan much cheaper
+// than validating, and for the issues of an invalid envelope.
 import * as native from "#native";
 import { EnvelopeValidationError } from "./contracts.js";
 import type { EnvelopeOf, MetaOverrides, ValidateOptions, ValidationIssue } from "./contracts.js";
@@ -20,6 +24,7 @@ import { asserting, payloadJson, type EnvelopeInput, type ValidationResult } fro
 import { CONTRACTS_VERSION } from "./generated/constants.js";
 import { check, isValid, NO_ISSUES } from "./portable/check.js";
 import { resolveOptions } from "./portable/options.js";
+import { parsedIfValid } from "./validate-text.js";
 
 export { EnvelopeValidationError };
 export type { EnvelopeInput, ValidationResult } from "./validate-shared.js";
@@ -92,6 +97,10 @@ export function envelopeIssues(input: EnvelopeInput, options?: ValidateOptions):
 
 /** Validates `input`; on success returns the envelope (parsed when given as text or bytes). */
 export function validateEnvelope(input: EnvelopeInput, options?: ValidateOptions): ValidationResult {
+  if (isText(input)) {
+    const envelope = parsedIfValid(input, options);
+    if (envelope !== undefined) return { ok: true, envelope };
+  }
   const issues = envelopeIssues(input, options);
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, envelope: isText(input) ? parse(input) : (input as EventEnvelope) };

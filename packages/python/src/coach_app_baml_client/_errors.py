@@ -6,7 +6,9 @@ catch, subclass and type-check them like any other Python class.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from ._native import FoundIssues
 
 __all__ = [
     "DeliveryUnavailableError",
@@ -51,14 +53,72 @@ class EnvelopeValidationError(ValueError):
     issues: list[ValidationIssue]
 
     def __init__(self, issues: list[ValidationIssue], message: str | None = None) -> None:
-        """``message`` defaults to the summary line and one line per issue (the
-        native validator passes the same text, already formatted)."""
+        """``message`` defaults to the summary line and one line per issue."""
         self.issues = list(issues)
         if message is None:
             lines = [f"invalid envelope: {len(self.issues)} issue(s)"]
             lines += [f"  {issue}" for issue in self.issues]
             message = "\n".join(lines)
         super().__init__(message)
+
+    # The native validator raises this class without running `__init__`: its
+    # args are `(FoundIssues,)`, the issues as the core found them, because
+    # most invalid envelopes are caught and dropped and building the message
+    # and the issue tuples cost more than finding the issues. Every way to
+    # read the error (`.issues`, `.args`, `str`, `repr`, pickling, copying)
+    # first turns it into what `__init__` makes: `args == (message,)` and
+    # `.issues` in the instance dict.
+
+    def _materialize(self) -> None:
+        args = _BASE_ARGS.__get__(self)
+        if len(args) == 1 and type(args[0]) is FoundIssues:
+            found: FoundIssues = args[0]
+            self.__dict__["issues"] = found.issues()
+            _BASE_ARGS.__set__(self, (found.message(),))
+
+    if not TYPE_CHECKING:  # type checkers see `issues` as the attribute it is
+
+        def __getattr__(self, name: str) -> object:
+            if name == "issues":
+                self._materialize()
+                if "issues" in self.__dict__:
+                    return self.__dict__["issues"]
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+            )
+
+    @property
+    def args(self) -> tuple[Any, ...]:  # pyright: ignore[reportIncompatibleVariableOverride]
+        self._materialize()
+        return _BASE_ARGS.__get__(self)
+
+    @args.setter
+    def args(self, value: tuple[Any, ...]) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
+        self._materialize()
+        _BASE_ARGS.__set__(self, value)
+
+    def __str__(self) -> str:
+        self._materialize()
+        return super().__str__()
+
+    def __repr__(self) -> str:
+        self._materialize()
+        return super().__repr__()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # `BaseException.__reduce__` would call `cls(message)`, which reads the
+        # message as the issues: rebuild the same args and dict instead.
+        self._materialize()
+        return (_rebuild, (type(self), _BASE_ARGS.__get__(self)), self.__dict__)
+
+
+_BASE_ARGS: Any = BaseException.__dict__["args"]
+"""The `args` attribute of every exception (a descriptor), under `EnvelopeValidationError.args`."""
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    """An exception of ``cls`` with ``args``, without running its ``__init__`` (unpickling)."""
+    return BaseException.__new__(cls, *args)
 
 
 class RewriteError(ValueError):

@@ -1,6 +1,6 @@
 # Type stubs for the private native module built from crates/py-binding.
 # Checked against the compiled module by `stubtest` in the test suite.
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, final
 
 from ._errors import ValidationIssue
 
@@ -22,11 +22,19 @@ __all__ = [
     "known_versions",
     "to_cloudevent",
     "from_cloudevent",
+    "FoundIssues",
 ]
 
 CONTRACTS_VERSION: Final[str]
 CLOUDEVENT_TYPE_PREFIX: Final[str]
 CLOUDEVENT_STRUCTURED_CONTENT_TYPE: Final[str]
+
+@final
+class FoundIssues:
+    """The issues of an ``EnvelopeValidationError`` raised natively, until Python reads them."""
+
+    def issues(self) -> list[ValidationIssue]: ...
+    def message(self) -> str: ...
 
 def contracts_version() -> str: ...
 def event_types() -> list[str]: ...

@@ -110,12 +110,15 @@ async def broadcast(
             "broadcast() got no channel layer: set CHANNEL_LAYERS in the Django settings "
             "(RedisStreamsChannelLayer in production, InMemoryChannelLayer in unit tests)"
         )
-    wire = _wire(envelope)
-    if type(wire) is not _ValidatedJSON or target_version is not None:
+    if type(envelope) is _ValidatedJSON and target_version is None:
+        # Built and validated by envelope_json (compact, no BOM): sent as it is.
+        text = envelope.decode("utf-8")
+    else:
+        wire = _wire(envelope)
         validate_envelope(wire, target_version=target_version)  # also: bytes must be UTF-8
-    text = wire if isinstance(wire, str) else wire.decode("utf-8")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+        text = wire if isinstance(wire, str) else wire.decode("utf-8")
+        if text.startswith("\ufeff"):
+            text = text[1:]
     version = target_version or CONTRACTS_VERSION
     publish = getattr(channel_layer, "publish_envelope", None)
     if publish is not None:

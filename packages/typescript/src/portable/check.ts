@@ -104,7 +104,7 @@ function fastValid(registry: Registry, value: unknown, options: ResolvedOptions)
   return !((registry.needsNestingScan || x.unvisited) && nestsTooDeep(value));
 }
 
-/** The explaining walk, which asks the fast path about each object and walks only failing ones. */
+/** The explaining walk: each object once, with the fast checks inline and a message only for a value that fails one. */
 function explain(registry: Registry, value: unknown, options: ResolvedOptions): Issue[] {
   const x = new Ctx(options.producer, options.maxDepth, options.maxIssues);
   try {

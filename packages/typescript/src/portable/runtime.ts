@@ -74,7 +74,43 @@ export class Ctx {
     readonly producer: boolean,
     readonly maxDepth: number,
     readonly maxIssues: number,
+    /**
+     * The explaining walk's way down: at index `d`, the step into the array or
+     * object it entered at depth `d`: a field or map key as it reads in a
+     * pointer (`"/name"`, escaped), or a list index. Recording a step is one
+     * store; pointers are joined from the steps only for an issue (`at`), so
+     * valid values cost no strings.
+     */
+    readonly keys: (string | number)[] = [""],
   ) {}
+
+  /** The pointers `at` built last, by depth (valid up to `builtDepth`), and the steps they were built from. */
+  private readonly built: string[] = [""];
+  private readonly builtKeys: (string | number)[] = [""];
+  private builtDepth = 0;
+
+  /**
+   * The JSON Pointer of the value the walk entered at depth `d`, followed by
+   * `last`. Issues come in runs under the same parent, so the longest prefix
+   * built last whose steps are unchanged is reused.
+   */
+  at(d: number, last = ""): string {
+    const { keys, built, builtKeys } = this;
+    const reusable = d < this.builtDepth ? d : this.builtDepth;
+    let i = 1;
+    while (i <= reusable && builtKeys[i] === keys[i]) i++;
+    if (i <= d) {
+      let path = built[i - 1] as string;
+      for (; i <= d; i++) {
+        const key = keys[i] as string | number;
+        path += typeof key === "string" ? key : itemStep(key);
+        built[i] = path;
+        builtKeys[i] = key;
+      }
+      this.builtDepth = d; // deeper pointers were built under steps that just changed
+    }
+    return (built[d] as string) + last;
+  }
 
   full(): boolean {
     return this.issues.length >= this.maxIssues;
@@ -86,7 +122,7 @@ export class Ctx {
 
   /** A fresh collector with the same options, for trying one member of a union. */
   trial(): Ctx {
-    return new Ctx(this.producer, this.maxDepth, this.maxIssues);
+    return new Ctx(this.producer, this.maxDepth, this.maxIssues, this.keys);
   }
 
   /** The union member tried with `trial` matched: keep what it noted. */
@@ -182,21 +218,54 @@ export function bareAtLimit(o: Obj, x: Ctx, declared: (key: string) => boolean):
   return true;
 }
 
+/**
+ * The fields of a class, in declaration order: the name, its pointer step
+ * (`"/name"`, escaped), the `missing_field` message of a required field (`null`
+ * when optional), and `true` when the name is also an `Object.prototype`
+ * property (read as an own property).
+ */
+export type Fields = readonly (readonly [name: string, step: string, missing: string | null, own?: boolean])[];
+
+/**
+ * The explaining walk of a class value at the depth limit: a required field
+ * that is missing is reported as missing, every present field as too deep,
+ * then the undeclared keys.
+ */
+export function deepFields(
+  o: Obj,
+  d: number,
+  x: Ctx,
+  fields: Fields,
+  declared: (key: string) => boolean,
+  className: string,
+  fieldList: string,
+): void {
+  let n = 0;
+  for (const [name, step, missing, isOwn] of fields) {
+    const t = isOwn === true ? own(o, name) : o[name];
+    if (t !== undefined) {
+      n++;
+      x.deep(x.at(d, step), t);
+    } else if (missing !== null) x.push(x.at(d, step), "missing_field", missing);
+  }
+  unknownFields(o, n, d, x, declared, className, fieldList);
+}
+
 /** The four fields of an envelope. */
 export function isEnvelopeKey(key: string): boolean {
   return key === "type" || key === "contracts_version" || key === "payload" || key === "meta";
 }
 
 /**
- * The undeclared keys of a class value that has `n` declared fields present
- * (only a key count that differs looks at the keys): an `unknown_field` issue
- * each in producer mode; in consumer mode they are allowed, and noted (their
- * values were not walked).
+ * The undeclared keys of a class value at depth `d` that has `n` declared
+ * fields present (only a key count that differs looks at the keys): an
+ * `unknown_field` issue each in producer mode; in consumer mode they are
+ * allowed, and noted (their values were not walked).
  */
 export function unknownFields(
   o: Obj,
   n: number,
-  path: string,
+  d: number,
   x: Ctx,
   declared: (key: string) => boolean,
   className: string,
@@ -213,20 +282,16 @@ export function unknownFields(
       return;
     }
     x.skip(value);
-    x.push(pointer(path, key), "unknown_field", `unknown field \`${key}\` in ${className}; it declares ${fieldList}`);
+    x.push(pointer(x.at(d), key), "unknown_field", `unknown field \`${key}\` in ${className}; it declares ${fieldList}`);
   }
 }
 
-const ENVELOPE_KEYS = ["type", "contracts_version", "payload", "meta"] as const;
-
 /**
- * The keys of the envelope besides its four: an `unknown_field` issue each in
- * producer mode; in consumer mode they are allowed, and noted (their values
- * were not walked).
+ * The keys of the envelope besides its four, of which `defined` are present:
+ * an `unknown_field` issue each in producer mode; in consumer mode they are
+ * allowed, and noted (their values were not walked).
  */
-export function envelopeKeys(o: Obj, x: Ctx): void {
-  let defined = 0;
-  for (const key of ENVELOPE_KEYS) if (o[key] !== undefined) defined++;
+export function envelopeKeys(o: Obj, defined: number, x: Ctx): void {
   let count = 0;
   for (const _ in o) count++;
   if (count === defined) return;
@@ -245,10 +310,27 @@ export function envelopeKeys(o: Obj, x: Ctx): void {
   }
 }
 
+const ITEM_STEPS: string[] = [];
+
+/** `"/" + i`, made once per index (paths of list items repeat across issues and inputs). */
+function itemStep(i: number): string {
+  if (i >= 1024) return "/" + String(i);
+  while (ITEM_STEPS.length <= i) ITEM_STEPS.push("/" + String(ITEM_STEPS.length));
+  return ITEM_STEPS[i] as string;
+}
+
 /** Appends `key` to a JSON Pointer, escaping `~` and `/` (RFC 6901). */
 export function pointer(path: string, key: string): string {
-  if (key.indexOf("~") === -1 && key.indexOf("/") === -1) return path + "/" + key;
-  return path + "/" + key.replaceAll("~", "~0").replaceAll("/", "~1");
+  return path + "/" + token(key);
+}
+
+/** `key` as a JSON Pointer reference token (a loop: `indexOf` costs more on short keys). */
+function token(key: string): string {
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c === 0x7e || c === 0x2f) return key.replaceAll("~", "~0").replaceAll("/", "~1");
+  }
+  return key;
 }
 
 /** True when `root` nests more arrays/objects than the core's JSON parser accepts. */
@@ -291,13 +373,18 @@ export function typeName(v: unknown): string {
   }
 }
 
-/** What Rust's `{:?}` escapes in a string. */
-// eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\u009f\ud800-\udfff]/;
+/** True when Rust's `{:?}` shows `s` as it is between the quotes (a loop: cheaper than a regular expression on short strings). */
+function plain(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0x7f && c < 0xa0) || (c >= 0xd800 && c < 0xe000)) return false;
+  }
+  return true;
+}
 
 /** A string quoted and escaped the way the core's messages show it (Rust's `{:?}`). */
 export function debug(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  if (plain(s)) return '"' + s + '"';
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0) ?? 0;
@@ -451,6 +538,8 @@ export function isVersion(v: unknown, x: Ctx, ours: string): boolean {
 }
 
 // ---- explaining leaf checks (contracts-core: validate.rs `Walker::check`) ---
+// The generated walk calls each of these only for a value its fast check
+// rejected, so they say why without checking the value's form again.
 
 export function exString(v: unknown, p: string, x: Ctx): void {
   if (typeof v !== "string") x.wrong(p, v, "string");
@@ -475,7 +564,7 @@ export function exInt(v: unknown, p: string, x: Ctx): void {
 
 export function exUuid(v: unknown, p: string, x: Ctx): void {
   if (typeof v !== "string") x.wrong(p, v, "Uuid (UUID string)");
-  else if (!isUuid(v))
+  else
     x.push(
       p,
       "invalid_uuid",
@@ -485,13 +574,12 @@ export function exUuid(v: unknown, p: string, x: Ctx): void {
 
 export function exTimestamp(v: unknown, p: string, x: Ctx): void {
   if (typeof v !== "string") x.wrong(p, v, "Timestamp (RFC 3339 string)");
-  else if (!isTimestamp(v))
-    x.push(p, "invalid_timestamp", `${debug(v)} is not an RFC 3339 date-time with offset (expected e.g. "2026-11-25T10:00:00Z")`);
+  else x.push(p, "invalid_timestamp", `${debug(v)} is not an RFC 3339 date-time with offset (expected e.g. "2026-11-25T10:00:00Z")`);
 }
 
 export function exIsoDate(v: unknown, p: string, x: Ctx): void {
   if (typeof v !== "string") x.wrong(p, v, "IsoDate (YYYY-MM-DD string)");
-  else if (!isIsoDate(v)) x.push(p, "invalid_date", `${debug(v)} is not a calendar date (expected YYYY-MM-DD, e.g. "2026-11-25")`);
+  else x.push(p, "invalid_date", `${debug(v)} is not a calendar date (expected YYYY-MM-DD, e.g. "2026-11-25")`);
 }
 
 /** A string, int or bool literal type. */
@@ -501,20 +589,13 @@ export function exLiteral(v: unknown, p: string, x: Ctx, expected: string | numb
   else if (v !== expected) x.push(p, "invalid_literal", `expected exactly ${shown(expected)}, got ${shown(v as string | number | boolean)}`);
 }
 
-/** `type`: missing, not a string, or not an event type of these contracts; true when it is one. */
-export function exEventType(t: unknown, x: Ctx, version: string, payloadClass: (t: string) => string | undefined): boolean {
-  if (t === undefined) {
-    x.push("/type", "missing_field", "missing required field `type` (an EventType value)");
-    return false;
-  }
-  if (typeof t !== "string") {
+/** Why `type`, which is not an event type of these contracts, is not: missing, not a string, or unknown. */
+export function exEventType(t: unknown, x: Ctx, version: string): void {
+  if (t === undefined) x.push("/type", "missing_field", "missing required field `type` (an EventType value)");
+  else if (typeof t !== "string") {
     x.skip(t);
     x.push("/type", "wrong_type", `\`type\` must be a string (an EventType value); got ${typeName(t)}`);
-    return false;
-  }
-  if (payloadClass(t) !== undefined) return true;
-  x.push("/type", "unknown_event_type", `unknown event type ${debug(t)}; expected one of the EventType values of contracts ${version}`);
-  return false;
+  } else x.push("/type", "unknown_event_type", `unknown event type ${debug(t)}; expected one of the EventType values of contracts ${version}`);
 }
 
 /** `contracts_version`: missing, not a string, or not accepted in this mode. */
