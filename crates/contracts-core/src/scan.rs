@@ -76,6 +76,18 @@ impl<'s> Scanner<'s> {
     }
 
     /// Opens a container at `pos` (`[` or `{`).
+    /// `out` of the container entered at `depth`, if the visitor read it to its
+    /// end: one that stopped early left it open, and `serde_json` would find the
+    /// rest where it expects the end.
+    #[inline]
+    fn closed<T>(&self, depth: usize, out: T) -> Result<T, Stop> {
+        if self.depth == depth - 1 {
+            Ok(out)
+        } else {
+            Err(Stop)
+        }
+    }
+
     #[inline]
     fn enter(&mut self) -> Result<usize, Stop> {
         self.pos += 1;
@@ -244,13 +256,7 @@ impl Input for Scan<'_, '_> {
                     sc: &mut *sc,
                     first: true,
                 })?;
-                // A visitor that stopped reading early left the object open:
-                // `serde_json` would find the rest where it expects the end.
-                if sc.depth == depth - 1 {
-                    Ok(out)
-                } else {
-                    Err(Stop)
-                }
+                sc.closed(depth, out)
             }
             Some(b'[') => {
                 let depth = sc.enter()?;
@@ -258,11 +264,7 @@ impl Input for Scan<'_, '_> {
                     sc: &mut *sc,
                     first: true,
                 })?;
-                if sc.depth == depth - 1 {
-                    Ok(out)
-                } else {
-                    Err(Stop)
-                }
+                sc.closed(depth, out)
             }
             Some(b'-' | b'0'..=b'9') => {
                 let n = sc.number()?;
