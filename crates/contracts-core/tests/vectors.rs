@@ -8,11 +8,18 @@
 //! `{{NEXT_MINOR}}` (`MAJOR.MINOR+1.0`), `{{NEXT_MAJOR}}` (`MAJOR+1.0.0`) and
 //! `{{MAJOR}}` are replaced, computed from [`contracts_core::CONTRACTS_VERSION`],
 //! so the version rules keep their meaning after every bump.
+//!
+//! One test per vector file (libtest-mimic, `harness = false`), named after the
+//! file, so a failing vector names itself and never hides the others; two more
+//! tests check the corpus as a whole (its size and that every issue code is expected
+//! somewhere). `cargo test -p contracts-core --test vectors -- <name>` runs one.
 
 use contracts_core::{envelope_issues, IssueCode, Mode, ValidateOptions};
+use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 mod support;
 use support::vector_files;
@@ -120,90 +127,100 @@ fn parse_vector(raw: &str) -> Result<Vector, String> {
     })
 }
 
-#[test]
-fn conformance_vectors() {
-    let files = vector_files();
-    let mut failures = String::new();
-    let mut failed = 0usize;
-    let mut codes_seen: BTreeSet<String> = BTreeSet::new();
+/// Reads and parses one vector file; the error names what is wrong with the file.
+fn load(file: &Path) -> Result<Vector, String> {
+    let raw = std::fs::read_to_string(file).map_err(|e| format!("cannot read: {e}"))?;
+    parse_vector(&raw).map_err(|e| format!("malformed vector: {e}"))
+}
 
-    for file in &files {
-        let name = file
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        let raw = match std::fs::read_to_string(file) {
-            Ok(raw) => raw,
-            Err(e) => {
-                failed += 1;
-                let _ = writeln!(failures, "\n--- {name}: cannot read: {e}");
-                continue;
-            }
-        };
-        let vector = match parse_vector(&raw) {
-            Ok(v) => v,
-            Err(e) => {
-                failed += 1;
-                let _ = writeln!(failures, "\n--- {name}: malformed vector: {e}");
-                continue;
-            }
-        };
-        for (_, code) in &vector.expect_issues {
-            codes_seen.insert(code.clone());
-        }
-        let actual = envelope_issues(&vector.input, &vector.options);
-        let mut actual_pairs: Vec<(String, String)> = actual
-            .iter()
-            .map(|i| (i.path.clone(), i.code.as_str().to_string()))
-            .collect();
-        actual_pairs.sort();
-        if actual.is_empty() != vector.expect_valid || actual_pairs != vector.expect_issues {
-            failed += 1;
-            let _ = writeln!(failures, "\n--- {name}");
-            let _ = writeln!(
-                failures,
-                "  expected: valid={} issues={:?}",
-                vector.expect_valid, vector.expect_issues
-            );
-            let _ = writeln!(failures, "  actual:   valid={} issues:", actual.is_empty());
-            for issue in &actual {
-                let _ = writeln!(
-                    failures,
-                    "    {:?} {} — {}",
-                    issue.path, issue.code, issue.message
-                );
-            }
-        }
+/// The test of one vector file: the core gives exactly the expected verdict and
+/// (path, code) pairs.
+fn check_vector(file: &Path) -> Result<(), Failed> {
+    let vector = load(file)?;
+    let actual = envelope_issues(&vector.input, &vector.options);
+    let mut actual_pairs: Vec<(String, String)> = actual
+        .iter()
+        .map(|i| (i.path.clone(), i.code.as_str().to_string()))
+        .collect();
+    actual_pairs.sort();
+    if actual.is_empty() == vector.expect_valid && actual_pairs == vector.expect_issues {
+        return Ok(());
     }
+    let mut report = format!(
+        "expected: valid={} issues={:?}\nactual:   valid={} issues:",
+        vector.expect_valid,
+        vector.expect_issues,
+        actual.is_empty()
+    );
+    for issue in &actual {
+        let _ = write!(
+            report,
+            "\n    {:?} {} — {}",
+            issue.path, issue.code, issue.message
+        );
+    }
+    Err(report.into())
+}
 
-    let mut problems = Vec::new();
-    if files.len() < MIN_VECTORS {
-        problems.push(format!(
-            "the corpus {} holds {} vectors; at least {MIN_VECTORS} are required",
-            support::manifest_dir()
-                .join("../../testdata/vectors")
-                .display(),
-            files.len()
-        ));
+/// The corpus is big enough to mean something.
+fn check_corpus_size(files: &[PathBuf]) -> Result<(), Failed> {
+    if files.len() >= MIN_VECTORS {
+        return Ok(());
     }
+    Err(format!(
+        "the corpus {} holds {} vectors; at least {MIN_VECTORS} are required",
+        support::manifest_dir()
+            .join("../../testdata/vectors")
+            .display(),
+        files.len()
+    )
+    .into())
+}
+
+/// Every issue code (but `too_large`, which needs a megabyte-sized input) is
+/// expected by at least one vector. A malformed file fails its own test, not this one.
+fn check_codes_covered(files: &[PathBuf]) -> Result<(), Failed> {
+    let codes_seen: BTreeSet<String> = files
+        .iter()
+        .filter_map(|file| load(file).ok())
+        .flat_map(|vector| vector.expect_issues.into_iter().map(|(_, code)| code))
+        .collect();
     let uncovered: Vec<&str> = IssueCode::ALL
         .iter()
         .filter(|c| **c != IssueCode::TooLarge)
         .map(|c| c.as_str())
         .filter(|c| !codes_seen.contains(*c))
         .collect();
-    if !uncovered.is_empty() {
-        problems.push(format!(
-            "no vector expects these issue codes: {}",
-            uncovered.join(", ")
-        ));
+    if uncovered.is_empty() {
+        return Ok(());
     }
-    if failed > 0 {
-        problems.push(format!(
-            "{failed} of {} vectors failed:{failures}",
-            files.len()
-        ));
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    Err(format!(
+        "no vector expects these issue codes: {}",
+        uncovered.join(", ")
+    )
+    .into())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let files = vector_files();
+    let mut trials: Vec<Trial> = files
+        .iter()
+        .map(|file| {
+            let name = file
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let file = file.clone();
+            Trial::test(format!("vector::{name}"), move || check_vector(&file))
+        })
+        .collect();
+    let all = files.clone();
+    trials.push(Trial::test("corpus::size", move || check_corpus_size(&all)));
+    trials.push(Trial::test(
+        "corpus::every_issue_code_expected",
+        move || check_codes_covered(&files),
+    ));
+    libtest_mimic::run(&args, trials).exit();
 }
