@@ -87,7 +87,9 @@ catalog: generate ## The static event catalog alone into dist/catalog/ (open dis
 	rm -rf dist/catalog
 	$(CONTRACTS) catalog --out dist/catalog
 
-test: test-rust test-baml test-repo test-python test-sdist test-node test-frontend test-interop test-catalog test-django release-rehearsal lint check-bump ## Run every test and the lints (Quick start line 2)
+# Each check has one home here and runs once per `make test` (make runs a prerequisite once
+# however many targets name it): release-rehearsal names check-bump and check-generated too.
+test: test-rust test-baml test-repo test-python test-sdist test-node test-frontend test-interop test-catalog test-django check-bump check-generated release-rehearsal lint ## Run every test and the lints (Quick start line 2)
 
 test-rust: generate ## contracts check, cargo tests, doctests and the shared vectors
 	$(CONTRACTS) check
@@ -164,9 +166,12 @@ bump: setup ## Bump the one version everywhere + CHANGELOG entry: make bump PART
 	@test -n "$(PART)" || { echo "usage: make bump PART=patch|minor|major|X.Y.Z [ARGS=--allow-dirty|--dry-run]" >&2; exit 2; }
 	$(PY) tools/bump.py $(PART) $(ARGS)
 
-release-rehearsal: setup ## Publish dist/ to local pypiserver + verdaccio with tools/publish.py, install, validate, failure drills
+# REHEARSAL_DIST: the artifacts to publish (release.yml passes dist/release, every platform's).
+REHEARSAL_DIST ?= dist
+# The release gate is check-bump + check-generated (make) and tools/release_checks.py (the rest).
+release-rehearsal: setup check-bump check-generated ## Publish dist/ to local pypiserver + verdaccio with tools/publish.py, install, validate, failure drills
 	@ls dist/coach_app_baml_client-*-abi3-*.whl >/dev/null 2>&1 || { echo "no wheel in dist/: run 'make dist' first" >&2; exit 1; }
-	$(PY) tools/release_rehearsal.py $(ARGS)
+	$(PY) tools/release_rehearsal.py --dist $(REHEARSAL_DIST) $(ARGS)
 
 check-bump: ## Fail when baml_src changed since the last release tag without a big enough version bump
 	@tag=$$(git describe --tags --abbrev=0 --match 'v[0-9]*' 2>/dev/null || true); \
@@ -196,7 +201,7 @@ check-generated: setup ## Fail when generation is not deterministic or derived f
 	tools/check_generated.sh
 	$(CONTRACTS) gen --check
 
-ready: dist test check-generated ## Everything CI runs (each step once: test includes lint and check-bump)
+ready: dist test ## Everything CI runs (.ci/run: the Quick start lines; test includes lint, check-bump and check-generated)
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf dist target .cache $(TS)/lib $(TS)/native

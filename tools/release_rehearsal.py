@@ -5,7 +5,9 @@
     make release-rehearsal            (needs `make dist` first)
 
 1. ``tools/release_checks.py`` (the gate release.yml runs; ``--allow-dirty`` only
-   downgrades the clean-tree check to a warning, for a shared working tree).
+   downgrades the clean-tree check to a warning, for a shared working tree). The gate's
+   make checks (``make check-bump``, ``make check-generated``) are prerequisites of
+   ``make release-rehearsal``, run by make before this script and never again from it.
 2. Installs pinned registries into ``.cache/release-rehearsal/`` (reused when present):
    pypiserver + twine (pip, from PyPI) and verdaccio (npm). Both listen on 127.0.0.1 on
    free ports, with temporary storage, and are always stopped (try/finally).
@@ -572,11 +574,6 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="a dirty tree is a warning in the release checks",
     )
-    ap.add_argument(
-        "--skip-generated",
-        action="store_true",
-        help="skip `make check-generated` (faster)",
-    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
@@ -590,7 +587,6 @@ def main(argv: list[str] | None = None) -> int:
             ROOT,
             tag=f"v{version}",
             dist=args.dist,
-            skip=["generated"] if args.skip_generated else [],
             allow_dirty=args.allow_dirty,
         )
         lines = [

@@ -105,29 +105,76 @@ def _expand(target: str) -> list[str]:
     return out
 
 
-def test_ci_runs_the_documented_entry_points_each_once() -> None:
+def _quick_start() -> list[str]:
+    """The lines of README.md's Quick start block (what .ci/run runs)."""
+    text = (REPO_ROOT / "README.md").read_text()
+    section = text.split("## Quick start", 1)[1]
+    block = section.split("```", 2)[1]
+    return [line for line in block.splitlines()[1:] if line.strip()]
+
+
+def test_ci_yml_runs_the_ci_entry_point_and_nothing_else() -> None:
+    """ci.yml sets up the machine and runs .ci/run: one definition of CI."""
     commands = _run_commands(CI.read_text())
-    for target in ("make dist", "make test", "make check-generated"):
-        assert any(
-            re.search(rf"(^|\s){re.escape(target)}(\s|$)", c) for c in commands
-        ), f"ci.yml must have a step running `{target}`; run steps: {commands}"
-    # `make test` already runs the lints and the bump check: a CI step of
-    # their own would run them twice.
-    assert {"lint", "check-bump"} <= set(_make_prerequisites("test"))
-    for target in ("make lint", "make check-bump"):
-        assert not any(
-            re.search(rf"(^|\s){re.escape(target)}(\s|$)", c) for c in commands
-        ), f"ci.yml runs `{target}` on its own, but `make test` runs it already"
-    steps = [c.split()[1] for c in commands if c.startswith("make ")]
-    expanded = [t for step in steps for t in _expand(step)]
-    top = [t for t in expanded if t not in ("setup", "generate", "build")]
-    assert len(top) == len(set(top)), f"CI runs a make target twice: {expanded}"
-    # `make ready` is the same set of steps.
-    ready = _make_prerequisites("ready")
-    assert ready == steps, f"`make ready` runs {ready}, CI runs {steps}"
-    assert any("git status --porcelain" in c for c in commands), (
-        "ci.yml must fail when the build leaves changes (`git status --porcelain`)"
+    assert "bash .ci/run" in commands, f"ci.yml must run `bash .ci/run`: {commands}"
+    own = [c for c in commands if "make " in c or "git status" in c]
+    assert not own, f"ci.yml runs steps of its own instead of .ci/run: {own}"
+
+
+def test_ci_entry_point_runs_the_quick_start_then_the_tree_check() -> None:
+    assert _quick_start() == ["make dist", "make test"]
+    run = (REPO_ROOT / ".ci" / "run").read_text()
+    assert "README.md" in run and "bash .ci/check-tree" in run
+    check_tree = (REPO_ROOT / ".ci" / "check-tree").read_text()
+    assert "git status --porcelain" in check_tree, (
+        ".ci/check-tree must fail when the build leaves changes"
     )
+    # `make ready` is the same as CI.
+    assert _make_prerequisites("ready") == [line.split()[1] for line in _quick_start()]
+
+
+def test_make_test_runs_every_check_once_and_no_check_twice() -> None:
+    """The checks have one home each and `make test` reaches every one of them;
+    no tool runs a make target again behind make's back."""
+    test = _make_prerequisites("test")
+    for check in ("lint", "check-bump", "check-generated", "release-rehearsal"):
+        assert check in test, f"`make test` does not run `{check}`: {test}"
+    expanded = _expand("test")
+    # make runs a prerequisite once however often it is named; what could run a check
+    # twice is a recipe's tool calling make again behind make's back.
+    for tool in _tools_run_by(expanded):
+        assert not re.search(r"""["']make["']""", tool.read_text()), (
+            f"tools/{tool.name} (run by `make test`) calls make; a check belongs to "
+            "one Makefile target, which `make test` names"
+        )
+
+
+def _recipe(target: str) -> str:
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    m = re.search(
+        rf"^{re.escape(target)}:[^\n]*\n((?:\t[^\n]*\n)*)", makefile, flags=re.MULTILINE
+    )
+    return m.group(1) if m else ""
+
+
+def _tools_run_by(targets: list[str]) -> set[Path]:
+    """The tools/*.py files the recipes of `targets` run, and the tools modules they import."""
+    tools = REPO_ROOT / "tools"
+    found = {
+        tools / name
+        for target in targets
+        for name in re.findall(r"tools/(\w+\.py)", _recipe(target))
+    }
+    todo = list(found)
+    while todo:
+        text = todo.pop().read_text()
+        for name in re.findall(r"^(?:import|from) (\w+)", text, flags=re.MULTILINE):
+            module = tools / f"{name}.py"
+            if module.is_file() and module not in found:
+                found.add(module)
+                todo.append(module)
+    assert tools / "release_rehearsal.py" in found, found
+    return found
 
 
 def test_release_triggers_on_version_tags_only() -> None:
