@@ -28,7 +28,7 @@ help: ## List the targets
 
 setup: $(STAMPS)/venv $(STAMPS)/protoc $(STAMPS)/npm $(STAMPS)/browser $(STAMPS)/interop ## Install the toolchain: .venv, protoc, node_modules, Chromium + playwright-core, the interop test tools
 
-$(STAMPS)/venv: requirements-dev.txt
+$(STAMPS)/venv: requirements-dev.txt tools/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	@mkdir -p $(STAMPS) && touch $@
@@ -129,7 +129,7 @@ test-sdist: setup ## Build the sdist in a fresh venv and run the vector tests ag
 test-django: setup ## The Django + Channels example end to end against the installed wheel
 	@ls dist/coach_app_baml_client-*-abi3-*.whl >/dev/null 2>&1 || { echo "no wheel in dist/: run 'make dist' first" >&2; exit 1; }
 	rm -rf $(DJANGO_VENV) && $(PYTHON) -m venv $(DJANGO_VENV)
-	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl -r examples/django/requirements.txt
+	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check dist/coach_app_baml_client-*-abi3-*.whl -r examples/django/requirements.txt -r tools/requirements.txt
 	$(DJANGO_VENV)/bin/python tools/services.py run -- $(DJANGO_VENV)/bin/python -m pytest -q -p no:cacheprovider examples/django/tests
 
 test-node: setup ## node:test against the packed npm tarball: both validate builds, vectors, differential, types

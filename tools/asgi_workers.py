@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import services  # tools/services.py, next to this file
+from _common import free_port
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "django"
 START_TIMEOUT = 30.0
@@ -37,7 +38,7 @@ class Worker:
         self.log = log
         self.args = args
         self.python = python
-        self.port = services.free_port()
+        self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property

@@ -24,9 +24,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import stub_llm
+
 ROOT = Path(os.environ.get("COACH_REPO_ROOT") or Path(__file__).resolve().parent.parent)
-sys.path.insert(0, str(ROOT / "tools"))
-import stub_llm  # noqa: E402
 
 SUMMARY_RE = re.compile(r"Test run completed,\s*(\d+)\s+tests?\s*\(([^)]*)\)")
 

@@ -36,6 +36,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import _common
+
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache"
 VENV = CACHE / "bench-venv"
@@ -80,10 +82,7 @@ export const versions = Object.fromEntries(
 
 
 def sh(cmd: list[str], **kw: Any) -> str:
-    print("+", " ".join(str(c) for c in cmd), file=sys.stderr)
-    return subprocess.run(
-        cmd, check=True, text=True, stdout=subprocess.PIPE, **kw
-    ).stdout
+    return _common.run(cmd, log=lambda line: print(line, file=sys.stderr), **kw).stdout
 
 
 def digest(*parts: object) -> str:

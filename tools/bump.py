@@ -4,13 +4,16 @@
     python tools/bump.py patch|minor|major|X.Y.Z [--allow-dirty] [--dry-run] [--date YYYY-MM-DD]
     make bump PART=minor
 
-Rewrites every version place listed in ``tools/versions.py``:
+Rewrites every version place listed in ``tools/versions.py``, with the tools that own
+the formats: ``semver`` computes the next version; ``tomlkit`` (style preserving) edits
 
 * ``Cargo.toml``  ``[workspace.package] version`` and the ``"=X.Y.Z"`` pins of the
   internal crates in ``[workspace.dependencies]``
 * ``Cargo.lock``  the entries of the workspace crates
-* ``packages/typescript/package.json`` (and its napi ``optionalDependencies``, if any)
-* ``packages/typescript/package-lock.json`` (root and ``packages[""]``)
+
+and ``npm version --no-git-tag-version`` edits ``packages/typescript/package.json`` and
+``package-lock.json`` (plus the napi platform packages in ``optionalDependencies``, if any,
+which npm leaves alone).
 
 then checks that every place agrees (and, when the crates are present, that
 ``cargo metadata --locked --offline`` accepts the rewritten Cargo.lock), and adds a
@@ -30,12 +33,12 @@ import datetime as dt
 import json
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import versions  # noqa: E402
+import tomlkit
+import versions
+from _common import CommandFailed, git, run
 
 CHANGELOG_HEADER = """# Changelog
 
@@ -55,94 +58,54 @@ class BumpError(Exception):
 
 
 def next_version(current: str, part: str) -> str:
-    major, minor, patch, pre = versions.parse(current)
-    if part == "major":
-        return (
-            f"{major}.0.0" if pre and minor == 0 and patch == 0 else f"{major + 1}.0.0"
-        )
-    if part == "minor":
-        return f"{major}.{minor}.0" if pre and patch == 0 else f"{major}.{minor + 1}.0"
-    if part == "patch":
-        return f"{major}.{minor}.{patch}" if pre else f"{major}.{minor}.{patch + 1}"
-    versions.parse(part)  # raises VersionError with the accepted forms
-    return part
-
-
-def _sub_once(
-    pattern: str, repl: str, text: str, what: str, flags: int = re.MULTILINE
-) -> str:
-    new, n = re.subn(pattern, repl, text, count=1, flags=flags)
-    if n != 1:
-        raise BumpError(f"could not find {what}")
-    return new
+    """``semver``'s next version: a pre-release's patch/minor/major bump releases it."""
+    if part in ("major", "minor", "patch"):
+        return str(versions.parse(current).next_version(part))
+    return str(versions.parse(part))  # raises VersionError with the accepted forms
 
 
 def rewrite_cargo_toml(text: str, new: str, internal: set[str]) -> str:
-    # [workspace.package] version: the first `version =` line of that table.
-    head, sep, rest = text.partition("[workspace.package]")
-    if not sep:
-        raise BumpError("Cargo.toml has no [workspace.package] table")
-    body, nxt, tail = rest.partition("\n[")
-    body = _sub_once(
-        r'^(version\s*=\s*")[^"]*(")',
-        rf"\g<1>{new}\g<2>",
-        body,
-        "[workspace.package] version",
-    )
-    text = head + sep + body + nxt + tail
-    # "=X.Y.Z" pins of path dependencies in [workspace.dependencies].
-    head, sep, rest = text.partition("[workspace.dependencies]")
-    if sep:
-        body, nxt, tail = rest.partition("\n[")
-        for name in sorted(internal):
-            line_re = rf"^({re.escape(name)}\s*=\s*\{{[^\n]*\bpath\s*=[^\n]*)$"
-            for m in list(re.finditer(line_re, body, flags=re.MULTILINE)):
-                line = m.group(1)
-                fixed = re.sub(
-                    r'(\bversion\s*=\s*")=?[^"]*(")', rf"\g<1>={new}\g<2>", line
-                )
-                body = body.replace(line, fixed)
-        text = head + sep + body + nxt + tail
-    return text
+    """[workspace.package] version and the ``=X.Y.Z`` pins of the internal crates (tomlkit)."""
+    doc = tomlkit.parse(text)
+    workspace = doc["workspace"]
+    workspace["package"]["version"] = new
+    for name, spec in workspace.get("dependencies", {}).items():
+        if name in internal and isinstance(spec, dict) and "path" in spec:
+            spec["version"] = f"={new}"
+    return tomlkit.dumps(doc)
 
 
 def rewrite_cargo_lock(text: str, new: str, internal: set[str]) -> str:
-    blocks = text.split("\n[[package]]\n")
-    for i, block in enumerate(blocks[1:], start=1):
-        m = re.match(r'name = "([^"]+)"\n', block)
-        if m and m.group(1) in internal and "\nsource = " not in block:
-            blocks[i] = re.sub(
-                r'^version = "[^"]*"$', f'version = "{new}"', block, count=1, flags=re.M
-            )
-    return "\n[[package]]\n".join(blocks)
+    """The workspace crates' entries (no ``source``) of Cargo.lock (tomlkit)."""
+    doc = tomlkit.parse(text)
+    for package in doc["package"]:
+        if package["name"] in internal and "source" not in package:
+            package["version"] = new
+    return tomlkit.dumps(doc)
 
 
-def _dump_json(data: object) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def rewrite_package_json(text: str, new: str) -> str:
-    data = json.loads(text)
-    data["version"] = new
-    name = data.get("name", "")
-    for dep in data.get("optionalDependencies", {}):
-        if dep.startswith(f"{name}-"):
-            data["optionalDependencies"][dep] = new
-    return _dump_json(data)
-
-
-def rewrite_package_lock(text: str, new: str) -> str:
-    data = json.loads(text)
-    data["version"] = new
-    data.setdefault("packages", {}).setdefault("", {})["version"] = new
-    return _dump_json(data)
+def npm_version(ts: Path, new: str) -> None:
+    """package.json and package-lock.json, by ``npm version`` itself; then the napi
+    platform packages in ``optionalDependencies``, which npm leaves alone."""
+    run(["npm", "version", new, "--no-git-tag-version", "--allow-same-version",
+         "--ignore-scripts"], cwd=ts)  # fmt: skip
+    path = ts / "package.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    platform = [
+        d
+        for d in data.get("optionalDependencies", {})
+        if d.startswith(f"{data['name']}-")
+    ]
+    if platform:
+        data["optionalDependencies"].update(dict.fromkeys(platform, new))
+        path.write_text(
+            json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
 
 def commit_subjects(root: Path, since_tag: str | None) -> list[str]:
     rng = [f"{since_tag}..HEAD"] if since_tag else ["HEAD"]
-    out = versions.git(
-        root, "log", "--no-merges", "--format=%s (%h)", *rng, check=False
-    )
+    out = git(root, "log", "--no-merges", "--format=%s (%h)", *rng, check=False)
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
@@ -157,7 +120,7 @@ def contract_changes(root: Path, since_tag: str | None) -> str | None:
         return None
     cmd = ["cargo", "run", "-q", "-p", "contracts-compiler", "--bin", "contracts", "--"]
     cmd += ["diff", "--against", since_tag, "--format", "markdown"]
-    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    proc = run(cmd, cwd=root, check=False)
     if proc.returncode != 0:
         # The version bump itself must not depend on building the compiler:
         # say so loudly and leave the contract section for a person to add.
@@ -217,19 +180,9 @@ def cargo_lock_check(root: Path) -> str | None:
         return None
     # Only the host's dependencies: offline, cargo has downloaded no others
     # (a Windows-only crate in the lockfile is not in the local cache).
-    host = subprocess.run(
-        ["rustc", "-vV"], capture_output=True, text=True, check=False
-    ).stdout
-    triple = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in host.splitlines()
-            if line.startswith("host:")
-        ),
-        None,
-    )
-    platform = ["--filter-platform", triple] if triple else []
-    proc = subprocess.run(
+    host = re.search(r"^host: (\S+)", run(["rustc", "-vV"], check=False).stdout, re.M)
+    platform = ["--filter-platform", host.group(1)] if host else []
+    proc = run(
         [
             "cargo",
             "metadata",
@@ -240,8 +193,6 @@ def cargo_lock_check(root: Path) -> str | None:
             *platform,
         ],
         cwd=root,
-        capture_output=True,
-        text=True,
         check=False,
     )
     return None if proc.returncode == 0 else proc.stderr.strip()
@@ -270,12 +221,13 @@ def bump(
         )
     internal = set(versions.internal_crates(root))
     ts = root / versions.TS_DIR
-    rewrites = {
-        root / "Cargo.toml": lambda t: rewrite_cargo_toml(t, new, internal),
-        root / "Cargo.lock": lambda t: rewrite_cargo_lock(t, new, internal),
-        ts / "package.json": lambda t: rewrite_package_json(t, new),
-        ts / "package-lock.json": lambda t: rewrite_package_lock(t, new),
-    }
+    cargo_toml, cargo_lock, changelog = (
+        root / "Cargo.toml",
+        root / "Cargo.lock",
+        root / "CHANGELOG.md",
+    )
+    if not (ts / "package.json").is_file():
+        raise BumpError(f"{versions.TS_DIR}/package.json is missing")
     since = versions.last_release_tag(root, before=new)
     entry = changelog_entry(
         new,
@@ -284,34 +236,39 @@ def bump(
         since,
         contract_changes(root, since),
     )
-    changelog = root / "CHANGELOG.md"
-    old_changelog = (
-        changelog.read_text(encoding="utf-8") if changelog.is_file() else None
-    )
+    # Every file this may touch, as it was: restored whole when anything fails.
+    touched = [
+        cargo_toml,
+        cargo_lock,
+        ts / "package.json",
+        ts / "package-lock.json",
+        changelog,
+    ]
+    originals = {
+        p: p.read_text(encoding="utf-8") if p.is_file() else None for p in touched
+    }
+    new_texts = {
+        cargo_toml: rewrite_cargo_toml(originals[cargo_toml] or "", new, internal),
+        changelog: add_changelog_entry(originals[changelog], entry, new),
+    }
+    if originals[cargo_lock] is not None:
+        new_texts[cargo_lock] = rewrite_cargo_lock(originals[cargo_lock], new, internal)
+    rel = {
+        p: p.relative_to(root).as_posix() for p in touched if originals[p] is not None
+    }
+    rel[changelog] = "CHANGELOG.md"
 
-    originals: dict[Path, str | None] = {}
-    new_texts: dict[Path, str] = {}
-    for path, fn in rewrites.items():
-        if not path.is_file():
-            if path.name in ("Cargo.lock", "package-lock.json"):
-                continue
-            raise BumpError(f"{path.relative_to(root)} is missing")
-        originals[path] = path.read_text(encoding="utf-8")
-        new_texts[path] = fn(originals[path])
-    originals[changelog] = old_changelog
-    new_texts[changelog] = add_changelog_entry(old_changelog, entry, new)
-
-    rel = {p: p.relative_to(root).as_posix() for p in new_texts}
     if dry_run:
         print(f"bump: {current} -> {new} (dry run, nothing written)")
-        for path in new_texts:
-            changed = originals[path] != new_texts[path]
+        for path in rel:
+            changed = path not in new_texts or originals[path] != new_texts[path]
             print(f"  would {'rewrite' if changed else 'leave'} {rel[path]}")
         print("\n" + entry)
         return new
     try:
         for path, text in new_texts.items():
             path.write_text(text, encoding="utf-8")
+        npm_version(ts, new)
         _, _, bad = versions.check(root, dist=root / ".no-dist")
         if bad:
             raise BumpError(versions.report(new, bad))
@@ -325,7 +282,7 @@ def bump(
                 path.write_text(text, encoding="utf-8")
         raise
     print(f"bump: {current} -> {new}")
-    for path in new_texts:
+    for path in rel:
         print(f"  rewrote {rel[path]}")
     print(
         "Next: `make dist test`, review CHANGELOG.md, then\n"
@@ -357,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             dry_run=args.dry_run,
             date=args.date,
         )
-    except (BumpError, versions.VersionError) as err:
+    except (BumpError, versions.VersionError, CommandFailed) as err:
         print(f"bump: {err}", file=sys.stderr)
         return 1
     return 0

@@ -51,8 +51,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import versions  # noqa: E402
+import _common
+import versions
 
 ROOT = versions.ROOT
 NAPI = ROOT / "packages" / "typescript" / "node_modules" / ".bin" / "napi"
@@ -87,21 +87,10 @@ def run(
     env: dict[str, str] | None = None,
     check: bool = True,
 ):
-    log("$ " + shlex.join(str(c) for c in cmd))
-    proc = subprocess.run(
-        [str(c) for c in cmd],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if check and proc.returncode != 0:
-        out = (proc.stdout + proc.stderr).strip()
-        raise StepError(
-            f"`{shlex.join(str(c) for c in cmd)}` exited {proc.returncode}:\n{out[-3000:]}"
-        )
-    return proc
+    try:
+        return _common.run(cmd, cwd=cwd, env=env, check=check, log=log)
+    except _common.CommandFailed as err:
+        raise StepError(str(err)) from err
 
 
 # --- artifacts -----------------------------------------------------------------------

@@ -32,8 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import versions  # noqa: E402
+import versions
+from _common import git
 
 CHECKS = ("versions", "tag", "clean", "bumped")
 
@@ -105,7 +105,7 @@ def check_clean(ctx: Ctx) -> Result:
 
 
 def _rev(root: Path, ref: str) -> str | None:
-    out = versions.git(
+    out = git(
         root, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False
     ).strip()
     return out or None
@@ -119,7 +119,7 @@ def check_bumped(ctx: Ctx) -> Result:
         return Result("bumped", "FAIL", "not a git repository with commits")
     own = _rev(root, f"refs/tags/v{current}")
     if own is not None and own != head:
-        changed = versions.git(
+        changed = git(
             root, "diff", "--name-only", f"v{current}", "HEAD", "--", "baml_src"
         ).split()
         why = (
@@ -145,7 +145,7 @@ def check_bumped(ctx: Ctx) -> Result:
             "bumped", "PASS", f"no earlier v* tag: {current} is the first release"
         )
     prev_version, prev_tag = previous[-1]
-    changed = versions.git(
+    changed = git(
         root, "diff", "--name-only", prev_tag, "HEAD", "--", "baml_src"
     ).split()
     if versions.sort_key(current) < versions.sort_key(prev_version):

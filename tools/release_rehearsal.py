@@ -42,7 +42,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
@@ -54,10 +53,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import publish  # noqa: E402
-import release_checks  # noqa: E402
-import versions  # noqa: E402
+import publish
+from _common import free_port, run
+import release_checks
+import versions
 
 ROOT = versions.ROOT
 CACHE = ROOT / ".cache" / "release-rehearsal"
@@ -78,21 +77,7 @@ def say(msg: str) -> None:
 
 
 def sh(cmd: list[str | Path], **kw) -> subprocess.CompletedProcess[str]:
-    kw.setdefault("capture_output", True)
-    kw.setdefault("text", True)
-    proc = subprocess.run([str(c) for c in cmd], check=False, **kw)
-    if proc.returncode != 0:
-        out = ((proc.stdout or "") + (proc.stderr or "")).strip()[-2500:]
-        raise RuntimeError(
-            f"`{' '.join(str(c) for c in cmd)}` exited {proc.returncode}:\n{out}"
-        )
-    return proc
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return run(cmd, tail=2500, **kw)
 
 
 def wait_http(url: str, timeout: float = 60.0) -> None:

@@ -58,7 +58,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from _common import LOOPBACK as HOST
+from _common import free_port
+
 PG_SUPERUSER = "postgres"
 PG_DATABASE = "app"
 START_TIMEOUT = 60.0
@@ -240,12 +242,6 @@ def ensure_binaries(install: bool = True) -> tuple[str, Path]:
 
 # --------------------------------------------------------------------------
 # Helpers.
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -46,9 +46,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baml_pins import collect_pins, pin_errors  # noqa: E402
+from baml_pins import collect_pins, pin_errors
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPI = "https://pypi.org/pypi/{name}/json"

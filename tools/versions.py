@@ -28,53 +28,56 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import semver
+from _common import git
+from packaging.utils import InvalidSdistFilename, InvalidWheelFilename
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
+
 ROOT = Path(__file__).resolve().parents[1]
 TS_DIR = Path("packages/typescript")
-PY_PROJECT = "coach_app_baml_client"
+PY_PROJECT = "coach-app-baml-client"  # canonical (PEP 503) name
 NPM_BASENAME = "coach-app-coach-app-baml-client"
 
-# SemVer 2.0.0 restricted to pre-releases every ecosystem can express:
-# X.Y.Z, X.Y.Z-alpha.N, X.Y.Z-beta.N, X.Y.Z-rc.N (PEP 440: XaN, XbN, XrcN).
-SEMVER_RE = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-(alpha|beta|rc)\.(0|[1-9]\d*))?$"
-)
-_PRE_ORDER = {"alpha": 0, "beta": 1, "rc": 2}
-_PEP440_PRE = {"alpha": "a", "beta": "b", "rc": "rc"}
+# The project's release policy, which no library knows: SemVer 2.0.0 with only the
+# pre-releases every ecosystem can express (PEP 440 XaN/XbN/XrcN), no build metadata.
+RELEASE_PRE = re.compile(r"^(alpha|beta|rc)\.(0|[1-9]\d*)$")
 
 
 class VersionError(ValueError):
     """A malformed version string."""
 
 
-def parse(version: str) -> tuple[int, int, int, tuple[int, int] | None]:
-    m = SEMVER_RE.match(version)
-    if not m:
+def parse(version: str) -> semver.Version:
+    """A release version: X.Y.Z or X.Y.Z-(alpha|beta|rc).N (SemVer via ``semver``)."""
+    try:
+        parsed = semver.Version.parse(version)
+    except (ValueError, TypeError):
+        parsed = None
+    if (
+        parsed is None
+        or parsed.build
+        or (parsed.prerelease and not RELEASE_PRE.match(parsed.prerelease))
+    ):
         raise VersionError(
             f"{version!r} is not a release version: use X.Y.Z or X.Y.Z-(alpha|beta|rc).N"
         )
-    pre = (_PRE_ORDER[m.group(4)], int(m.group(5))) if m.group(4) else None
-    return int(m.group(1)), int(m.group(2)), int(m.group(3)), pre
+    return parsed
 
 
-def sort_key(version: str) -> tuple[int, int, int, int, int]:
+def sort_key(version: str) -> semver.Version:
     """SemVer precedence: a pre-release sorts before its release."""
-    major, minor, patch, pre = parse(version)
-    return (major, minor, patch, *(pre if pre else (99, 0)))
+    return parse(version)
 
 
 def pep440(version: str) -> str:
     """The PEP 440 spelling used in wheel and sdist names (0.2.0-rc.1 -> 0.2.0rc1)."""
-    m = SEMVER_RE.match(version)
-    if not m:
-        raise VersionError(version)
-    base = ".".join(m.group(i) for i in (1, 2, 3))
-    return base + (_PEP440_PRE[m.group(4)] + m.group(5) if m.group(4) else "")
+    return str(Version(str(parse(version))))
 
 
 @dataclass(frozen=True)
@@ -172,11 +175,25 @@ def _npm_places(root: Path) -> list[Place]:
     return places
 
 
-_WHEEL_RE = re.compile(rf"^{PY_PROJECT}-([^-]+)-[^-]+-[^-]+-[^-]+\.whl$")
-_SDIST_RE = re.compile(rf"^{PY_PROJECT}-(.+)\.tar\.gz$")
 _NPM_RE = re.compile(
     rf"^{NPM_BASENAME}(?:-((?:[a-z0-9]+-)*[a-z0-9]+?))?-(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\.tgz$"
 )
+
+
+def _python_artifact_version(name: str) -> tuple[str, str] | None:
+    """(what, PEP 440 version) of a wheel or sdist file name (``packaging.utils``)."""
+    try:
+        if name.endswith(".whl"):
+            project, version, *_ = parse_wheel_filename(name)
+            what = "wheel version (PEP 440)"
+        elif name.endswith(".tar.gz"):
+            project, version = parse_sdist_filename(name)
+            what = "sdist version (PEP 440)"
+        else:
+            return None
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return (what, str(version)) if project == PY_PROJECT else None
 
 
 def artifact_places(dist: Path, root: Path = ROOT) -> list[Place]:
@@ -189,10 +206,8 @@ def artifact_places(dist: Path, root: Path = ROOT) -> list[Place]:
             rel = path.relative_to(root).as_posix()
         except ValueError:
             rel = str(path)
-        if m := _WHEEL_RE.match(path.name):
-            places.append(Place(rel, "wheel version (PEP 440)", m.group(1)))
-        elif m := _SDIST_RE.match(path.name):
-            places.append(Place(rel, "sdist version (PEP 440)", m.group(1)))
+        if python := _python_artifact_version(path.name):
+            places.append(Place(rel, *python))
         elif m := _NPM_RE.match(path.name):
             places.append(Place(rel, "npm tarball version", m.group(2)))
     return places
@@ -206,7 +221,10 @@ def collect(root: Path = ROOT, *, dist: Path | None = None) -> list[Place]:
 
 
 def mismatches(places: list[Place], version: str) -> list[Place]:
-    py = pep440(version) if SEMVER_RE.match(version) else version
+    try:
+        py = pep440(version)
+    except VersionError:
+        py = version
     bad = []
     for place in places:
         expected = py if "PEP 440" in place.what else version
@@ -242,22 +260,16 @@ def report(version: str, bad: list[Place]) -> str:
     return "\n".join(lines)
 
 
-def git(root: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, check=False
-    )
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.strip()}")
-    return proc.stdout
-
-
 def release_tags(root: Path = ROOT, *, rev: str = "HEAD") -> list[tuple[str, str]]:
     """(version, tag) of every `vX.Y.Z` tag reachable from ``rev``, oldest version first."""
     out = git(root, "tag", "--merged", rev, "--list", "v*", check=False)
     tags = []
     for tag in out.split():
-        if SEMVER_RE.match(tag[1:]):
-            tags.append((tag[1:], tag))
+        try:
+            parse(tag[1:])
+        except VersionError:
+            continue
+        tags.append((tag[1:], tag))
     return sorted(tags, key=lambda t: sort_key(t[0]))
 
 

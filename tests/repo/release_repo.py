@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
+import versions
 
-import versions  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 # The files the version lives in.
 VERSION_FILES = [

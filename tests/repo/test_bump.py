@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
+import bump
+from release_repo import git, init_repo
+import versions
 
-import bump  # noqa: E402
-from release_repo import git, init_repo  # noqa: E402
-import versions  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 BUMP = ROOT / "tools" / "bump.py"
 PATHS = [
@@ -70,8 +69,8 @@ def repo(tmp_path: Path) -> Path:
 
 
 def _current(repo: Path) -> tuple[int, int, int]:
-    major, minor, patch, _ = versions.parse(versions.workspace_version(repo))
-    return major, minor, patch
+    version = versions.parse(versions.workspace_version(repo))
+    return version.major, version.minor, version.patch
 
 
 def test_bump_minor_rewrites_every_place_consistently(repo: Path) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "tools"))
+import fuzz
 
-import fuzz  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_target_is_seeded_from_the_vectors_and_the_baml_sources(

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
+import bump
+import release_checks
+import versions
+from release_repo import copy_version_files, git, init_repo
 
-import bump  # noqa: E402
-import release_checks  # noqa: E402
-import versions  # noqa: E402
-from release_repo import copy_version_files, git, init_repo  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import urllib.error
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "tools"))
+import upgrade_baml
+from baml_pins import collect_pins
+from test_pins import _write_tree
 
-import upgrade_baml  # noqa: E402
-from baml_pins import collect_pins  # noqa: E402
-from test_pins import _write_tree  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 RECORDED = Path(__file__).parent / "fixtures" / "baml_registry"
 PLATFORMS = [

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
+import versions
+from release_repo import VERSION_FILES, copy_version_files
 
-import versions  # noqa: E402
-from release_repo import VERSION_FILES, copy_version_files  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_version_place_agrees() -> None:

@@ -33,7 +33,6 @@ import pytest
 
 EXAMPLE = Path(__file__).resolve().parents[1]
 REPO = EXAMPLE.parents[1]
-sys.path.insert(0, str(REPO / "tools"))
 sys.path.insert(
     0, str(EXAMPLE)
 )  # coachsite, summaries: the ORM is used from the tests too

@@ -29,7 +29,7 @@ from coach_app_baml_client.layers import RedisStreamsChannelLayer
 from conftest import django_env
 from asgi_workers import Kind, Worker
 
-import services  # tools/services.py (on sys.path through conftest)
+import services  # tools/services.py (on the path through pytest.ini)
 
 
 @dataclass

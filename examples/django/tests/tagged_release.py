@@ -29,7 +29,7 @@ import pytest
 from coach_app_baml_client import CONTRACTS_VERSION
 from conftest import REPO
 
-import bump  # tools/bump.py (on sys.path through conftest)
+import bump  # tools/bump.py (on the path through pytest.ini)
 
 TARGET = REPO / "target"
 # What generating and building the Python package needs (the workspace's

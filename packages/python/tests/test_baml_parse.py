@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import typing
 from pathlib import Path
 from typing import Any, Iterator
@@ -42,7 +41,6 @@ def _find_repo_root() -> Path:
 
 REPO_ROOT = _find_repo_root()
 LLM_DIR = REPO_ROOT / "testdata" / "llm"
-sys.path.insert(0, str(REPO_ROOT / "tools"))
 import stub_llm  # noqa: E402  (the stub lives in tools/, outside the package)
 
 

@@ -380,12 +380,6 @@ class JoinsAfterAccept(ContractsConsumer):  # type: ignore[misc]
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    import os
-    import sys
-    from pathlib import Path
-
-    repo = Path(os.environ.get("COACH_REPO_ROOT", Path(__file__).resolve().parents[3]))
-    sys.path.insert(0, str(repo / "tools"))
     import services  # tools/services.py
 
     try:

@@ -33,7 +33,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -54,7 +53,6 @@ from coach_app_baml_client.channels import ContractsConsumer, broadcast  # noqa:
 from coach_app_baml_client.layers import RedisStreamsChannelLayer  # noqa: E402
 
 REPO = Path(os.environ.get("COACH_REPO_ROOT", Path(__file__).resolve().parents[3]))
-sys.path.insert(0, str(REPO / "tools"))
 import services  # noqa: E402  (tools/services.py)
 
 if not settings.configured:  # as test_consumer.py does: whichever runs first

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,8 +35,6 @@ from coach_app_baml_client.channels import (  # noqa: E402
 from coach_app_baml_client.delivery import StreamPosition  # noqa: E402
 from coach_app_baml_client.layers import RedisStreamsChannelLayer  # noqa: E402
 
-REPO = Path(os.environ.get("COACH_REPO_ROOT", Path(__file__).resolve().parents[3]))
-sys.path.insert(0, str(REPO / "tools"))
 import services  # noqa: E402  (tools/services.py)
 
 GROUP = "session.0192f0c1-7a52-7cc3-8d1e-000000000001"
