@@ -37,20 +37,9 @@ import sys
 from pathlib import Path
 
 import tomlkit
+import changelog
 import versions
-from _common import CommandFailed, git, run
-
-CHANGELOG_HEADER = """# Changelog
-
-All notable changes to the coach-app contracts (the PyPI package `coach-app-baml-client`,
-the npm package `@coach-app/coach-app-baml-client` and the Rust crates, which share one
-version) are documented in this file.
-
-The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/),
-and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).
-
-## [Unreleased]
-"""
+from _common import CommandFailed, run
 
 
 class BumpError(Exception):
@@ -103,77 +92,6 @@ def npm_version(ts: Path, new: str) -> None:
         )
 
 
-def commit_subjects(root: Path, since_tag: str | None) -> list[str]:
-    rng = [f"{since_tag}..HEAD"] if since_tag else ["HEAD"]
-    out = git(root, "log", "--no-merges", "--format=%s (%h)", *rng, check=False)
-    return [line.strip() for line in out.splitlines() if line.strip()]
-
-
-def contract_changes(root: Path, since_tag: str | None) -> str | None:
-    """The contract section of the entry: `contracts diff --format markdown`
-    against the last release (what changed on the wire and the bump each change
-    needs), or None before the first release or outside the workspace."""
-    workspace = (root / "crates" / "contracts-compiler").is_dir() and (
-        root / "baml_src"
-    ).is_dir()
-    if since_tag is None or not workspace:
-        return None
-    cmd = ["cargo", "run", "-q", "-p", "contracts-compiler", "--bin", "contracts", "--"]
-    cmd += ["diff", "--against", since_tag, "--format", "markdown"]
-    proc = run(cmd, cwd=root, check=False)
-    if proc.returncode != 0:
-        # The version bump itself must not depend on building the compiler:
-        # say so loudly and leave the contract section for a person to add.
-        print(
-            f"bump: warning: `{' '.join(cmd)}` failed, so the CHANGELOG entry has no "
-            f"contract section; run it by hand and paste its output:\n"
-            f"{proc.stderr or proc.stdout}",
-            file=sys.stderr,
-        )
-        return None
-    return proc.stdout.strip() or None
-
-
-def changelog_entry(
-    new: str,
-    date: str,
-    subjects: list[str],
-    since_tag: str | None,
-    contract: str | None = None,
-) -> str:
-    origin = f"since {since_tag}" if since_tag else "since the first commit"
-    lines = [f"## [{new}] - {date}", ""]
-    if contract:
-        lines += ["### Contract changes", "", contract, ""]
-    lines += [f"### Changes ({origin})", ""]
-    lines += [f"- {s}" for s in subjects] or ["- No commits (version bump only)."]
-    return "\n".join(lines) + "\n"
-
-
-def add_changelog_entry(text: str | None, entry: str, new: str) -> str:
-    if not text or not text.strip():
-        text = CHANGELOG_HEADER
-    if re.search(rf"^## \[{re.escape(new)}\]", text, flags=re.MULTILINE):
-        raise BumpError(f"CHANGELOG.md already has an entry for {new}")
-    unreleased = re.search(
-        r"^## \[Unreleased\][^\n]*\n", text, flags=re.MULTILINE | re.IGNORECASE
-    )
-    if unreleased:
-        # Notes written by hand under [Unreleased] move into the new entry.
-        after = text[unreleased.end() :]
-        nxt = re.search(r"^## \[", after, flags=re.MULTILINE)
-        notes = (after[: nxt.start()] if nxt else after).strip()
-        rest = after[nxt.start() :] if nxt else ""
-        if notes:
-            head, _, body = entry.partition("\n\n")
-            entry = f"{head}\n\n{notes}\n\n{body}"
-        return text[: unreleased.end()] + "\n" + entry + ("\n" + rest if rest else "")
-    first = re.search(r"^## \[", text, flags=re.MULTILINE)
-    if first:
-        return text[: first.start()] + entry + "\n" + text[first.start() :]
-    return text.rstrip("\n") + "\n\n" + entry
-
-
 def cargo_lock_check(root: Path) -> str | None:
     """An error message when cargo rejects the lockfile, None when fine or unavailable."""
     if not (root / "crates").is_dir() or shutil.which("cargo") is None:
@@ -221,42 +139,34 @@ def bump(
         )
     internal = set(versions.internal_crates(root))
     ts = root / versions.TS_DIR
-    cargo_toml, cargo_lock, changelog = (
-        root / "Cargo.toml",
-        root / "Cargo.lock",
-        root / "CHANGELOG.md",
-    )
+    cargo_toml, cargo_lock = root / "Cargo.toml", root / "Cargo.lock"
+    changelog_md = root / "CHANGELOG.md"
     if not (ts / "package.json").is_file():
         raise BumpError(f"{versions.TS_DIR}/package.json is missing")
     since = versions.last_release_tag(root, before=new)
-    entry = changelog_entry(
+    entry = changelog.entry(
         new,
         date or dt.date.today().isoformat(),
-        commit_subjects(root, since),
+        changelog.commit_subjects(root, since),
         since,
-        contract_changes(root, since),
+        changelog.contract_changes(root, since),
     )
     # Every file this may touch, as it was: restored whole when anything fails.
-    touched = [
-        cargo_toml,
-        cargo_lock,
-        ts / "package.json",
-        ts / "package-lock.json",
-        changelog,
-    ]
+    touched = [cargo_toml, cargo_lock, ts / "package.json", ts / "package-lock.json"]
+    touched.append(changelog_md)
     originals = {
         p: p.read_text(encoding="utf-8") if p.is_file() else None for p in touched
     }
     new_texts = {
         cargo_toml: rewrite_cargo_toml(originals[cargo_toml] or "", new, internal),
-        changelog: add_changelog_entry(originals[changelog], entry, new),
+        changelog_md: changelog.add_entry(originals[changelog_md], entry, new),
     }
     if originals[cargo_lock] is not None:
         new_texts[cargo_lock] = rewrite_cargo_lock(originals[cargo_lock], new, internal)
     rel = {
         p: p.relative_to(root).as_posix() for p in touched if originals[p] is not None
     }
-    rel[changelog] = "CHANGELOG.md"
+    rel[changelog_md] = "CHANGELOG.md"
 
     if dry_run:
         print(f"bump: {current} -> {new} (dry run, nothing written)")
@@ -314,7 +224,12 @@ def main(argv: list[str] | None = None) -> int:
             dry_run=args.dry_run,
             date=args.date,
         )
-    except (BumpError, versions.VersionError, CommandFailed) as err:
+    except (
+        BumpError,
+        changelog.ChangelogError,
+        versions.VersionError,
+        CommandFailed,
+    ) as err:
         print(f"bump: {err}", file=sys.stderr)
         return 1
     return 0
