@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+import semver
 from baml_pins import collect_pins, pin_errors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,16 +68,17 @@ class Unreachable(Exception):
 # Versions
 # --------------------------------------------------------------------------
 
-VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+
+def parse_version(text: str) -> semver.Version | None:
+    """A release version (``X.Y.Z``, SemVer via ``semver``); None for pre-releases and the rest."""
+    try:
+        version = semver.Version.parse(text)
+    except ValueError:
+        return None
+    return None if version.prerelease or version.build else version
 
 
-def parse_version(text: str) -> tuple[int, int, int] | None:
-    """``(major, minor, patch)`` of a release version; None for pre-releases."""
-    m = VERSION.match(text)
-    return (int(m[1]), int(m[2]), int(m[3])) if m else None
-
-
-def version_key(text: str) -> tuple[int, int, int]:
+def version_key(text: str) -> semver.Version:
     parsed = parse_version(text)
     assert parsed is not None, text
     return parsed
