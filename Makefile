@@ -201,7 +201,8 @@ check-generated: setup ## Fail when generation is not deterministic or derived f
 	tools/check_generated.sh
 	$(CONTRACTS) gen --check
 
-ready: dist test ## Everything CI runs (.ci/run: the Quick start lines; test includes lint, check-bump and check-generated)
+ready: dist test ## Everything CI runs, each step once (.ci/run: the Quick start lines, then .ci/check-tree)
+	bash .ci/check-tree
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf dist target .cache $(TS)/lib $(TS)/native

@@ -131,6 +131,7 @@ def test_ci_entry_point_runs_the_quick_start_then_the_tree_check() -> None:
     )
     # `make ready` is the same as CI.
     assert _make_prerequisites("ready") == [line.split()[1] for line in _quick_start()]
+    assert "bash .ci/check-tree" in _recipe("ready")
 
 
 def test_make_test_runs_every_check_once_and_no_check_twice() -> None:
