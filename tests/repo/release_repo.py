@@ -4,10 +4,12 @@ copy of this repository's version files."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import versions
+from _common import git
+
+__all__ = ["VERSION_FILES", "copy_version_files", "git", "init_repo"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,13 +20,6 @@ VERSION_FILES = [
     "packages/typescript/package.json",
     "packages/typescript/package-lock.json",
 ]
-
-
-def git(repo: Path, *args: str) -> str:
-    """Runs git in `repo`; raises on failure; returns stdout."""
-    return subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout
 
 
 def copy_version_files(dst: Path, extra: list[str] | tuple[str, ...] = ()) -> Path:
