@@ -37,13 +37,14 @@ import sys
 from pathlib import Path
 
 import tomlkit
+
 import changelog
 import versions
 from _common import CommandFailed, run
 
 
 class BumpError(Exception):
-    pass
+    """The bump is refused or failed; every file it touched is restored."""
 
 
 def next_version(current: str, part: str) -> str:

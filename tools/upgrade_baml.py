@@ -46,8 +46,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 import semver
+
 from baml_pins import collect_pins, pin_errors
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -34,10 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import semver
-from _common import git
 from packaging.utils import InvalidSdistFilename, InvalidWheelFilename
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
+
+from _common import git
 
 ROOT = Path(__file__).resolve().parents[1]
 TS_DIR = Path("packages/typescript")
