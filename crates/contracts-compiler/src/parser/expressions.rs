@@ -32,22 +32,9 @@ const ASSIGN_OPERATORS: &[&str] = &[
 /// The characters operators are made of; the lexer gives one token per character.
 const OPERATOR_CHARS: &str = "+-*/%&|^<>=!";
 
-/// Where an identifier followed by `{` may open a class constructor
-/// (`Point { x: 1 }`). Not in the head of `if`, `while` and `for`, whose `{`
-/// opens the body.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Constructors {
-    Allowed,
-    Forbidden,
-}
-
 impl Parser {
     /// One expression: `prefix* operand (infix prefix* operand)*`.
     pub(super) fn expression(&mut self) -> Result<(), CompileError> {
-        self.expression_in(Constructors::Allowed)
-    }
-
-    fn expression_in(&mut self, constructors: Constructors) -> Result<(), CompileError> {
         self.depth += 1;
         if self.depth > MAX_EXPRESSION_DEPTH {
             return Err(self.error_here(
@@ -55,13 +42,13 @@ impl Parser {
                 format!("expression nested more than {MAX_EXPRESSION_DEPTH} levels deep: split it with `let` bindings"),
             ));
         }
-        let result = self.binary_expression(constructors);
+        let result = self.binary_expression();
         self.depth -= 1;
         result
     }
 
-    fn binary_expression(&mut self, constructors: Constructors) -> Result<(), CompileError> {
-        self.operand(constructors)?;
+    fn binary_expression(&mut self) -> Result<(), CompileError> {
+        self.operand()?;
         loop {
             if let Some(op) = self.operator(INFIX_OPERATORS) {
                 // `a = b` and `a += b` are statements, not comparisons.
@@ -79,12 +66,12 @@ impl Parser {
             } else {
                 return Ok(());
             }
-            self.operand(constructors)?;
+            self.operand()?;
         }
     }
 
     /// `('!' | '-')* primary postfix*`
-    fn operand(&mut self, constructors: Constructors) -> Result<(), CompileError> {
+    fn operand(&mut self) -> Result<(), CompileError> {
         while matches!(
             self.peek_kind(),
             Some(TokenKind::Other('!') | TokenKind::Punct('-'))
@@ -93,7 +80,7 @@ impl Parser {
             self.pos += 1;
         }
         let named = self.primary()?;
-        self.postfixes(named, constructors)
+        self.postfixes(named)
     }
 
     /// A primary expression; true when it is a name or a call, which a
@@ -149,11 +136,7 @@ impl Parser {
     }
 
     /// `.field`, `.method(…)`, `[index]` and, after a name, `{ field: value }`.
-    fn postfixes(
-        &mut self,
-        mut named: bool,
-        constructors: Constructors,
-    ) -> Result<(), CompileError> {
+    fn postfixes(&mut self, mut named: bool) -> Result<(), CompileError> {
         loop {
             match self.peek_kind() {
                 Some(TokenKind::Punct('.')) if !self.spread_follows() => {
@@ -167,11 +150,7 @@ impl Parser {
                     self.expect_punct(']', "to close the index")?;
                     named = false;
                 }
-                Some(TokenKind::Punct('{'))
-                    if named
-                        && constructors == Constructors::Allowed
-                        && self.constructor_follows() =>
-                {
+                Some(TokenKind::Punct('{')) if named && self.constructor_follows() => {
                     self.constructor()?;
                     named = false;
                 }
@@ -455,12 +434,13 @@ impl Parser {
         Ok(name)
     }
 
-    /// `(let x in items)`, `x in items`, or `(init; condition; step)`.
+    /// `(let x in items)`, `(x in items)` or `(init; condition; step)`: BAML
+    /// 0.220 requires the parentheses.
     fn for_head(&mut self) -> Result<(), CompileError> {
-        let parenthesised = self.peek_kind() == Some(&TokenKind::Punct('('));
-        if parenthesised {
-            self.pos += 1;
-        }
+        self.expect_punct(
+            '(',
+            "around the head of `for` (BAML requires `for (let x in items) { … }`)",
+        )?;
         let iterator = {
             let mut ahead = self.pos;
             if matches!(self.tokens.get(ahead).map(|t| &t.kind), Some(TokenKind::Ident(w)) if w == "let")
@@ -477,7 +457,7 @@ impl Parser {
                 self.pos += 1;
             }
             self.pos += 1;
-            self.expression_in(Constructors::Forbidden)?;
+            self.expression()?;
         } else {
             if self.peek_kind() != Some(&TokenKind::Punct(';')) {
                 if matches!(self.peek_kind(), Some(TokenKind::Ident(w)) if w == "let") {
@@ -500,17 +480,14 @@ impl Parser {
                 self.assignment_or_call()?;
             }
         }
-        if parenthesised {
-            self.expect_punct(')', "to close the head of `for`")?;
-        }
-        Ok(())
+        self.expect_punct(')', "to close the head of `for`")
     }
 
     fn assignment_or_call(&mut self) -> Result<(), CompileError> {
-        self.expression_in(Constructors::Forbidden)?;
+        self.expression()?;
         if let Some(op) = self.operator(ASSIGN_OPERATORS) {
             self.pos += op.len();
-            self.expression_in(Constructors::Forbidden)?;
+            self.expression()?;
         }
         Ok(())
     }
