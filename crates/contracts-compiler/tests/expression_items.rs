@@ -6,6 +6,7 @@
 //! `// end: expression` lines; blanking keeps line numbers, so locations in
 //! the IR stay comparable.
 
+use contracts_compiler::codes::Code;
 use contracts_compiler::ir::Ir;
 use contracts_compiler::parser::{parse_file_blocks, RawBlock};
 use std::path::Path;
@@ -74,4 +75,34 @@ fn methods_in_classes_and_enums_leave_the_ir_unchanged() {
 fn blanking_keeps_the_line_count() {
     let text = "a\n// begin: expression\nlet x = 1;\n// end: expression\nb\n";
     assert_eq!(blank_expression_items(text), "a\n\n\n\nb\n");
+}
+
+/// Cut anywhere, the expression snippets are parsed or refused with a
+/// diagnostic, never a panic (the fuzz target `parse_baml` goes further).
+#[test]
+fn every_prefix_of_the_expression_snippets_parses_or_is_refused() {
+    for snippet in ["let_bindings.baml", "class_methods.baml"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/snippets/valid")
+            .join(snippet);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (end, _) in text.char_indices() {
+            let mut ir = Ir::default();
+            // Only the absence of a panic matters here.
+            let _ = parse_file_blocks(snippet, &text[..end], &mut ir);
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_expressions_are_refused_not_a_stack_overflow() {
+    for (open, close) in [("[", "]"), ("{ ", " }"), ("(", ")")] {
+        let text = format!("let a = {}1{};", open.repeat(10_000), close.repeat(10_000));
+        let err = parse_file_blocks("deep.baml", &text, &mut Ir::default()).unwrap_err();
+        assert_eq!(err.code, Code::Unsupported, "{err}");
+        assert!(
+            err.to_string().contains("nested more than 64 levels"),
+            "{err}"
+        );
+    }
 }
