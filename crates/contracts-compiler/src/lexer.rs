@@ -41,7 +41,7 @@ pub enum TokenKind {
     /// A Jinja expression `{{ … }}` (constraints), verbatim with its braces.
     /// `{{` never opens two blocks in BAML, so lexing it as one token is safe.
     Jinja(String),
-    /// Any punctuation character: `{ } ( ) [ ] < > , ? | = : . @ -`
+    /// Any punctuation character: `{ } ( ) [ ] < > , ? | = : . @ - ;`
     Punct(char),
     /// Any other character (only legal inside skipped blocks).
     Other(char),
@@ -141,7 +141,7 @@ impl Lexer<'_> {
                 TokenKind::Ident(self.ident())
             } else {
                 self.bump();
-                if "{}()[]<>,?|=:.@-".contains(c) {
+                if "{}()[]<>,?|=:.@-;".contains(c) {
                     TokenKind::Punct(c)
                 } else {
                     TokenKind::Other(c)

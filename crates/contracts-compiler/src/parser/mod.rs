@@ -3,6 +3,8 @@
 //! It understands every type-level construct (`class`, `enum`, `type`,
 //! function signatures with the attributes after parameter and return types)
 //! and what the cross-checks need of `client<llm>` and `retry_policy` blocks.
+//! Top-level `let` bindings and methods inside a class or enum (BAML 0.220's
+//! expression language) are parsed in full and carry nothing into the IR.
 //! Blocks that carry no wire types (`generator`, `template_string`, `test`,
 //! function bodies, client options) are skipped by matching braces over
 //! tokens, so prompt text inside raw strings can never confuse it. Anything
@@ -10,7 +12,9 @@
 //! silently dropped.
 
 mod attributes;
+mod bindings;
 mod clients;
+mod expressions;
 mod types;
 
 use crate::codes::Code;
@@ -88,7 +92,7 @@ fn token_text(kind: &TokenKind) -> String {
 
 /// The declarations a file may hold, as the error messages list them.
 const DECLARATIONS: &str =
-    "class, enum, type, function, client, generator, retry_policy, template_string or test";
+    "class, enum, type, function, client, generator, retry_policy, template_string, test or let";
 
 struct Parser {
     tokens: Vec<Token>,
@@ -190,6 +194,11 @@ impl Parser {
                 return Ok(());
             };
             let (start, block_location) = (self.pos, token.location.clone());
+            if let TokenKind::RawStr(_) = token.kind {
+                // BAML 0.220 reads a raw string between declarations as a comment.
+                self.pos += 1;
+                continue;
+            }
             let TokenKind::Ident(keyword) = &token.kind else {
                 return Err(self.error_here(
                     Code::UnexpectedToken,
@@ -199,6 +208,10 @@ impl Parser {
                     ),
                 ));
             };
+            if keyword == "let" || (keyword == "watch" && self.next_is_let()) {
+                self.top_level_let()?;
+                continue;
+            }
             self.pos += 1;
             match keyword.as_str() {
                 "class" => {
@@ -228,8 +241,11 @@ impl Parser {
                 "generator" | "test" => {
                     self.skip_until_block()?;
                 }
-                "template_string" => {
+                "template_string" | "string_template" => {
                     self.expect_ident("a template_string name")?;
+                    if self.peek_kind() == Some(&TokenKind::Punct('=')) {
+                        self.pos += 1;
+                    }
                     if self.peek_kind() == Some(&TokenKind::Punct('(')) {
                         self.skip_balanced('(', ')')?;
                     }
@@ -247,6 +263,14 @@ impl Parser {
                     }
                     self.pos += 1;
                 }
+                other if self.peek_kind() == Some(&TokenKind::Punct('=')) => {
+                    return Err(CompileError::coded(
+                        Code::UnknownDeclaration,
+                        token.location,
+                        format!("assignment to `{other}` at the top level: BAML allows only `let` bindings there; write `let {other} = …;`"),
+                    )
+                    .with_length(token.end - token.start))
+                }
                 other => {
                     return Err(CompileError::coded(
                         Code::UnknownDeclaration,
@@ -256,7 +280,13 @@ impl Parser {
                     .with_length(token.end - token.start))
                 }
             }
-            self.record_block(start, keyword, &block_location);
+            // `string_template` is BAML's other spelling of `template_string`.
+            let kind = if keyword == "string_template" {
+                "template_string"
+            } else {
+                keyword
+            };
+            self.record_block(start, kind, &block_location);
         }
     }
 
@@ -433,8 +463,12 @@ impl Parser {
                         apply_block_attribute(&attr, &mut meta, "class")?;
                     }
                 }
+                Some(TokenKind::Ident(word)) if word == "function" => {
+                    self.method(&format!("class `{name}`"))?;
+                }
                 Some(TokenKind::Ident(_)) => {
                     self.reject_keyword("class", &name)?;
+                    self.reject_fn_keyword()?;
                     let field = self.field(doc, &mut meta)?;
                     fields.push(field);
                 }
@@ -531,8 +565,12 @@ impl Parser {
                         apply_block_attribute(&attr, &mut meta, "enum")?;
                     }
                 }
+                Some(TokenKind::Ident(word)) if word == "function" => {
+                    self.method(&format!("enum `{name}`"))?;
+                }
                 Some(TokenKind::Ident(_)) => {
                     self.reject_keyword("enum", &name)?;
+                    self.reject_fn_keyword()?;
                     let value = self.enum_value(doc, &mut meta)?;
                     values.push(value);
                 }

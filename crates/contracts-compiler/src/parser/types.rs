@@ -99,6 +99,13 @@ impl Parser {
                         "attributes inside a type expression, such as `(T @check(…))`, are not supported by the contracts compiler: put them on the field, or declare `type Name = T @check(…)` and use Name",
                     ));
                 }
+                if self.peek_kind() == Some(&TokenKind::Punct(',')) {
+                    return Err(CompileError::coded(
+                        Code::Unsupported,
+                        location,
+                        "tuple types such as `(A, B)` are accepted by BAML but not supported by the contracts compiler (JSON has no tuples): declare a class with one field per element",
+                    ));
+                }
                 self.expect_punct(')', "to close the parenthesised type")?;
                 Ok(inner)
             }
