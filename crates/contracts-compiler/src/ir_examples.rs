@@ -28,8 +28,8 @@
 //! assert_eq!(goal["id"].as_str().unwrap().len(), 36);
 //! ```
 
-use crate::check::EventBinding;
 use crate::error::CompileError;
+use crate::events::EventBinding;
 use crate::ir::Ir;
 use crate::output::Output;
 use crate::schema::SCHEMA_DIRS;

@@ -24,6 +24,7 @@ pub mod codes;
 pub mod describe;
 pub mod diff;
 pub mod error;
+pub mod events;
 pub mod examples;
 pub mod gen;
 pub mod git;

@@ -26,8 +26,8 @@
 //! generated here. Registries of released versions (the schema history) are
 //! generated the same way, for `targetVersion`.
 
-use crate::check::{EventBinding, EVENT_META_CLASS};
 use crate::error::{CompileError, Location};
+use crate::events::{EventBinding, EVENT_META_CLASS};
 use crate::ir::Ir;
 use crate::wire::WireTy;
 use std::collections::{HashMap, HashSet};
@@ -987,7 +987,7 @@ mod tests {
     fn contracts(source: &str) -> (Ir, Vec<EventBinding>) {
         let mut ir = Ir::default();
         parse_file("t.baml", source, &mut ir).unwrap();
-        let events = crate::check::event_bindings(&ir).unwrap();
+        let events = crate::events::event_bindings(&ir).unwrap();
         (ir, events)
     }
 
