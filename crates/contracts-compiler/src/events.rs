@@ -58,19 +58,16 @@ pub fn event_bindings(ir: &Ir) -> Result<Vec<EventBinding>, Vec<CompileError>> {
             continue;
         }
         let payload = class.fields[2].ty.as_named();
-        let payload = match payload.filter(|name| ir.class(name).is_some()) {
-            Some(name) => name,
-            None => {
-                errors.push(CompileError::coded(
-                    Code::EnvelopePayload,
-                    class.fields[2].location.clone(),
-                    format!(
-                        "the payload of envelope `{}` must be a class (the event's DTO)",
-                        class.name
-                    ),
-                ));
-                continue;
-            }
+        let Some(payload) = payload.filter(|name| ir.class(name).is_some()) else {
+            errors.push(CompileError::coded(
+                Code::EnvelopePayload,
+                class.fields[2].location.clone(),
+                format!(
+                    "the payload of envelope `{}` must be a class (the event's DTO)",
+                    class.name
+                ),
+            ));
+            continue;
         };
         if class.fields[1].ty
             != (TypeExpr::Primitive {

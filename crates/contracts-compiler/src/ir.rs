@@ -357,6 +357,19 @@ impl TypeExpr {
         }
     }
 
+    /// True when the type needs parentheses before a `[]` or `?` suffix:
+    /// `(A | B)[]`, `(T?)[]`, `(T?)?`.
+    fn binds_looser_than_suffix(&self) -> bool {
+        match self {
+            TypeExpr::Union { .. } | TypeExpr::Optional { .. } => true,
+            TypeExpr::Primitive { .. }
+            | TypeExpr::Named { .. }
+            | TypeExpr::Literal { .. }
+            | TypeExpr::List { .. }
+            | TypeExpr::Map { .. } => false,
+        }
+    }
+
     /// Every class, enum or alias name the type mentions, in order (with repeats).
     ///
     /// ```
@@ -399,10 +412,10 @@ impl fmt::Display for TypeExpr {
             TypeExpr::Primitive { name } => f.write_str(name.as_str()),
             TypeExpr::Named { name } => f.write_str(name),
             TypeExpr::Literal { value } => write!(f, "{value}"),
-            TypeExpr::List { items } => match **items {
-                TypeExpr::Union { .. } | TypeExpr::Optional { .. } => write!(f, "({items})[]"),
-                _ => write!(f, "{items}[]"),
-            },
+            TypeExpr::List { items } if items.binds_looser_than_suffix() => {
+                write!(f, "({items})[]")
+            }
+            TypeExpr::List { items } => write!(f, "{items}[]"),
             TypeExpr::Map { key, value } => write!(f, "map<{key}, {value}>"),
             TypeExpr::Union { members } => {
                 for (i, member) in members.iter().enumerate() {
@@ -418,10 +431,10 @@ impl fmt::Display for TypeExpr {
                 }
                 Ok(())
             }
-            TypeExpr::Optional { inner } => match **inner {
-                TypeExpr::Union { .. } | TypeExpr::Optional { .. } => write!(f, "({inner})?"),
-                _ => write!(f, "{inner}?"),
-            },
+            TypeExpr::Optional { inner } if inner.binds_looser_than_suffix() => {
+                write!(f, "({inner})?")
+            }
+            TypeExpr::Optional { inner } => write!(f, "{inner}?"),
         }
     }
 }

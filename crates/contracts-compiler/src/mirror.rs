@@ -55,7 +55,8 @@ fn print(file: syn::File) -> String {
     let mut previous_was_use = false;
     for item in file.items {
         let is_use = matches!(item, syn::Item::Use(_));
-        if !out.is_empty() && !(is_use && previous_was_use) {
+        let in_use_block = is_use && previous_was_use;
+        if !out.is_empty() && !in_use_block {
             out.push('\n');
         }
         previous_was_use = is_use;
@@ -815,7 +816,12 @@ fn flatten_union(members: &[TypeExpr], out: &mut Vec<TypeExpr>) {
 fn strip_optional(ty: &TypeExpr) -> &TypeExpr {
     match ty {
         TypeExpr::Optional { inner } => strip_optional(inner),
-        ty => ty,
+        TypeExpr::Primitive { .. }
+        | TypeExpr::Named { .. }
+        | TypeExpr::Literal { .. }
+        | TypeExpr::List { .. }
+        | TypeExpr::Map { .. }
+        | TypeExpr::Union { .. } => ty,
     }
 }
 
@@ -904,6 +910,7 @@ class Node {
 
 class Leaf {
   answer 42
+  floor -3
   yes true
   mood "happy" | "sad"
 }
@@ -941,6 +948,7 @@ class Leaf {
             // literals: the core's generic types, a marker per string literal
             "pub enum NodeLiteral {}\n\nimpl StrValue for NodeLiteral {\n    const VALUE: &'static str = \"node\";\n}",
             "    pub answer: IntLiteral<42>,",
+            "    pub floor: IntLiteral<-3>,",
             "    pub yes: BoolLiteral<true>,",
             "use crate::literal::{BoolLiteral, IntLiteral, StrLiteral, StrValue};",
             "        \"Node\" => roundtrip::<Node>(value),",

@@ -56,9 +56,7 @@ pub(super) fn check_cycles(ir: &Ir, errors: &mut Vec<CompileError>) {
 
 /// The class a required field needs a value of (directly or through aliases).
 fn class_target<'a>(ir: &'a Ir, ty: &'a TypeExpr, depth: usize) -> Option<&'a str> {
-    let Some(name) = ty.as_named() else {
-        return None;
-    };
+    let name = ty.as_named()?;
     if ir.class(name).is_some() {
         return Some(name);
     }

@@ -1,5 +1,7 @@
-//! Cross-checks every BAML tree must pass ([`cross_check`]) and the project lints that can be turned
-//! off (`contracts check --no-lint`: [`wire_lints`], [`style_lints`]).
+//! Cross-checks every BAML tree must pass ([`cross_check`]), the project's
+//! event rules ([`event_bindings`], from [`crate::events`]) and the project
+//! lints that can be turned off (`contracts check --no-lint`: [`wire_lints`],
+//! [`style_lints`]).
 //!
 //! ```
 //! let mut ir = contracts_compiler::ir::Ir::default();
@@ -16,6 +18,10 @@ pub use lints::{
     constraint_warnings, lint_class_descriptions, lint_enum_like_strings, lint_enum_value_case,
     style_lints, wire_lints,
 };
+
+// The event rules live with the event model; `check::event_bindings` stays a
+// documented path (README "Modules").
+pub use crate::events::event_bindings;
 
 use crate::codes::Code;
 use crate::error::{CompileError, Location};
