@@ -102,6 +102,35 @@ impl WireTy {
         resolve(ir, ty, location, 0)
     }
 
+    /// The index of the enum in [`Ir::enums`] when the type is a bare enum.
+    ///
+    /// ```
+    /// use contracts_compiler::wire::WireTy;
+    /// assert_eq!(WireTy::Enum(2).as_enum(), Some(2));
+    /// assert_eq!(WireTy::String.as_enum(), None);
+    /// ```
+    pub fn as_enum(&self) -> Option<usize> {
+        match self {
+            Self::Enum(i) => Some(*i),
+            Self::String
+            | Self::Int
+            | Self::Float
+            | Self::Bool
+            | Self::Null
+            | Self::Uuid
+            | Self::Timestamp
+            | Self::Date
+            | Self::StringLiteral(_)
+            | Self::IntLiteral(_)
+            | Self::BoolLiteral(_)
+            | Self::Class(_)
+            | Self::List(_)
+            | Self::Map(..)
+            | Self::Union(_)
+            | Self::Optional(_) => None,
+        }
+    }
+
     /// The type as the validators' messages name it (`GoalMilestone[]`,
     /// `map<string, int>`, `Uuid (UUID string)`, `A | B`, `string?`): the same
     /// text contracts-core's `describe` renders.
