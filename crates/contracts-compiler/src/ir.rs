@@ -111,11 +111,37 @@ pub struct Field {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Constraint {
     /// `assert` or `check`.
-    pub kind: String,
+    pub kind: ConstraintKind,
     /// The constraint's name, when given.
     pub name: Option<String>,
     /// The Jinja expression, verbatim with its braces (`{{ this > 0 }}`).
     pub expression: String,
+}
+
+/// Which attribute a [`Constraint`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConstraintKind {
+    /// `@assert`: a failing value is an error.
+    Assert,
+    /// `@check`: a failing value is reported next to the value.
+    Check,
+}
+
+impl ConstraintKind {
+    /// The attribute's name, without `@` (`assert`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ConstraintKind::Assert => "assert",
+            ConstraintKind::Check => "check",
+        }
+    }
+}
+
+impl fmt::Display for ConstraintKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An `enum` declaration.

@@ -3,7 +3,7 @@
 
 use crate::codes::Code;
 use crate::error::CompileError;
-use crate::ir::{Ir, Primitive, TypeExpr};
+use crate::ir::{ConstraintKind, Ir, Primitive, TypeExpr};
 
 /// Project lint: a `@check` on a field changes its wire shape in the models
 /// `baml-cli` generates (Pydantic and TypeScript wrap it as
@@ -13,7 +13,7 @@ pub fn wire_lints(ir: &Ir) -> Vec<CompileError> {
     ir.classes
         .iter()
         .flat_map(|class| class.fields.iter().map(move |field| (class, field)))
-        .filter(|(_, field)| field.constraints.iter().any(|c| c.kind == "check"))
+        .filter(|(_, field)| field.constraints.iter().any(|c| c.kind == ConstraintKind::Check))
         .map(|(class, field)| {
             CompileError::coded(
                 Code::CheckChangesWireShape,

@@ -5,7 +5,7 @@
 use super::Parser;
 use crate::codes::Code;
 use crate::error::{CompileError, Location};
-use crate::ir::{Constraint, Primitive, TypeAttributes, TypeExpr};
+use crate::ir::{Constraint, ConstraintKind, Primitive, TypeAttributes, TypeExpr};
 use crate::lexer::{Token, TokenKind};
 use std::collections::HashSet;
 
@@ -102,7 +102,11 @@ impl Attribute {
             }
         };
         Ok(Constraint {
-            kind: self.name.clone(),
+            kind: if self.name == "check" {
+                ConstraintKind::Check
+            } else {
+                ConstraintKind::Assert
+            },
             name,
             expression,
         })
