@@ -23,16 +23,19 @@
 //! - a class reference that closes a cycle without a list or map in between
 //!   is boxed.
 
+mod envelope;
 mod idents;
+mod print;
 
 use crate::codegen::GENERATED_HEADER;
 use crate::error::{CompileError, Location};
-use crate::events::{EventBinding, EVENT_ENVELOPE_ALIAS, EVENT_META_CLASS, EVENT_TYPE_ENUM};
-use crate::ir::{visit, Class, Constraint, Enum, Ir, JsonScalar, Literal, Primitive, TypeExpr};
+use crate::events::{EventBinding, EVENT_ENVELOPE_ALIAS};
+use crate::ir::{visit, Class, Enum, Ir, JsonScalar, Literal, Primitive, TypeExpr};
 use crate::wire::Format;
 use idents::{field_ident, ident, is_rust_type_ident, pascal_case, unique, RESERVED_TYPE_NAMES};
-use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use print::{alias_note, constraint_note, doc_attrs, print, push_para};
+use proc_macro2::TokenStream;
+use quote::quote;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Renders `mirror.rs` for contracts-core.
@@ -41,38 +44,6 @@ pub fn mirror_rs(ir: &Ir, events: &[EventBinding]) -> Result<String, CompileErro
     let items = gen.render()?;
     let file: syn::File = syn::parse2(items).expect("the mirror generator builds valid Rust");
     Ok(format!("{GENERATED_HEADER}\n{}", print(file)))
-}
-
-/// A `#[doc]` line that [`print`] turns into an empty line: prettyplease
-/// keeps no blank lines, and methods read better apart (oxc's `ast_tools`
-/// use the same marker).
-const BLANK_LINE: &str = "@@blank_line";
-
-/// Prints `file` with prettyplease, one blank line between items (none
-/// between `use` declarations) and where a [`BLANK_LINE`] marker stands.
-fn print(file: syn::File) -> String {
-    let mut out = String::new();
-    let mut previous_was_use = false;
-    for item in file.items {
-        let is_use = matches!(item, syn::Item::Use(_));
-        let in_use_block = is_use && previous_was_use;
-        if !out.is_empty() && !in_use_block {
-            out.push('\n');
-        }
-        previous_was_use = is_use;
-        let single = syn::File {
-            shebang: None,
-            attrs: Vec::new(),
-            items: vec![item],
-        };
-        for line in prettyplease::unparse(&single).lines() {
-            if line.trim_start() != format!("///{BLANK_LINE}") {
-                out.push_str(line);
-            }
-            out.push('\n');
-        }
-    }
-    out
 }
 
 /// Derives of a type whose values are names (enums, literal unions).
@@ -603,130 +574,6 @@ impl<'a> Gen<'a> {
             })
             .collect()
     }
-
-    fn render_envelope(&self) -> TokenStream {
-        let doc_of = |event_type: &str| {
-            self.ir
-                .enum_named(EVENT_TYPE_ENUM)
-                .and_then(|e| e.values.iter().find(|v| v.name == event_type))
-                .and_then(|v| v.description.clone())
-                .unwrap_or_default()
-        };
-        let variants: Vec<Ident> = self
-            .events
-            .iter()
-            .map(|b| ident(&pascal_case(&b.event_type, "Event")))
-            .collect();
-        let event_types: Vec<&String> = self.events.iter().map(|b| &b.event_type).collect();
-        let classes: Vec<Ident> = self
-            .events
-            .iter()
-            .map(|b| ident(&b.envelope_class))
-            .collect();
-        let docs = self
-            .events
-            .iter()
-            .map(|b| doc_attrs(&doc_of(&b.event_type)));
-        let meta = format_ident!("{}", EVENT_META_CLASS);
-        let blank = quote!(#[doc = #BLANK_LINE]);
-        quote! {
-            /// Every real-time event envelope, selected by its `type`.
-            ///
-            /// Deserialising uses serde's internally tagged representation, which
-            /// buffers the whole envelope (into serde's private content tree) before it
-            /// can pick the variant: this is the convenience API, not the validator's
-            /// fast path. Validate untrusted input with [`crate::validate_envelope`]
-            /// (exact JSON Pointer issues, producer or consumer rules) and deserialise
-            /// afterwards. Serialising writes the variant's envelope struct, `type`
-            /// first, so the wire form round-trips.
-            #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
-            #[serde(tag = "type")]
-            pub enum EventEnvelope {
-                #(
-                    #docs
-                    #[serde(rename = #event_types)]
-                    #variants(#classes),
-                )*
-            }
-
-            impl Serialize for EventEnvelope {
-                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    match self {
-                        #(Self::#variants(envelope) => envelope.serialize(serializer),)*
-                    }
-                }
-            }
-
-            impl EventEnvelope {
-                /// The wire `type` (an `EventType` value).
-                pub const fn event_type(&self) -> &'static str {
-                    match self {
-                        #(Self::#variants(_) => #event_types,)*
-                    }
-                }
-
-                #blank
-                /// The `contracts_version` the producer put in the envelope.
-                pub fn contracts_version(&self) -> &str {
-                    match self {
-                        #(Self::#variants(envelope) => &envelope.contracts_version,)*
-                    }
-                }
-
-                #blank
-                /// The envelope metadata.
-                pub const fn meta(&self) -> &#meta {
-                    match self {
-                        #(Self::#variants(envelope) => &envelope.meta,)*
-                    }
-                }
-            }
-
-            #(
-                impl From<#classes> for EventEnvelope {
-                    fn from(envelope: #classes) -> Self {
-                        Self::#variants(envelope)
-                    }
-                }
-            )*
-        }
-    }
-
-    fn render_roundtrip(&self) -> TokenStream {
-        let mut names: Vec<&str> = self
-            .ir
-            .classes
-            .iter()
-            .map(|c| c.name.as_str())
-            .chain(self.ir.enums.iter().map(|e| e.name.as_str()))
-            .chain(self.ir.type_aliases.iter().map(|a| a.name.as_str()))
-            .collect();
-        if !self.events.is_empty() && !names.contains(&EVENT_ENVELOPE_ALIAS) {
-            names.push(EVENT_ENVELOPE_ALIAS);
-        }
-        names.sort_unstable();
-        let types = names.iter().map(|name| ident(name));
-        quote! {
-            /// Deserialises `value` as the mirror type of the BAML class, enum or alias
-            /// `name` (or `"EventEnvelope"`) and serialises it back; `None` when
-            /// `name` is not a type of the contract. Used by the round-trip tests.
-            pub fn roundtrip_json(
-                name: &str,
-                value: serde_json::Value,
-            ) -> Option<Result<serde_json::Value, serde_json::Error>> {
-                fn roundtrip<T: serde::de::DeserializeOwned + Serialize>(
-                    value: serde_json::Value,
-                ) -> Result<serde_json::Value, serde_json::Error> {
-                    serde_json::to_value(serde_json::from_value::<T>(value)?)
-                }
-                let result = match name {
-                    #(#names => roundtrip::<#types>(value),)*
-                    _ => return None,
-                };
-                Some(result)
-            }
-        }
-    }
 }
 
 fn render_enum(e: &Enum) -> TokenStream {
@@ -827,49 +674,6 @@ fn strip_optional(ty: &TypeExpr) -> &TypeExpr {
 
 fn is_primitive(ty: &TypeExpr, primitive: Primitive) -> bool {
     *ty == TypeExpr::Primitive { name: primitive }
-}
-
-fn alias_note(alias: &str) -> String {
-    format!("BAML `@alias({alias:?})`: the name the LLM sees; the wire name is unchanged.")
-}
-
-fn constraint_note(c: &Constraint) -> String {
-    let name = c
-        .name
-        .as_deref()
-        .map(|n| format!("{n}, "))
-        .unwrap_or_default();
-    format!(
-        "BAML `@{}({name}{{{{ {} }}}})`: not enforced by this type.",
-        c.kind, c.expression
-    )
-}
-
-fn push_para(doc: &mut String, text: &str) {
-    if !doc.trim().is_empty() {
-        doc.push_str("\n\n");
-    }
-    doc.push_str(text);
-}
-
-/// `doc` as `#[doc]` attributes, one per line (printed as `///` lines).
-/// Lines are trimmed (an indented line would be a rustdoc code block, i.e. a
-/// doctest) and code fences are broken up.
-fn doc_attrs(doc: &str) -> TokenStream {
-    let lines = doc
-        .trim()
-        .lines()
-        .filter(|_| !doc.trim().is_empty())
-        .map(|line| {
-            let line = line.trim().replace("```", "`\u{200b}`\u{200b}`");
-            let text = if line.is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
-            };
-            quote! { #[doc = #text] }
-        });
-    quote! { #(#lines)* }
 }
 
 #[cfg(test)]
