@@ -18,7 +18,7 @@
 //! ```
 //! # let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baml_src");
 //! let ir = contracts_compiler::load_dir(&dir).unwrap();
-//! let events = contracts_compiler::check::event_bindings(&ir).unwrap();
+//! let events = contracts_compiler::events::event_bindings(&ir).unwrap();
 //! let examples = contracts_compiler::examples::Examples::default();
 //! let doc = contracts_compiler::asyncapi::document(&ir, &events, "1.2.3", &examples).unwrap();
 //! assert_eq!(doc["asyncapi"], "3.0.0");
@@ -29,8 +29,8 @@
 //! );
 //! ```
 
-use crate::check::{EventBinding, EVENT_META_CLASS, EVENT_TYPE_ENUM};
 use crate::error::CompileError;
+use crate::events::{EventBinding, EVENT_META_CLASS, EVENT_TYPE_ENUM};
 use crate::examples::Examples;
 use crate::ir::Ir;
 use crate::output::Output;

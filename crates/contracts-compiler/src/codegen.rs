@@ -1,9 +1,9 @@
 //! Generates the contracts-core registry: static tables describing every
 //! class, enum and event, which the core's validator walks.
 
-use crate::check::{EventBinding, EVENT_META_CLASS};
 use crate::error::CompileError;
 use crate::error::Location;
+use crate::events::{EventBinding, EVENT_META_CLASS};
 use crate::ir::{Ir, TypeExpr};
 use crate::wire::WireTy;
 use std::fmt::Write as _;

@@ -2,9 +2,9 @@
 //! repository root. `contracts gen` writes them; `contracts gen --check`
 //! fails when any differs from what is on disk.
 
-use crate::check::EventBinding;
 use crate::codegen;
 use crate::error::CompileError;
+use crate::events::EventBinding;
 use crate::history::History;
 use crate::ir::Ir;
 use crate::ir_examples;

@@ -10,7 +10,7 @@
 //! (one registry per version). Outside a git checkout (an sdist build) the
 //! history on disk is kept as it is.
 
-use crate::check::{self, EventBinding};
+use crate::events::{self, EventBinding};
 use crate::git;
 use crate::ir::Ir;
 use crate::output::CORE_GENERATED_DIR;
@@ -106,7 +106,7 @@ pub fn load(root: &Path, from: &Path) -> Result<History, String> {
                     .join("\n")
             ),
         })?;
-        let events = check::event_bindings(&tree.ir).map_err(|errors| {
+        let events = events::event_bindings(&tree.ir).map_err(|errors| {
             format!(
                 "schema history: the event bindings of baml_src at {tag} do not check:\n{}",
                 errors

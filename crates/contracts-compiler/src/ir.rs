@@ -4,9 +4,12 @@
 //! reads this IR; it keeps every piece of type information BAML declares,
 //! including what does not reach the wire (`@alias`, `@description`).
 
+pub mod visit;
+
 use crate::error::Location;
 use serde::Serialize;
 use std::fmt;
+use std::str::FromStr;
 
 /// The whole contract: every type and function declared under `baml_src`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -108,11 +111,37 @@ pub struct Field {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Constraint {
     /// `assert` or `check`.
-    pub kind: String,
+    pub kind: ConstraintKind,
     /// The constraint's name, when given.
     pub name: Option<String>,
     /// The Jinja expression, verbatim with its braces (`{{ this > 0 }}`).
     pub expression: String,
+}
+
+/// Which attribute a [`Constraint`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConstraintKind {
+    /// `@assert`: a failing value is an error.
+    Assert,
+    /// `@check`: a failing value is reported next to the value.
+    Check,
+}
+
+impl ConstraintKind {
+    /// The attribute's name, without `@` (`assert`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ConstraintKind::Assert => "assert",
+            ConstraintKind::Check => "check",
+        }
+    }
+}
+
+impl fmt::Display for ConstraintKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An `enum` declaration.
@@ -297,8 +326,8 @@ pub struct RetryPolicy {
 pub enum TypeExpr {
     /// `string`, `int`, `float`, `bool`, `null`, `image`, `audio`, `video`, `pdf`.
     Primitive {
-        /// The primitive's name.
-        name: String,
+        /// The primitive (serialised as its BAML name: `"string"`).
+        name: Primitive,
     },
     /// A class, enum or alias name.
     Named {
@@ -335,6 +364,38 @@ pub enum TypeExpr {
 }
 
 impl TypeExpr {
+    /// The referenced name when the type is a bare [`TypeExpr::Named`].
+    ///
+    /// ```
+    /// use contracts_compiler::ir::{Primitive, TypeExpr};
+    /// assert_eq!(TypeExpr::Named { name: "Goal".into() }.as_named(), Some("Goal"));
+    /// assert_eq!(TypeExpr::Primitive { name: Primitive::Int }.as_named(), None);
+    /// ```
+    pub fn as_named(&self) -> Option<&str> {
+        match self {
+            TypeExpr::Named { name } => Some(name),
+            TypeExpr::Primitive { .. }
+            | TypeExpr::Literal { .. }
+            | TypeExpr::List { .. }
+            | TypeExpr::Map { .. }
+            | TypeExpr::Union { .. }
+            | TypeExpr::Optional { .. } => None,
+        }
+    }
+
+    /// True when the type needs parentheses before a `[]` or `?` suffix:
+    /// `(A | B)[]`, `(T?)[]`, `(T?)?`.
+    fn binds_looser_than_suffix(&self) -> bool {
+        match self {
+            TypeExpr::Union { .. } | TypeExpr::Optional { .. } => true,
+            TypeExpr::Primitive { .. }
+            | TypeExpr::Named { .. }
+            | TypeExpr::Literal { .. }
+            | TypeExpr::List { .. }
+            | TypeExpr::Map { .. } => false,
+        }
+    }
+
     /// Every class, enum or alias name the type mentions, in order (with repeats).
     ///
     /// ```
@@ -345,19 +406,7 @@ impl TypeExpr {
     /// ```
     pub fn names(&self) -> Vec<&str> {
         let mut out = Vec::new();
-        let mut stack = vec![self];
-        while let Some(ty) = stack.pop() {
-            match ty {
-                TypeExpr::Named { name } => out.push(name.as_str()),
-                TypeExpr::Optional { inner } | TypeExpr::List { items: inner } => stack.push(inner),
-                TypeExpr::Map { key, value } => {
-                    stack.push(value);
-                    stack.push(key);
-                }
-                TypeExpr::Union { members } => stack.extend(members.iter().rev()),
-                TypeExpr::Primitive { .. } | TypeExpr::Literal { .. } => {}
-            }
-        }
+        visit::each_name(self, |name| out.push(name));
         out
     }
 }
@@ -386,12 +435,13 @@ pub enum Literal {
 impl fmt::Display for TypeExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TypeExpr::Primitive { name } | TypeExpr::Named { name } => f.write_str(name),
+            TypeExpr::Primitive { name } => f.write_str(name.as_str()),
+            TypeExpr::Named { name } => f.write_str(name),
             TypeExpr::Literal { value } => write!(f, "{value}"),
-            TypeExpr::List { items } => match **items {
-                TypeExpr::Union { .. } | TypeExpr::Optional { .. } => write!(f, "({items})[]"),
-                _ => write!(f, "{items}[]"),
-            },
+            TypeExpr::List { items } if items.binds_looser_than_suffix() => {
+                write!(f, "({items})[]")
+            }
+            TypeExpr::List { items } => write!(f, "{items}[]"),
             TypeExpr::Map { key, value } => write!(f, "map<{key}, {value}>"),
             TypeExpr::Union { members } => {
                 for (i, member) in members.iter().enumerate() {
@@ -407,10 +457,10 @@ impl fmt::Display for TypeExpr {
                 }
                 Ok(())
             }
-            TypeExpr::Optional { inner } => match **inner {
-                TypeExpr::Union { .. } | TypeExpr::Optional { .. } => write!(f, "({inner})?"),
-                _ => write!(f, "{inner}?"),
-            },
+            TypeExpr::Optional { inner } if inner.binds_looser_than_suffix() => {
+                write!(f, "({inner})?")
+            }
+            TypeExpr::Optional { inner } => write!(f, "{inner}?"),
         }
     }
 }
@@ -439,7 +489,192 @@ impl fmt::Display for Literal {
     }
 }
 
-/// The names BAML treats as primitive types.
-pub const PRIMITIVES: &[&str] = &[
-    "string", "int", "float", "bool", "null", "image", "audio", "video", "pdf",
-];
+/// A BAML primitive type: the JSON scalars and the media types.
+///
+/// ```
+/// use contracts_compiler::ir::Primitive;
+/// assert_eq!("float".parse(), Ok(Primitive::Float));
+/// assert_eq!(Primitive::Image.as_str(), "image");
+/// assert!("Goal".parse::<Primitive>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Primitive {
+    /// `string`.
+    String,
+    /// `int`.
+    Int,
+    /// `float`.
+    Float,
+    /// `bool`.
+    Bool,
+    /// `null`.
+    Null,
+    /// `image` (media: cannot cross the wire boundary).
+    Image,
+    /// `audio` (media).
+    Audio,
+    /// `video` (media).
+    Video,
+    /// `pdf` (media).
+    Pdf,
+}
+
+impl Primitive {
+    /// Every primitive, in the order BAML's documentation lists them.
+    pub const ALL: [Primitive; 9] = [
+        Primitive::String,
+        Primitive::Int,
+        Primitive::Float,
+        Primitive::Bool,
+        Primitive::Null,
+        Primitive::Image,
+        Primitive::Audio,
+        Primitive::Video,
+        Primitive::Pdf,
+    ];
+
+    /// The BAML name (`string`, `image`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Primitive::String => "string",
+            Primitive::Int => "int",
+            Primitive::Float => "float",
+            Primitive::Bool => "bool",
+            Primitive::Null => "null",
+            Primitive::Image => "image",
+            Primitive::Audio => "audio",
+            Primitive::Video => "video",
+            Primitive::Pdf => "pdf",
+        }
+    }
+
+    /// The JSON scalar this primitive stands for, or `None` for the media
+    /// types, which cannot cross the wire boundary (envelopes and DTOs are
+    /// JSON; a media value travels as a URL string).
+    ///
+    /// ```
+    /// use contracts_compiler::ir::{JsonScalar, Primitive};
+    /// assert_eq!(Primitive::Int.json(), Some(JsonScalar::Int));
+    /// assert_eq!(Primitive::Pdf.json(), None);
+    /// ```
+    pub const fn json(self) -> Option<JsonScalar> {
+        match self {
+            Primitive::String => Some(JsonScalar::String),
+            Primitive::Int => Some(JsonScalar::Int),
+            Primitive::Float => Some(JsonScalar::Float),
+            Primitive::Bool => Some(JsonScalar::Bool),
+            Primitive::Null => Some(JsonScalar::Null),
+            Primitive::Image | Primitive::Audio | Primitive::Video | Primitive::Pdf => None,
+        }
+    }
+}
+
+/// The primitives that are JSON values: what a wire type can be made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JsonScalar {
+    /// A JSON string.
+    String,
+    /// A JSON number with no fractional part that fits in an `i64`.
+    Int,
+    /// Any JSON number.
+    Float,
+    /// `true` or `false`.
+    Bool,
+    /// `null`.
+    Null,
+}
+
+impl fmt::Display for Primitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The name given is not one of BAML's primitive types (it names a class,
+/// enum or alias instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotPrimitive;
+
+impl FromStr for Primitive {
+    type Err = NotPrimitive;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Primitive::ALL
+            .into_iter()
+            .find(|p| p.as_str() == name)
+            .ok_or(NotPrimitive)
+    }
+}
+
+/// The kind of a declaration the IR keeps only as text (a
+/// [`RawBlock`](crate::parser::RawBlock)): it carries no wire type, and
+/// `contracts diff` compares its tokens.
+///
+/// ```
+/// use contracts_compiler::ir::BlockKind;
+/// assert_eq!("retry_policy".parse(), Ok(BlockKind::RetryPolicy));
+/// assert_eq!(BlockKind::TemplateString.keyword(), "template_string");
+/// assert!("class".parse::<BlockKind>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BlockKind {
+    /// `function` (its body: client and prompt; the signature is in the IR).
+    Function,
+    /// `test`.
+    Test,
+    /// `client<llm>`.
+    Client,
+    /// `generator`.
+    Generator,
+    /// `retry_policy`.
+    RetryPolicy,
+    /// `template_string`.
+    TemplateString,
+}
+
+impl BlockKind {
+    /// Every block kind.
+    pub const ALL: [BlockKind; 6] = [
+        BlockKind::Function,
+        BlockKind::Test,
+        BlockKind::Client,
+        BlockKind::Generator,
+        BlockKind::RetryPolicy,
+        BlockKind::TemplateString,
+    ];
+
+    /// The declaring keyword.
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            BlockKind::Function => "function",
+            BlockKind::Test => "test",
+            BlockKind::Client => "client",
+            BlockKind::Generator => "generator",
+            BlockKind::RetryPolicy => "retry_policy",
+            BlockKind::TemplateString => "template_string",
+        }
+    }
+}
+
+impl fmt::Display for BlockKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.keyword())
+    }
+}
+
+/// The keyword given declares a wire type (or nothing known), not a
+/// [`BlockKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotBlockKind;
+
+impl FromStr for BlockKind {
+    type Err = NotBlockKind;
+
+    fn from_str(keyword: &str) -> Result<Self, Self::Err> {
+        BlockKind::ALL
+            .into_iter()
+            .find(|k| k.keyword() == keyword)
+            .ok_or(NotBlockKind)
+    }
+}

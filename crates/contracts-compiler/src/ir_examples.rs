@@ -28,8 +28,8 @@
 //! assert_eq!(goal["id"].as_str().unwrap().len(), 36);
 //! ```
 
-use crate::check::EventBinding;
 use crate::error::CompileError;
+use crate::events::EventBinding;
 use crate::ir::Ir;
 use crate::output::Output;
 use crate::schema::SCHEMA_DIRS;
@@ -232,9 +232,9 @@ impl Builder<'_> {
                 Value::Array(self.value(items, hint, visiting)?.into_iter().collect())
             }
             WireTy::Map(key, value) => {
-                let key = match key.as_ref() {
-                    WireTy::Enum(i) => self.ir.enums[*i].values.first().map(|v| v.name.clone()),
-                    _ => Some(EXAMPLE_MAP_KEY.to_string()),
+                let key = match key.as_enum() {
+                    Some(i) => self.ir.enums[i].values.first().map(|v| v.name.clone()),
+                    None => Some(EXAMPLE_MAP_KEY.to_string()),
                 };
                 let mut map = Map::new();
                 if let (Some(key), Some(value)) = (key, self.value(value, hint, visiting)?) {

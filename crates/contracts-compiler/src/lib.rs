@@ -13,7 +13,8 @@
 
 // Modules import one way (tests/modules.rs fails on a cycle), roughly in
 // this order from the bottom up:
-// codes, error → ir → lexer → parser → check → semver, git → source →
+// codes, error → ir (with ir::visit, the one traversal of types) → events
+// (the event model) → lexer → parser → check → semver, git → source →
 // diff; output, wire → codegen, mirror, schema, ts_validator, describe →
 // ir_examples, asyncapi, catalog → history → gen; report.
 pub mod asyncapi;
@@ -24,6 +25,7 @@ pub mod codes;
 pub mod describe;
 pub mod diff;
 pub mod error;
+pub mod events;
 pub mod examples;
 pub mod gen;
 pub mod git;

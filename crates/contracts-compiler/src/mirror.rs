@@ -1,6 +1,7 @@
 //! Generates the contracts-core mirror types (`src/generated/mirror.rs`):
 //! one serde + schemars Rust type per class, enum and alias of the contract,
-//! and the `EventEnvelope` enum over every event.
+//! and the `EventEnvelope` enum over every event. The Rust is built as tokens
+//! with `quote!` and printed with `prettyplease`, as oxc's `ast_tools` do.
 //!
 //! Wire rules the generated code follows:
 //! - field names and enum values are the BAML names, exactly (`#[serde(rename)]`
@@ -14,60 +15,43 @@
 //!   `chrono::NaiveDate`, which serialise canonically (lowercase hyphenated
 //!   UUID; RFC 3339 with `T`, `Z` for a zero offset and 0/3/6/9 fraction
 //!   digits; `YYYY-MM-DD`);
-//! - literal types become unit types that (de)serialise exactly that literal;
+//! - literal types are the core's generic `contracts_core::literal` types
+//!   (`IntLiteral<42>`, `BoolLiteral<true>`, `StrLiteral<Marker>`, with one
+//!   marker type per string literal), which (de)serialise exactly that literal;
 //! - unions become `#[serde(untagged)]` enums (a union of string literals a
 //!   plain string enum), named after where they occur (`ChatMessageContent`);
 //! - a class reference that closes a cycle without a list or map in between
 //!   is boxed.
 
-use crate::check::EventBinding;
+mod envelope;
+mod idents;
+mod print;
+
 use crate::codegen::GENERATED_HEADER;
 use crate::error::{CompileError, Location};
-use crate::ir::{Class, Ir, Literal, TypeExpr};
+use crate::events::{EventBinding, EVENT_ENVELOPE_ALIAS};
+use crate::ir::{visit, Class, Enum, Ir, JsonScalar, Literal, Primitive, TypeExpr};
 use crate::wire::Format;
+use idents::{field_ident, ident, is_rust_type_ident, pascal_case, unique, RESERVED_TYPE_NAMES};
+use print::{alias_note, constraint_note, doc_attrs, print, push_para};
+use proc_macro2::TokenStream;
+use quote::quote;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fmt::Write as _;
-
-/// Names the generated code uses unqualified; a BAML type may not take them.
-const RESERVED_TYPE_NAMES: &[&str] = &[
-    "String",
-    "Vec",
-    "Option",
-    "Box",
-    "BTreeMap",
-    "Result",
-    "Some",
-    "None",
-    "Ok",
-    "Err",
-    "Default",
-    "From",
-    "Self",
-    "Serialize",
-    "Deserialize",
-    "JsonSchema",
-    "EventEnvelope",
-];
-
-const RUST_KEYWORDS: &[&str] = &[
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
-    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
-];
-
-/// Keywords that cannot be raw identifiers.
-const NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
-
-const DERIVE_CLASS: &str = "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]";
-const DERIVE_ENUM: &str = "#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]";
 
 /// Renders `mirror.rs` for contracts-core.
 pub fn mirror_rs(ir: &Ir, events: &[EventBinding]) -> Result<String, CompileError> {
     let mut gen = Gen::new(ir, events)?;
-    gen.render()?;
-    Ok(gen.out)
+    let items = gen.render()?;
+    let file: syn::File = syn::parse2(items).expect("the mirror generator builds valid Rust");
+    Ok(format!("{GENERATED_HEADER}\n{}", print(file)))
+}
+
+/// Derives of a type whose values are names (enums, literal unions).
+fn derive_names() -> TokenStream {
+    quote! {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Serialize, Deserialize, JsonSchema)]
+    }
 }
 
 /// An inline union waiting to be rendered as its own enum.
@@ -80,14 +64,22 @@ struct PendingUnion {
     location: Location,
 }
 
+/// Which of the core's generic literal types the mirror uses (and so imports).
+#[derive(Default)]
+struct LiteralKinds {
+    string: bool,
+    int: bool,
+    bool: bool,
+}
+
 struct Gen<'a> {
     ir: &'a Ir,
     events: &'a [EventBinding],
-    out: String,
     /// Every type name taken so far (IR names, generated names).
     used: HashSet<String>,
-    /// Literal value (as JSON) -> generated unit type name.
-    literals: BTreeMap<String, (Literal, String)>,
+    /// String literal value -> the name of its marker type.
+    string_literals: BTreeMap<String, String>,
+    literal_kinds: LiteralKinds,
     pending: Vec<PendingUnion>,
     /// Direct (unboxed, not behind a list or map) references between classes and aliases.
     direct: BTreeMap<String, BTreeSet<String>>,
@@ -97,8 +89,7 @@ impl<'a> Gen<'a> {
     fn new(ir: &'a Ir, events: &'a [EventBinding]) -> Result<Self, CompileError> {
         let mut used = HashSet::new();
         for (name, location) in ir.declared_types() {
-            let envelope_alias =
-                name == crate::check::EVENT_ENVELOPE_ALIAS && ir.alias(name).is_some();
+            let envelope_alias = name == EVENT_ENVELOPE_ALIAS && ir.alias(name).is_some();
             if RESERVED_TYPE_NAMES.contains(&name.as_str()) && !envelope_alias {
                 return Err(CompileError::new(
                     location.clone(),
@@ -120,18 +111,19 @@ impl<'a> Gen<'a> {
         for class in &ir.classes {
             let entry = direct.entry(class.name.clone()).or_default();
             for field in &class.fields {
-                direct_refs(&field.ty, entry);
+                entry.extend(visit::direct_names(&field.ty).into_iter().map(String::from));
             }
         }
         for alias in &ir.type_aliases {
-            direct_refs(&alias.ty, direct.entry(alias.name.clone()).or_default());
+            let entry = direct.entry(alias.name.clone()).or_default();
+            entry.extend(visit::direct_names(&alias.ty).into_iter().map(String::from));
         }
         let gen = Self {
             ir,
             events,
-            out: String::new(),
             used,
-            literals: BTreeMap::new(),
+            string_literals: BTreeMap::new(),
+            literal_kinds: LiteralKinds::default(),
             pending: Vec::new(),
             direct,
         };
@@ -148,14 +140,13 @@ impl<'a> Gen<'a> {
             let mut stack = vec![&alias.ty];
             let mut seen = BTreeSet::new();
             while let Some(ty) = stack.pop() {
-                let mut names = BTreeSet::new();
-                all_refs(ty, &mut names);
+                let names: BTreeSet<&str> = ty.names().into_iter().collect();
                 for name in names {
                     if name == alias.name {
                         return Err(CompileError::new(alias.location.clone(), format!("type alias `{}` is recursive; the contracts-core mirror cannot express a recursive non-union alias (make it a class or a union)", alias.name)));
                     }
-                    if let Some(next) = self.ir.alias(&name) {
-                        if !self.alias_is_enum(&name) && seen.insert(name.clone()) {
+                    if let Some(next) = self.ir.alias(name) {
+                        if !self.alias_is_enum(name) && seen.insert(name) {
                             stack.push(&next.ty);
                         }
                     }
@@ -169,15 +160,21 @@ impl<'a> Gen<'a> {
         self.ir
             .alias(name)
             .is_some_and(|a| matches!(a.ty, TypeExpr::Union { .. }))
-            || (name == crate::check::EVENT_ENVELOPE_ALIAS && !self.events.is_empty())
+            || self.is_envelope_alias(name)
+    }
+
+    /// True for `EventEnvelope` when there are events: the mirror replaces
+    /// the alias with a tagged enum.
+    fn is_envelope_alias(&self, name: &str) -> bool {
+        name == EVENT_ENVELOPE_ALIAS && !self.events.is_empty()
     }
 
     /// The Rust type of a format alias (`Uuid` → `::uuid::Uuid`), when `name` is one.
-    fn format_alias(&self, name: &str) -> Option<&'static str> {
+    fn format_alias(&self, name: &str) -> Option<TokenStream> {
         Some(match crate::wire::format_alias(self.ir, name)? {
-            Format::Uuid => "::uuid::Uuid",
-            Format::Timestamp => "::chrono::DateTime<::chrono::FixedOffset>",
-            Format::Date => "::chrono::NaiveDate",
+            Format::Uuid => quote!(::uuid::Uuid),
+            Format::Timestamp => quote!(::chrono::DateTime<::chrono::FixedOffset>),
+            Format::Date => quote!(::chrono::NaiveDate),
         })
     }
 
@@ -201,44 +198,31 @@ impl<'a> Gen<'a> {
     }
 
     fn fresh(&mut self, base: &str) -> String {
-        let mut name = base.to_string();
-        let mut n = 2;
-        while self.used.contains(&name) {
-            name = format!("{base}{n}");
-            n += 1;
-        }
-        self.used.insert(name.clone());
-        name
+        unique(&mut self.used, base)
     }
 
-    fn render(&mut self) -> Result<(), CompileError> {
-        self.out.push_str(GENERATED_HEADER);
-        self.out.push_str(
-            "\nuse schemars::JsonSchema;\nuse serde::{Deserialize, Serialize};\nuse std::collections::BTreeMap;\n",
-        );
+    fn render(&mut self) -> Result<TokenStream, CompileError> {
+        let mut items = Vec::new();
         for alias in &self.ir.type_aliases {
             if let Some(rust) = self.format_alias(&alias.name) {
-                self.out.push('\n');
                 let mut doc = alias.description.clone().unwrap_or_default();
                 push_para(
                     &mut doc,
                     &format!("BAML `type {} = string` with a wire format: serialises canonically, may accept more forms on input than the validator.", alias.name),
                 );
-                push_doc(&mut self.out, "", &doc);
-                let _ = writeln!(self.out, "pub type {} = {rust};", alias.name);
+                let (doc, name) = (doc_attrs(&doc), ident(&alias.name));
+                items.push(quote! { #doc pub type #name = #rust; });
             }
         }
         for e in &self.ir.enums {
-            self.render_enum(e);
+            items.push(render_enum(e));
         }
         for class in &self.ir.classes {
-            self.render_class(class)?;
-            self.flush_pending()?;
+            items.push(self.render_class(class)?);
+            items.extend(self.flush_pending()?);
         }
         for alias in &self.ir.type_aliases {
-            if self.format_alias(&alias.name).is_some()
-                || (alias.name == crate::check::EVENT_ENVELOPE_ALIAS && !self.events.is_empty())
-            {
+            if self.format_alias(&alias.name).is_some() || self.is_envelope_alias(&alias.name) {
                 continue;
             }
             let doc = alias.description.clone().unwrap_or_default();
@@ -253,67 +237,53 @@ impl<'a> Gen<'a> {
             } else {
                 let ty =
                     self.rust_ty(&alias.ty, Some(&alias.name), &alias.name, &alias.location)?;
-                self.out.push('\n');
-                push_doc(&mut self.out, "", &doc);
-                let _ = writeln!(self.out, "pub type {} = {ty};", alias.name);
+                let (doc, name) = (doc_attrs(&doc), ident(&alias.name));
+                items.push(quote! { #doc pub type #name = #ty; });
             }
-            self.flush_pending()?;
+            items.extend(self.flush_pending()?);
         }
-        self.render_literals();
+        items.extend(self.render_string_literals());
         if !self.events.is_empty() {
-            self.render_envelope();
+            items.push(self.render_envelope());
         }
-        self.render_roundtrip();
-        Ok(())
+        items.push(self.render_roundtrip());
+        let literals = self.literal_imports();
+        Ok(quote! {
+            #literals
+            use schemars::JsonSchema;
+            use serde::{Deserialize, Serialize};
+            use std::collections::BTreeMap;
+            #(#items)*
+        })
     }
 
-    fn render_enum(&mut self, e: &crate::ir::Enum) {
-        self.out.push('\n');
-        let mut doc = e.description.clone().unwrap_or_default();
-        if let Some(alias) = &e.alias {
-            push_para(&mut doc, &alias_note(alias));
+    /// `use crate::literal::{…};` for the literal types the mirror uses.
+    fn literal_imports(&self) -> TokenStream {
+        let kinds = &self.literal_kinds;
+        let mut names = Vec::new();
+        if kinds.bool {
+            names.push(quote!(BoolLiteral));
         }
-        if e.dynamic {
-            push_para(
-                &mut doc,
-                "`@@dynamic` in BAML: values added at runtime are not part of this type.",
-            );
+        if kinds.int {
+            names.push(quote!(IntLiteral));
         }
-        push_doc(&mut self.out, "", &doc);
-        let _ = writeln!(self.out, "{DERIVE_ENUM}\npub enum {} {{", e.name);
-        let mut variants = HashSet::new();
-        for value in &e.values {
-            let mut doc = value.description.clone().unwrap_or_default();
-            if let Some(alias) = &value.alias {
-                push_para(&mut doc, &alias_note(alias));
-            }
-            push_doc(&mut self.out, "    ", &doc);
-            let variant = unique(&mut variants, &pascal_case(&value.name, "Value"));
-            if variant != value.name {
-                let _ = writeln!(self.out, "    #[serde(rename = {:?})]", value.name);
-            }
-            let _ = writeln!(self.out, "    {variant},");
+        if kinds.string {
+            names.push(quote!(StrLiteral));
+            names.push(quote!(StrValue));
         }
-        self.out.push_str("}\n");
-        let _ = writeln!(
-            self.out,
-            "\nimpl {} {{\n    /// The wire value.\n    pub const fn as_str(self) -> &'static str {{\n        match self {{",
-            e.name
-        );
-        let mut variants = HashSet::new();
-        for value in &e.values {
-            let variant = unique(&mut variants, &pascal_case(&value.name, "Value"));
-            let _ = writeln!(self.out, "            Self::{variant} => {:?},", value.name);
+        if names.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! { use crate::literal::{#(#names),*}; }
         }
-        self.out.push_str("        }\n    }\n}\n");
     }
 
     fn is_envelope_class(&self, name: &str) -> bool {
         self.events.iter().any(|b| b.envelope_class == name)
     }
 
-    fn render_class(&mut self, class: &Class) -> Result<(), CompileError> {
-        let mut body = String::new();
+    fn render_class(&mut self, class: &Class) -> Result<TokenStream, CompileError> {
+        let mut fields = Vec::new();
         let mut idents = HashSet::new();
         let envelope = self.is_envelope_class(&class.name);
         for field in &class.fields {
@@ -327,37 +297,33 @@ impl<'a> Gen<'a> {
             for c in &field.constraints {
                 push_para(&mut doc, &constraint_note(c));
             }
-            push_doc(&mut body, "    ", &doc);
             let hint = format!("{}{}", class.name, pascal_case(&field.name, "Field"));
-            let (ident, raw_ok) = field_ident(&field.name, &mut idents);
-            let mut attrs = Vec::new();
+            let (name, raw_ok) = field_ident(&field.name, &mut idents);
+            let mut serde = Vec::new();
             if !raw_ok {
-                attrs.push(format!("rename = {:?}", field.name));
+                let wire = &field.name;
+                serde.push(quote!(rename = #wire));
             }
             let ty = match &field.ty {
                 TypeExpr::Optional { inner } => {
-                    attrs.push("default".into());
-                    attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+                    serde.push(quote!(default));
+                    serde.push(quote!(skip_serializing_if = "Option::is_none"));
                     let inner = strip_optional(inner);
-                    format!(
-                        "Option<{}>",
-                        self.rust_ty(inner, Some(&class.name), &hint, &field.location)?
-                    )
+                    let inner = self.rust_ty(inner, Some(&class.name), &hint, &field.location)?;
+                    quote!(Option<#inner>)
                 }
                 ty => {
                     let rust = self.rust_ty(ty, Some(&class.name), &hint, &field.location)?;
                     if envelope && field.name == "type" {
-                        attrs.push("default".into());
+                        serde.push(quote!(default));
                     }
                     rust
                 }
             };
-            if !attrs.is_empty() {
-                let _ = writeln!(body, "    #[serde({})]", attrs.join(", "));
-            }
-            let _ = writeln!(body, "    pub {ident}: {ty},");
+            let serde = (!serde.is_empty()).then(|| quote! { #[serde(#(#serde),*)] });
+            let (doc, name) = (doc_attrs(&doc), ident(&name));
+            fields.push(quote! { #doc #serde pub #name: #ty });
         }
-        self.out.push('\n');
         let mut doc = class.description.clone().unwrap_or_default();
         if let Some(alias) = &class.alias {
             push_para(&mut doc, &alias_note(alias));
@@ -368,101 +334,97 @@ impl<'a> Gen<'a> {
         for c in &class.constraints {
             push_para(&mut doc, &constraint_note(c));
         }
-        push_doc(&mut self.out, "", &doc);
-        let _ = writeln!(
-            self.out,
-            "{DERIVE_CLASS}\n#[serde(deny_unknown_fields)]\npub struct {} {{\n{body}}}",
-            class.name
-        );
-        Ok(())
+        let (doc, name) = (doc_attrs(&doc), ident(&class.name));
+        Ok(quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+            #[serde(deny_unknown_fields)]
+            pub struct #name { #(#fields,)* }
+        })
     }
 
-    fn flush_pending(&mut self) -> Result<(), CompileError> {
+    fn flush_pending(&mut self) -> Result<Vec<TokenStream>, CompileError> {
+        let mut items = Vec::new();
         while !self.pending.is_empty() {
             let union = self.pending.remove(0);
-            self.render_union(&union)?;
+            items.push(self.render_union(&union)?);
         }
-        Ok(())
+        Ok(items)
     }
 
-    fn render_union(&mut self, union: &PendingUnion) -> Result<(), CompileError> {
+    fn render_union(&mut self, union: &PendingUnion) -> Result<TokenStream, CompileError> {
         let mut members = Vec::new();
         flatten_union(&union.members, &mut members);
         // serde's untagged enums take the first variant that matches: an
         // integral number must be tried as `int` before `float`.
         if let (Some(i), Some(f)) = (
-            members.iter().position(|m| is_primitive(m, "int")),
-            members.iter().position(|m| is_primitive(m, "float")),
+            members.iter().position(|m| is_primitive(m, Primitive::Int)),
+            members
+                .iter()
+                .position(|m| is_primitive(m, Primitive::Float)),
         ) {
             if f < i {
                 let int = members.remove(i);
                 members.insert(f, int);
             }
         }
-        self.out.push('\n');
-        let all_string_literals = members.iter().all(|m| {
-            matches!(
-                m,
-                TypeExpr::Literal {
-                    value: Literal::String(_)
-                }
-            )
-        });
-        let mut doc = union.doc.clone();
-        if all_string_literals {
-            push_doc(&mut self.out, "", &doc);
-            let _ = writeln!(self.out, "{DERIVE_ENUM}\npub enum {} {{", union.name);
-            let mut variants = HashSet::new();
-            for m in &members {
-                if let TypeExpr::Literal {
-                    value: Literal::String(s),
-                } = m
-                {
-                    let variant = unique(&mut variants, &pascal_case(s, "Value"));
-                    if &variant != s {
-                        let _ = writeln!(self.out, "    #[serde(rename = {s:?})]");
-                    }
-                    let _ = writeln!(self.out, "    {variant},");
-                }
-            }
-            self.out.push_str("}\n");
-            return Ok(());
+        let name = ident(&union.name);
+        let strings: Option<Vec<&String>> = members.iter().map(string_literal).collect();
+        if let Some(strings) = strings {
+            // A union of string literals is a plain string enum.
+            let mut used = HashSet::new();
+            let variants = strings.into_iter().map(|s| {
+                let variant = unique(&mut used, &pascal_case(s, "Value"));
+                let rename = (&variant != s).then(|| quote! { #[serde(rename = #s)] });
+                let variant = ident(&variant);
+                quote! { #rename #variant }
+            });
+            let (doc, derive) = (doc_attrs(&union.doc), derive_names());
+            return Ok(quote! {
+                #doc
+                #derive
+                pub enum #name { #(#variants,)* }
+            });
         }
+        let mut doc = union.doc.clone();
         push_para(
             &mut doc,
             "A BAML union: deserialising tries the variants in this order and takes the first that matches.",
         );
-        let mut body = String::new();
-        let mut variants = HashSet::new();
+        let mut variants = Vec::new();
+        let mut used = HashSet::new();
         for m in &members {
-            let variant = unique(&mut variants, &self.variant_name(m));
-            if is_primitive(m, "null") {
-                let _ = writeln!(body, "    /// JSON `null`.\n    {variant},");
+            let variant = unique(&mut used, &self.variant_name(m));
+            let hint = format!("{}{variant}", union.name);
+            let variant = ident(&variant);
+            if is_primitive(m, Primitive::Null) {
+                variants.push(quote! {
+                    /// JSON `null`.
+                    #variant
+                });
                 continue;
             }
-            let ty = self.rust_ty(
-                m,
-                union.container.as_deref(),
-                &format!("{}{variant}", union.name),
-                &union.location,
-            )?;
-            let _ = writeln!(body, "    {variant}({ty}),");
+            let ty = self.rust_ty(m, union.container.as_deref(), &hint, &union.location)?;
+            variants.push(quote! { #variant(#ty) });
         }
-        push_doc(&mut self.out, "", &doc);
-        let _ = writeln!(
-            self.out,
-            "{DERIVE_CLASS}\n#[serde(untagged)]\npub enum {} {{\n{body}}}",
-            union.name
-        );
-        Ok(())
+        let doc = doc_attrs(&doc);
+        Ok(quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+            #[serde(untagged)]
+            pub enum #name { #(#variants,)* }
+        })
     }
 
     fn variant_name(&mut self, ty: &TypeExpr) -> String {
         match ty {
-            TypeExpr::Primitive { name } => pascal_case(name, "Value"),
+            TypeExpr::Primitive { name } => pascal_case(name.as_str(), "Value"),
             TypeExpr::Named { name } => name.clone(),
             TypeExpr::Literal { value } => {
-                let name = self.literal_type(value);
+                let name = match value {
+                    Literal::String(s) => self.string_literal_marker(s),
+                    Literal::Int(_) | Literal::Bool(_) => literal_base_name(value),
+                };
                 name.strip_suffix("Literal")
                     .filter(|s| !s.is_empty())
                     .unwrap_or(&name)
@@ -483,18 +445,18 @@ impl<'a> Gen<'a> {
         container: Option<&str>,
         hint: &str,
         location: &Location,
-    ) -> Result<String, CompileError> {
+    ) -> Result<TokenStream, CompileError> {
         Ok(match ty {
-            TypeExpr::Primitive { name } => match name.as_str() {
-                "string" => "String".into(),
-                "int" => "i64".into(),
-                "float" => "f64".into(),
-                "bool" => "bool".into(),
-                "null" => "()".into(),
-                media => {
+            TypeExpr::Primitive { name } => match name.json() {
+                Some(JsonScalar::String) => quote!(String),
+                Some(JsonScalar::Int) => quote!(i64),
+                Some(JsonScalar::Float) => quote!(f64),
+                Some(JsonScalar::Bool) => quote!(bool),
+                Some(JsonScalar::Null) => quote!(()),
+                None => {
                     return Err(CompileError::new(
                         location.clone(),
-                        format!("`{media}` cannot cross the wire boundary: envelopes and DTOs must be JSON; use a URL string instead"),
+                        format!("`{name}` cannot cross the wire boundary: envelopes and DTOs must be JSON; use a URL string instead"),
                     ))
                 }
             },
@@ -512,36 +474,37 @@ impl<'a> Gen<'a> {
                 let boxed = self.ir.enum_named(name).is_none()
                     && self.format_alias(name).is_none()
                     && container.is_some_and(|c| self.reaches(name, c));
+                let name = ident(name);
                 if boxed {
-                    format!("Box<{name}>")
+                    quote!(Box<#name>)
                 } else {
-                    name.clone()
+                    quote!(#name)
                 }
             }
-            TypeExpr::List { items } => format!(
-                "Vec<{}>",
-                self.rust_ty(items, None, &format!("{hint}Item"), location)?
-            ),
-            TypeExpr::Map { key, value } => {
-                let key = match key.as_ref() {
-                    TypeExpr::Primitive { name } if name == "string" => "String".to_string(),
-                    TypeExpr::Named { name } if self.ir.enum_named(name).is_some() => name.clone(),
-                    _ => {
-                        return Err(CompileError::new(
-                            location.clone(),
-                            "map keys must be `string` or an enum (JSON object keys are strings)",
-                        ))
-                    }
-                };
-                format!(
-                    "BTreeMap<{key}, {}>",
-                    self.rust_ty(value, None, &format!("{hint}Value"), location)?
-                )
+            TypeExpr::List { items } => {
+                let items = self.rust_ty(items, None, &format!("{hint}Item"), location)?;
+                quote!(Vec<#items>)
             }
-            TypeExpr::Optional { inner } => format!(
-                "Option<{}>",
-                self.rust_ty(strip_optional(inner), container, hint, location)?
-            ),
+            TypeExpr::Map { key, value } => {
+                let enum_key = key.as_named().filter(|n| self.ir.enum_named(n).is_some());
+                let key = if let Some(name) = enum_key {
+                    let name = ident(name);
+                    quote!(#name)
+                } else if is_primitive(key, Primitive::String) {
+                    quote!(String)
+                } else {
+                    return Err(CompileError::new(
+                        location.clone(),
+                        "map keys must be `string` or an enum (JSON object keys are strings)",
+                    ));
+                };
+                let value = self.rust_ty(value, None, &format!("{hint}Value"), location)?;
+                quote!(BTreeMap<#key, #value>)
+            }
+            TypeExpr::Optional { inner } => {
+                let inner = self.rust_ty(strip_optional(inner), container, hint, location)?;
+                quote!(Option<#inner>)
+            }
             TypeExpr::Union { members } => {
                 let name = self.fresh(hint);
                 self.pending.push(PendingUnion {
@@ -551,220 +514,147 @@ impl<'a> Gen<'a> {
                     doc: String::new(),
                     location: location.clone(),
                 });
-                name
+                let name = ident(&name);
+                quote!(#name)
             }
         })
     }
 
-    fn literal_type(&mut self, value: &Literal) -> String {
-        let key = match value {
-            Literal::String(s) => format!("s{s}"),
-            Literal::Int(i) => format!("i{i}"),
-            Literal::Bool(b) => format!("b{b}"),
-        };
-        if let Some((_, name)) = self.literals.get(&key) {
+    /// The core's literal type for `value`: `IntLiteral<42>`,
+    /// `BoolLiteral<true>` or `StrLiteral<Marker>`.
+    fn literal_type(&mut self, value: &Literal) -> TokenStream {
+        match value {
+            Literal::String(s) => {
+                self.literal_kinds.string = true;
+                let marker = ident(&self.string_literal_marker(s));
+                quote!(StrLiteral<#marker>)
+            }
+            Literal::Int(i) => {
+                self.literal_kinds.int = true;
+                let magnitude = proc_macro2::Literal::u64_unsuffixed(i.unsigned_abs());
+                if *i < 0 {
+                    quote!(IntLiteral<-#magnitude>)
+                } else {
+                    quote!(IntLiteral<#magnitude>)
+                }
+            }
+            Literal::Bool(b) => {
+                self.literal_kinds.bool = true;
+                quote!(BoolLiteral<#b>)
+            }
+        }
+    }
+
+    /// The marker type naming the string literal `s` (declared once by
+    /// [`Self::render_string_literals`]).
+    fn string_literal_marker(&mut self, s: &str) -> String {
+        if let Some(name) = self.string_literals.get(s) {
             return name.clone();
         }
-        let base = match value {
-            Literal::String(s) => format!("{}Literal", pascal_case(s, "Str")),
-            Literal::Int(i) if *i < 0 => format!("IntMinus{}Literal", i.unsigned_abs()),
-            Literal::Int(i) => format!("Int{i}Literal"),
-            Literal::Bool(true) => "TrueLiteral".into(),
-            Literal::Bool(false) => "FalseLiteral".into(),
-        };
-        let name = self.fresh(&base);
-        self.literals.insert(key, (value.clone(), name.clone()));
+        let name = self.fresh(&literal_base_name(&Literal::String(s.to_string())));
+        self.string_literals.insert(s.to_string(), name.clone());
         name
     }
 
-    fn render_literals(&mut self) {
-        let literals: Vec<(Literal, String)> = self.literals.values().cloned().collect();
-        for (value, name) in literals {
-            self.out.push('\n');
-            match value {
-                Literal::String(s) => {
-                    let _ = writeln!(
-                        self.out,
-                        "/// The BAML literal type `{s:?}`: (de)serialises exactly this string.\n#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]\npub enum {name} {{\n    /// {s:?}\n    #[default]\n    #[serde(rename = {s:?})]\n    Value,\n}}"
-                    );
-                }
-                Literal::Int(_) | Literal::Bool(_) => {
-                    let (rust, shown, method, schema) = match value {
-                        Literal::Int(i) => ("i64", i.to_string(), "serialize_i64", i.to_string()),
-                        Literal::Bool(b) => {
-                            ("bool", b.to_string(), "serialize_bool", b.to_string())
-                        }
-                        Literal::String(_) => unreachable!(),
-                    };
-                    let _ = writeln!(
-                        self.out,
-                        "/// The BAML literal type `{shown}`: (de)serialises exactly this value.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct {name};
-
-impl {name} {{
-    /// The literal value.
-    pub const VALUE: {rust} = {shown};
-}}
-
-impl Serialize for {name} {{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{
-        serializer.{method}(Self::VALUE)
-    }}
-}}
-
-impl<'de> Deserialize<'de> for {name} {{
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{
-        let value = {rust}::deserialize(deserializer)?;
-        if value == Self::VALUE {{
-            Ok(Self)
-        }} else {{
-            Err(serde::de::Error::custom(format_args!(\"expected exactly {shown}, got {{value}}\")))
-        }}
-    }}
-}}
-
-impl JsonSchema for {name} {{
-    fn schema_name() -> std::borrow::Cow<'static, str> {{
-        {name:?}.into()
-    }}
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {{
-        schemars::json_schema!({{ \"const\": {schema} }})
-    }}
-}}"
-                    );
-                }
-            }
-        }
-    }
-
-    fn render_envelope(&mut self) {
-        let doc_of = |event_type: &str| {
-            self.ir
-                .enum_named(crate::check::EVENT_TYPE_ENUM)
-                .and_then(|e| e.values.iter().find(|v| v.name == event_type))
-                .and_then(|v| v.description.clone())
-                .unwrap_or_default()
-        };
-        let variants: Vec<(String, &EventBinding, String)> = self
-            .events
+    fn render_string_literals(&self) -> Vec<TokenStream> {
+        self.string_literals
             .iter()
-            .map(|b| {
-                (
-                    pascal_case(&b.event_type, "Event"),
-                    b,
-                    doc_of(&b.event_type),
-                )
+            .map(|(value, marker)| {
+                let doc = doc_attrs(&format!(
+                    "The BAML literal type `{value:?}` is `StrLiteral<{marker}>`: it (de)serialises exactly this string."
+                ));
+                let marker = ident(marker);
+                quote! {
+                    #doc
+                    pub enum #marker {}
+                    impl StrValue for #marker {
+                        const VALUE: &'static str = #value;
+                    }
+                }
             })
-            .collect();
-        self.out.push_str("\n/// Every real-time event envelope, selected by its `type`.\n///\n/// Deserialising uses serde's internally tagged representation, which\n/// buffers the whole envelope (into serde's private content tree) before it\n/// can pick the variant: this is the convenience API, not the validator's\n/// fast path. Validate untrusted input with [`crate::validate_envelope`]\n/// (exact JSON Pointer issues, producer or consumer rules) and deserialise\n/// afterwards. Serialising writes the variant's envelope struct, `type`\n/// first, so the wire form round-trips.\n");
-        let _ = writeln!(
-            self.out,
-            "#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]\n#[serde(tag = \"type\")]\npub enum EventEnvelope {{"
-        );
-        for (variant, b, doc) in &variants {
-            push_doc(&mut self.out, "    ", doc);
-            let _ = writeln!(
-                self.out,
-                "    #[serde(rename = {:?})]\n    {variant}({}),",
-                b.event_type, b.envelope_class
-            );
-        }
-        self.out.push_str("}\n\nimpl Serialize for EventEnvelope {\n    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {\n        match self {\n");
-        for (variant, _, _) in &variants {
-            let _ = writeln!(
-                self.out,
-                "            Self::{variant}(envelope) => envelope.serialize(serializer),"
-            );
-        }
-        self.out.push_str("        }\n    }\n}\n\nimpl EventEnvelope {\n    /// The wire `type` (an `EventType` value).\n    pub const fn event_type(&self) -> &'static str {\n        match self {\n");
-        for (variant, b, _) in &variants {
-            let _ = writeln!(
-                self.out,
-                "            Self::{variant}(_) => {:?},",
-                b.event_type
-            );
-        }
-        self.out.push_str("        }\n    }\n\n    /// The `contracts_version` the producer put in the envelope.\n    pub fn contracts_version(&self) -> &str {\n        match self {\n");
-        for (variant, _, _) in &variants {
-            let _ = writeln!(
-                self.out,
-                "            Self::{variant}(envelope) => &envelope.contracts_version,"
-            );
-        }
-        let _ = write!(
-            self.out,
-            "        }}\n    }}\n\n    /// The envelope metadata.\n    pub const fn meta(&self) -> &{} {{\n        match self {{\n",
-            crate::check::EVENT_META_CLASS
-        );
-        for (variant, _, _) in &variants {
-            let _ = writeln!(
-                self.out,
-                "            Self::{variant}(envelope) => &envelope.meta,"
-            );
-        }
-        self.out.push_str("        }\n    }\n}\n");
-        for (variant, b, _) in &variants {
-            let _ = writeln!(
-                self.out,
-                "\nimpl From<{class}> for EventEnvelope {{\n    fn from(envelope: {class}) -> Self {{\n        Self::{variant}(envelope)\n    }}\n}}",
-                class = b.envelope_class
-            );
-        }
-    }
-
-    fn render_roundtrip(&mut self) {
-        self.out.push_str("\n/// Deserialises `value` as the mirror type of the BAML class, enum or alias\n/// `name` (or `\"EventEnvelope\"`) and serialises it back; `None` when\n/// `name` is not a type of the contract. Used by the round-trip tests.\npub fn roundtrip_json(\n    name: &str,\n    value: serde_json::Value,\n) -> Option<Result<serde_json::Value, serde_json::Error>> {\n    fn roundtrip<T: serde::de::DeserializeOwned + Serialize>(\n        value: serde_json::Value,\n    ) -> Result<serde_json::Value, serde_json::Error> {\n        serde_json::to_value(serde_json::from_value::<T>(value)?)\n    }\n    Some(match name {\n");
-        let mut names: Vec<&str> = self
-            .ir
-            .classes
-            .iter()
-            .map(|c| c.name.as_str())
-            .chain(self.ir.enums.iter().map(|e| e.name.as_str()))
-            .chain(self.ir.type_aliases.iter().map(|a| a.name.as_str()))
-            .collect();
-        if !self.events.is_empty() && !names.contains(&crate::check::EVENT_ENVELOPE_ALIAS) {
-            names.push(crate::check::EVENT_ENVELOPE_ALIAS);
-        }
-        names.sort_unstable();
-        for name in names {
-            let _ = writeln!(self.out, "        {name:?} => roundtrip::<{name}>(value),");
-        }
-        self.out.push_str("        _ => return None,\n    })\n}\n");
+            .collect()
     }
 }
 
-/// Class and alias names `ty` refers to without a list or map in between.
-fn direct_refs(ty: &TypeExpr, out: &mut BTreeSet<String>) {
-    match ty {
-        TypeExpr::Named { name } => {
-            out.insert(name.clone());
+fn render_enum(e: &Enum) -> TokenStream {
+    let mut doc = e.description.clone().unwrap_or_default();
+    if let Some(alias) = &e.alias {
+        push_para(&mut doc, &alias_note(alias));
+    }
+    if e.dynamic {
+        push_para(
+            &mut doc,
+            "`@@dynamic` in BAML: values added at runtime are not part of this type.",
+        );
+    }
+    let mut used = HashSet::new();
+    let mut variants = Vec::new();
+    let mut declared = Vec::new();
+    for value in &e.values {
+        let mut doc = value.description.clone().unwrap_or_default();
+        if let Some(alias) = &value.alias {
+            push_para(&mut doc, &alias_note(alias));
         }
-        TypeExpr::Optional { inner } => direct_refs(inner, out),
-        TypeExpr::Union { members } => {
-            for m in members {
-                direct_refs(m, out);
+        let variant = unique(&mut used, &pascal_case(&value.name, "Value"));
+        let wire = &value.name;
+        let rename = (variant != *wire).then(|| quote! { #[serde(rename = #wire)] });
+        let (doc, variant) = (doc_attrs(&doc), ident(&variant));
+        declared.push(quote! { #doc #rename #variant });
+        variants.push(variant);
+    }
+    let wire = e.values.iter().map(|v| &v.name);
+    let (doc, name, derive) = (doc_attrs(&doc), ident(&e.name), derive_names());
+    quote! {
+        #doc
+        #derive
+        pub enum #name { #(#declared,)* }
+
+        impl #name {
+            /// The wire value.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    #(Self::#variants => #wire,)*
+                }
             }
         }
-        TypeExpr::Primitive { .. }
-        | TypeExpr::Literal { .. }
-        | TypeExpr::List { .. }
-        | TypeExpr::Map { .. } => {}
     }
 }
 
-/// Every name `ty` refers to.
-fn all_refs(ty: &TypeExpr, out: &mut BTreeSet<String>) {
-    out.extend(ty.names().into_iter().map(String::from));
+/// The name a literal's type had when the mirror declared one per literal
+/// (`PingLiteral`, `Int42Literal`, `TrueLiteral`): the marker of a string
+/// literal, and the base of a union variant's name.
+fn literal_base_name(value: &Literal) -> String {
+    match value {
+        Literal::String(s) => format!("{}Literal", pascal_case(s, "Str")),
+        Literal::Int(i) if *i < 0 => format!("IntMinus{}Literal", i.unsigned_abs()),
+        Literal::Int(i) => format!("Int{i}Literal"),
+        Literal::Bool(true) => "TrueLiteral".into(),
+        Literal::Bool(false) => "FalseLiteral".into(),
+    }
 }
 
+fn string_literal(ty: &TypeExpr) -> Option<&String> {
+    match ty {
+        TypeExpr::Literal { value } => match value {
+            Literal::String(s) => Some(s),
+            Literal::Int(_) | Literal::Bool(_) => None,
+        },
+        TypeExpr::Primitive { .. }
+        | TypeExpr::Named { .. }
+        | TypeExpr::List { .. }
+        | TypeExpr::Map { .. }
+        | TypeExpr::Union { .. }
+        | TypeExpr::Optional { .. } => None,
+    }
+}
+
+/// The members of a union with nested unions flattened and repeats dropped.
 fn flatten_union(members: &[TypeExpr], out: &mut Vec<TypeExpr>) {
     for m in members {
-        match m {
-            TypeExpr::Union { members } => flatten_union(members, out),
-            m if !out.contains(m) => out.push(m.clone()),
-            _ => {}
+        if let TypeExpr::Union { members } = m {
+            flatten_union(members, out);
+        } else if !out.contains(m) {
+            out.push(m.clone());
         }
     }
 }
@@ -773,134 +663,17 @@ fn flatten_union(members: &[TypeExpr], out: &mut Vec<TypeExpr>) {
 fn strip_optional(ty: &TypeExpr) -> &TypeExpr {
     match ty {
         TypeExpr::Optional { inner } => strip_optional(inner),
-        ty => ty,
+        TypeExpr::Primitive { .. }
+        | TypeExpr::Named { .. }
+        | TypeExpr::Literal { .. }
+        | TypeExpr::List { .. }
+        | TypeExpr::Map { .. }
+        | TypeExpr::Union { .. } => ty,
     }
 }
 
-fn is_primitive(ty: &TypeExpr, primitive: &str) -> bool {
-    matches!(ty, TypeExpr::Primitive { name } if name == primitive)
-}
-
-fn is_rust_type_ident(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !RUST_KEYWORDS.contains(&name)
-}
-
-/// `UPPER_SNAKE`, `snake_case`, `kebab-case` or `camelCase` → `PascalCase`;
-/// `prefix` is prepended when the result would not start with a letter.
-fn pascal_case(s: &str, prefix: &str) -> String {
-    let mut out = String::new();
-    for segment in s.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let mut chars = segment.chars();
-        let Some(first) = chars.next() else { continue };
-        out.push(first.to_ascii_uppercase());
-        let rest: String = chars.collect();
-        if segment.chars().any(|c| c.is_ascii_lowercase()) {
-            out.push_str(&rest);
-        } else {
-            out.push_str(&rest.to_ascii_lowercase());
-        }
-    }
-    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        out.insert_str(0, prefix);
-    }
-    out
-}
-
-/// `camelCase` / anything → `snake_case`.
-fn snake_case(s: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for c in s.chars() {
-        if c.is_ascii_uppercase() {
-            if prev_lower {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-            prev_lower = false;
-        } else if c.is_ascii_alphanumeric() {
-            out.push(c);
-            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        } else {
-            out.push('_');
-            prev_lower = false;
-        }
-    }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert_str(0, "field_");
-    }
-    out
-}
-
-/// The Rust identifier of a field, and whether serde derives the wire name
-/// from it (else it needs `rename`).
-fn field_ident(name: &str, used: &mut HashSet<String>) -> (String, bool) {
-    let snake = snake_case(name);
-    let (ident, exact) = if NOT_RAW.contains(&snake.as_str()) {
-        (format!("{snake}_"), false)
-    } else if RUST_KEYWORDS.contains(&snake.as_str()) {
-        (format!("r#{snake}"), snake == name)
-    } else {
-        (snake.clone(), snake == name)
-    };
-    let unique_ident = unique(used, &ident);
-    let exact = exact && unique_ident == ident;
-    (unique_ident, exact)
-}
-
-fn unique(used: &mut HashSet<String>, base: &str) -> String {
-    let mut name = base.to_string();
-    let mut n = 2;
-    while used.contains(&name) {
-        name = format!("{base}{n}");
-        n += 1;
-    }
-    used.insert(name.clone());
-    name
-}
-
-fn alias_note(alias: &str) -> String {
-    format!("BAML `@alias({alias:?})`: the name the LLM sees; the wire name is unchanged.")
-}
-
-fn constraint_note(c: &crate::ir::Constraint) -> String {
-    let name = c
-        .name
-        .as_deref()
-        .map(|n| format!("{n}, "))
-        .unwrap_or_default();
-    format!(
-        "BAML `@{}({name}{{{{ {} }}}})`: not enforced by this type.",
-        c.kind, c.expression
-    )
-}
-
-fn push_para(doc: &mut String, text: &str) {
-    if !doc.trim().is_empty() {
-        doc.push_str("\n\n");
-    }
-    doc.push_str(text);
-}
-
-/// Writes `doc` as `///` lines. Lines are trimmed (an indented line would be
-/// a rustdoc code block, i.e. a doctest) and code fences are broken up.
-fn push_doc(out: &mut String, indent: &str, doc: &str) {
-    let doc = doc.trim();
-    if doc.is_empty() {
-        return;
-    }
-    for line in doc.lines() {
-        let line = line.trim().replace("```", "`\u{200b}`\u{200b}`");
-        if line.is_empty() {
-            let _ = writeln!(out, "{indent}///");
-        } else {
-            let _ = writeln!(out, "{indent}/// {line}");
-        }
-    }
+fn is_primitive(ty: &TypeExpr, primitive: Primitive) -> bool {
+    *ty == TypeExpr::Primitive { name: primitive }
 }
 
 #[cfg(test)]
@@ -941,6 +714,7 @@ class Node {
 
 class Leaf {
   answer 42
+  floor -3
   yes true
   mood "happy" | "sad"
 }
@@ -955,12 +729,12 @@ class Leaf {
             "pub type Uuid = ::uuid::Uuid;",
             "pub type Timestamp = ::chrono::DateTime<::chrono::FixedOffset>;",
             // enums: PascalCase variants renamed to the exact wire value; @skip values kept (prompt-only)
-            "/// A colour.\n#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]\npub enum Color {",
+            "/// A colour.\n#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]\n#[derive(Serialize, Deserialize, JsonSchema)]\npub enum Color {",
             "    /// Deep red.\n    #[serde(rename = \"DARK_RED\")]\n    DarkRed,",
             "    /// BAML `@alias(\"azure\")`: the name the LLM sees; the wire name is unchanged.\n    #[serde(rename = \"BLUE\")]\n    Blue,",
             // classes: closed, doc comments, keyword fields, optional fields
             "/// A node of a tree.\n#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]\n#[serde(deny_unknown_fields)]\npub struct Node {",
-            "    /// Discriminator.\n    pub r#type: NodeLiteral,",
+            "    /// Discriminator.\n    pub r#type: StrLiteral<NodeLiteral>,",
             "    #[serde(default, skip_serializing_if = \"Option::is_none\")]\n    pub label: Option<String>,",
             // recursion: boxed when direct, not behind a list
             "    pub parent: Option<Box<Node>>,",
@@ -975,11 +749,12 @@ class Leaf {
             "#[serde(untagged)]\npub enum NodeNext {\n    Node(Box<Node>),\n    Leaf(Leaf),\n}",
             // a union of string literals is a plain enum
             "pub enum LeafMood {\n    #[serde(rename = \"happy\")]\n    Happy,\n    #[serde(rename = \"sad\")]\n    Sad,\n}",
-            // literals
-            "pub enum NodeLiteral {\n    /// \"node\"\n    #[default]\n    #[serde(rename = \"node\")]\n    Value,\n}",
-            "pub struct Int42Literal;",
-            "pub const VALUE: i64 = 42;",
-            "pub struct TrueLiteral;",
+            // literals: the core's generic types, a marker per string literal
+            "pub enum NodeLiteral {}\n\nimpl StrValue for NodeLiteral {\n    const VALUE: &'static str = \"node\";\n}",
+            "    pub answer: IntLiteral<42>,",
+            "    pub floor: IntLiteral<-3>,",
+            "    pub yes: BoolLiteral<true>,",
+            "use crate::literal::{BoolLiteral, IntLiteral, StrLiteral, StrValue};",
             "        \"Node\" => roundtrip::<Node>(value),",
         ] {
             assert!(out.contains(expected), "missing:\n{expected}\n--- in ---\n{out}");
@@ -1015,11 +790,11 @@ class PingEvent {
 type EventEnvelope = PingEvent
 "#;
         let ir = ir(src);
-        let events = crate::check::event_bindings(&ir).unwrap();
+        let events = crate::events::event_bindings(&ir).unwrap();
         let out = mirror_rs(&ir, &events).unwrap();
         for expected in [
             "#[serde(tag = \"type\")]\npub enum EventEnvelope {\n    /// A ping.\n    #[serde(rename = \"PING\")]\n    Ping(PingEvent),\n}",
-            "    #[serde(default)]\n    pub r#type: PingLiteral,",
+            "    #[serde(default)]\n    pub r#type: StrLiteral<PingLiteral>,",
             "    /// The event type. May be absent on input",
             "            Self::Ping(envelope) => envelope.serialize(serializer),",
             "impl From<PingEvent> for EventEnvelope {",
@@ -1038,20 +813,5 @@ type EventEnvelope = PingEvent
         let ir = ir("class String {\n  a int\n}");
         let err = mirror_rs(&ir, &[]).unwrap_err();
         assert!(err.message.contains("`String` cannot be"), "{err:?}");
-    }
-
-    #[test]
-    fn identifiers() {
-        assert_eq!(pascal_case("AI_ASSISTANT", "V"), "AiAssistant");
-        assert_eq!(pascal_case("inProgress", "V"), "InProgress");
-        assert_eq!(pascal_case("2fa", "V"), "V2fa");
-        let mut used = HashSet::new();
-        assert_eq!(field_ident("type", &mut used), ("r#type".into(), true));
-        assert_eq!(field_ident("self", &mut used), ("self_".into(), false));
-        assert_eq!(field_ident("fooBar", &mut used), ("foo_bar".into(), false));
-        assert_eq!(
-            field_ident("foo_bar", &mut used),
-            ("foo_bar2".into(), false)
-        );
     }
 }

@@ -16,9 +16,10 @@
 //! - `history/<X.Y.Z>/` — the same three for every released version kept in
 //!   the schema history (see [`crate::history`]).
 
-use crate::check::EventBinding;
 use crate::error::CompileError;
-use crate::ir::{Ir, Literal, TypeExpr};
+use crate::events::EventBinding;
+use crate::ir::visit;
+use crate::ir::{Ir, JsonScalar, Literal, TypeExpr};
 use crate::output::Output;
 use crate::wire::Format;
 use serde_json::{json, Map, Value};
@@ -207,22 +208,23 @@ fn is_envelope(class: &crate::ir::Class) -> bool {
         .fields
         .iter()
         .map(|f| f.name.as_str())
-        .eq(crate::check::ENVELOPE_FIELDS)
+        .eq(crate::events::ENVELOPE_FIELDS)
 }
 
 fn type_schema(ty: &TypeExpr, location: &crate::error::Location) -> Result<Value, CompileError> {
     Ok(match ty {
-        TypeExpr::Primitive { name } => match name.as_str() {
-            "string" => json!({"type": "string"}),
-            "int" => json!({"type": "integer"}),
-            "float" => json!({"type": "number"}),
-            "bool" => json!({"type": "boolean"}),
-            "null" => json!({"type": "null"}),
-            media => {
+        TypeExpr::Primitive { name } => match name.json() {
+            Some(JsonScalar::String) => json!({"type": "string"}),
+            Some(JsonScalar::Int) => json!({"type": "integer"}),
+            Some(JsonScalar::Float) => json!({"type": "number"}),
+            Some(JsonScalar::Bool) => json!({"type": "boolean"}),
+            Some(JsonScalar::Null) => json!({"type": "null"}),
+            None => {
+                let media = name;
                 return Err(CompileError::new(
                     location.clone(),
                     format!("`{media}` has no JSON Schema: media values cannot cross the wire boundary; use a URL string"),
-                ))
+                ));
             }
         },
         TypeExpr::Literal { value } => match value {
@@ -231,48 +233,40 @@ fn type_schema(ty: &TypeExpr, location: &crate::error::Location) -> Result<Value
             Literal::Bool(b) => json!({"const": b}),
         },
         TypeExpr::Named { name } => json!({"$ref": format!("#/$defs/{name}")}),
-        TypeExpr::List { items } => json!({"type": "array", "items": type_schema(items, location)?}),
+        TypeExpr::List { items } => {
+            json!({"type": "array", "items": type_schema(items, location)?})
+        }
         TypeExpr::Map { key, value } => {
-            let mut schema = json!({"type": "object", "additionalProperties": type_schema(value, location)?});
-            if let TypeExpr::Named { name } = key.as_ref() {
+            let mut schema =
+                json!({"type": "object", "additionalProperties": type_schema(value, location)?});
+            if let Some(name) = key.as_named() {
                 schema["propertyNames"] = json!({"$ref": format!("#/$defs/{name}")});
             }
             schema
         }
         TypeExpr::Union { members } => {
-            let members: Result<Vec<_>, _> = members.iter().map(|m| type_schema(m, location)).collect();
+            let members: Result<Vec<_>, _> =
+                members.iter().map(|m| type_schema(m, location)).collect();
             json!({"anyOf": members?})
         }
-        TypeExpr::Optional { inner } => json!({"anyOf": [type_schema(inner, location)?, {"type": "null"}]}),
+        TypeExpr::Optional { inner } => {
+            json!({"anyOf": [type_schema(inner, location)?, {"type": "null"}]})
+        }
     })
 }
 
 /// Adds every class, enum and alias `ty` reaches (transitively) to `out`.
 fn collect_refs(ir: &Ir, ty: &TypeExpr, out: &mut BTreeSet<String>) {
-    match ty {
-        TypeExpr::Named { name } => {
-            if !out.insert(name.clone()) {
-                return;
-            }
-            if let Some(class) = ir.class(name) {
-                for field in &class.fields {
-                    collect_refs(ir, &field.ty, out);
-                }
-            } else if let Some(alias) = ir.alias(name) {
-                collect_refs(ir, &alias.ty, out);
-            }
+    visit::each_name(ty, |name| {
+        if !out.insert(name.to_string()) {
+            return;
         }
-        TypeExpr::List { items } => collect_refs(ir, items, out),
-        TypeExpr::Optional { inner } => collect_refs(ir, inner, out),
-        TypeExpr::Map { key, value } => {
-            collect_refs(ir, key, out);
-            collect_refs(ir, value, out);
-        }
-        TypeExpr::Union { members } => {
-            for m in members {
-                collect_refs(ir, m, out);
+        if let Some(class) = ir.class(name) {
+            for field in &class.fields {
+                collect_refs(ir, &field.ty, out);
             }
+        } else if let Some(alias) = ir.alias(name) {
+            collect_refs(ir, &alias.ty, out);
         }
-        TypeExpr::Primitive { .. } | TypeExpr::Literal { .. } => {}
-    }
+    });
 }

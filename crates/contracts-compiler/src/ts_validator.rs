@@ -26,8 +26,8 @@
 //! generated here. Registries of released versions (the schema history) are
 //! generated the same way, for `targetVersion`.
 
-use crate::check::{EventBinding, EVENT_META_CLASS};
 use crate::error::{CompileError, Location};
+use crate::events::{EventBinding, EVENT_META_CLASS};
 use crate::ir::Ir;
 use crate::wire::WireTy;
 use std::collections::{HashMap, HashSet};
@@ -655,7 +655,18 @@ impl<'a> Emitter<'a> {
                 let helper = self.helper(Path::Explain, ty);
                 return format!("{}{helper}({value}, {depth}, {ctx});\n", site.enter());
             }
-            _ => self.ex_leaf(ty, site).expect("a leaf type"),
+            WireTy::String
+            | WireTy::Int
+            | WireTy::Float
+            | WireTy::Bool
+            | WireTy::Null
+            | WireTy::Uuid
+            | WireTy::Timestamp
+            | WireTy::Date
+            | WireTy::StringLiteral(_)
+            | WireTy::IntLiteral(_)
+            | WireTy::BoolLiteral(_)
+            | WireTy::Enum(_) => self.ex_leaf(ty, site).expect("a leaf type"),
         };
         let check = self.is_expr(ty, value, depth);
         format!("if (!({check})) {leaf};\n")
@@ -769,31 +780,30 @@ impl<'a> Emitter<'a> {
     }
 
     fn map_key_fast(&self, key: &WireTy) -> String {
-        match key {
-            WireTy::Enum(i) => format!(" || !isE_{}{}(k)", self.ir.enums[*i].name, self.suffix),
-            _ => String::new(),
+        // Map keys are `string` or an enum (`WireTy::resolve` refuses others).
+        match key.as_enum() {
+            Some(i) => format!(" || !isE_{}{}(k)", self.ir.enums[i].name, self.suffix),
+            None => String::new(),
         }
     }
 
     fn map_key_explain(&self, key: &WireTy) -> String {
-        match key {
-            WireTy::Enum(i) => {
-                let e = &self.ir.enums[*i];
-                let values: Vec<&str> = e.values.iter().map(|v| v.name.as_str()).collect();
-                let message = format!(
-                    " is not a value of {}; expected one of {}",
-                    e.name,
-                    values.join(", ")
-                );
-                format!(
-                    "    if (!isE_{}{}(k)) x.push(rt.pointer(x.at(d), k), \"invalid_enum_value\", \"map key \" + rt.debug(k) + {});\n",
-                    e.name,
-                    self.suffix,
-                    js_string(&message)
-                )
-            }
-            _ => String::new(),
-        }
+        let Some(i) = key.as_enum() else {
+            return String::new();
+        };
+        let e = &self.ir.enums[i];
+        let values: Vec<&str> = e.values.iter().map(|v| v.name.as_str()).collect();
+        let message = format!(
+            " is not a value of {}; expected one of {}",
+            e.name,
+            values.join(", ")
+        );
+        format!(
+            "    if (!isE_{}{}(k)) x.push(rt.pointer(x.at(d), k), \"invalid_enum_value\", \"map key \" + rt.debug(k) + {});\n",
+            e.name,
+            self.suffix,
+            js_string(&message)
+        )
     }
 }
 
@@ -987,7 +997,7 @@ mod tests {
     fn contracts(source: &str) -> (Ir, Vec<EventBinding>) {
         let mut ir = Ir::default();
         parse_file("t.baml", source, &mut ir).unwrap();
-        let events = crate::check::event_bindings(&ir).unwrap();
+        let events = crate::events::event_bindings(&ir).unwrap();
         (ir, events)
     }
 

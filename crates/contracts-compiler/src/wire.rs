@@ -16,7 +16,7 @@
 //! ```
 
 use crate::error::{CompileError, Location};
-use crate::ir::{Ir, Literal, TypeExpr};
+use crate::ir::{Ir, JsonScalar, Literal, Primitive, TypeExpr};
 
 /// A string format that a `string` alias's name carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,7 +42,7 @@ pub const FORMAT_ALIASES: [(&str, Format); 3] = [
 pub fn format_alias(ir: &Ir, name: &str) -> Option<Format> {
     let alias = ir.alias(name)?;
     let string = TypeExpr::Primitive {
-        name: "string".into(),
+        name: Primitive::String,
     };
     if alias.ty != string {
         return None;
@@ -102,6 +102,35 @@ impl WireTy {
         resolve(ir, ty, location, 0)
     }
 
+    /// The index of the enum in [`Ir::enums`] when the type is a bare enum.
+    ///
+    /// ```
+    /// use contracts_compiler::wire::WireTy;
+    /// assert_eq!(WireTy::Enum(2).as_enum(), Some(2));
+    /// assert_eq!(WireTy::String.as_enum(), None);
+    /// ```
+    pub fn as_enum(&self) -> Option<usize> {
+        match self {
+            Self::Enum(i) => Some(*i),
+            Self::String
+            | Self::Int
+            | Self::Float
+            | Self::Bool
+            | Self::Null
+            | Self::Uuid
+            | Self::Timestamp
+            | Self::Date
+            | Self::StringLiteral(_)
+            | Self::IntLiteral(_)
+            | Self::BoolLiteral(_)
+            | Self::Class(_)
+            | Self::List(_)
+            | Self::Map(..)
+            | Self::Union(_)
+            | Self::Optional(_) => None,
+        }
+    }
+
     /// The type as the validators' messages name it (`GoalMilestone[]`,
     /// `map<string, int>`, `Uuid (UUID string)`, `A | B`, `string?`): the same
     /// text contracts-core's `describe` renders.
@@ -143,17 +172,18 @@ fn resolve(
     }
     let rec = |t: &TypeExpr| resolve(ir, t, location, depth + 1);
     Ok(match ty {
-        TypeExpr::Primitive { name } => match name.as_str() {
-            "string" => WireTy::String,
-            "int" => WireTy::Int,
-            "float" => WireTy::Float,
-            "bool" => WireTy::Bool,
-            "null" => WireTy::Null,
-            media => {
+        TypeExpr::Primitive { name } => match name.json() {
+            Some(JsonScalar::String) => WireTy::String,
+            Some(JsonScalar::Int) => WireTy::Int,
+            Some(JsonScalar::Float) => WireTy::Float,
+            Some(JsonScalar::Bool) => WireTy::Bool,
+            Some(JsonScalar::Null) => WireTy::Null,
+            None => {
+                let media = name;
                 return Err(CompileError::new(
                     location.clone(),
                     format!("`{media}` cannot cross the wire boundary: envelopes and DTOs must be JSON; use a URL string instead"),
-                ))
+                ));
             }
         },
         TypeExpr::Literal { value } => match value {
@@ -182,8 +212,13 @@ fn resolve(
         }
         TypeExpr::List { items } => WireTy::List(Box::new(rec(items)?)),
         TypeExpr::Map { key, value } => {
-            let key_ok = matches!(key.as_ref(), TypeExpr::Primitive { name } if name == "string")
-                || matches!(key.as_ref(), TypeExpr::Named { name } if ir.enum_named(name).is_some());
+            let key_ok = **key
+                == TypeExpr::Primitive {
+                    name: Primitive::String,
+                }
+                || key
+                    .as_named()
+                    .is_some_and(|name| ir.enum_named(name).is_some());
             if !key_ok {
                 return Err(CompileError::new(
                     location.clone(),

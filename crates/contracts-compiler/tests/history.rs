@@ -4,9 +4,9 @@
 //! from the two IRs, and the generated 0.1.0 schema as the referee).
 
 use contracts_compiler::history::{self, History};
-use contracts_compiler::ir::{Ir, Literal, TypeExpr};
+use contracts_compiler::ir::{Ir, JsonScalar, Literal, TypeExpr};
 use contracts_compiler::wire::{Format, FORMAT_ALIASES};
-use contracts_compiler::{check, load_dir};
+use contracts_compiler::{events, load_dir};
 use contracts_core::schema::{ClassDef, EnumDef, EventDef, FieldDef, Registry, Ty};
 use contracts_core::{downgrade_between, ValidateOptions};
 use serde_json::{json, Value};
@@ -123,12 +123,12 @@ fn leak_str(s: &str) -> &'static str {
 fn ty(ir: &Ir, t: &TypeExpr) -> Ty {
     let boxed = |t: &TypeExpr| -> &'static Ty { Box::leak(Box::new(ty(ir, t))) };
     match t {
-        TypeExpr::Primitive { name } => match name.as_str() {
-            "string" => Ty::String,
-            "int" => Ty::Int,
-            "float" => Ty::Float,
-            "bool" => Ty::Bool,
-            _ => Ty::Null,
+        TypeExpr::Primitive { name } => match name.json().expect("a JSON primitive") {
+            JsonScalar::String => Ty::String,
+            JsonScalar::Int => Ty::Int,
+            JsonScalar::Float => Ty::Float,
+            JsonScalar::Bool => Ty::Bool,
+            JsonScalar::Null => Ty::Null,
         },
         TypeExpr::Literal { value } => match value {
             Literal::String(s) => Ty::StringLiteral(leak_str(s)),
@@ -157,7 +157,7 @@ fn ty(ir: &Ir, t: &TypeExpr) -> Ty {
 }
 
 fn registry(version: &str, ir: &Ir) -> &'static Registry {
-    let events = check::event_bindings(ir).expect("events check");
+    let events = events::event_bindings(ir).expect("events check");
     let class_index = |name: &str| ir.classes.iter().position(|c| c.name == name);
     Box::leak(Box::new(Registry {
         version: leak_str(version),
@@ -197,7 +197,7 @@ fn registry(version: &str, ir: &Ir) -> &'static Registry {
                 })
                 .collect(),
         ),
-        event_meta_class: class_index(check::EVENT_META_CLASS),
+        event_meta_class: class_index(events::EVENT_META_CLASS),
         envelope_schema: "{}",
         event_schemas: &[],
     }))

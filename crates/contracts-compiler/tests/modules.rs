@@ -7,7 +7,7 @@ use std::path::Path;
 /// Every top-level module of the library with the text of all its files.
 fn modules() -> BTreeMap<String, String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
     for entry in std::fs::read_dir(&src).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -32,7 +32,8 @@ fn modules() -> BTreeMap<String, String> {
         } else {
             continue;
         }
-        out.insert(name, text);
+        // `ir.rs` and its submodules in `ir/` are one module.
+        out.entry(name).or_default().push_str(&text);
     }
     out
 }

@@ -1,7 +1,7 @@
 //! The generated JSON Schema documents are valid 2020-12 schemas, and the
 //! envelope schema agrees with the shared vector corpus.
 
-use contracts_compiler::{check, load_dir, schema};
+use contracts_compiler::{events, load_dir, schema};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +11,7 @@ fn root() -> PathBuf {
 
 fn generated() -> Vec<(String, Value)> {
     let ir = load_dir(&root().join("baml_src")).expect("baml_src parses");
-    let events = check::event_bindings(&ir).expect("event rules hold");
+    let events = events::event_bindings(&ir).expect("event rules hold");
     let prefix = format!("{}/", schema::SCHEMA_DIRS[0]);
     schema::outputs(&ir, &events)
         .expect("schemas generate")

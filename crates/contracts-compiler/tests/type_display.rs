@@ -1,6 +1,6 @@
 //! `Display` on `TypeExpr` prints BAML the parser reads back as the same type.
 
-use contracts_compiler::ir::{Ir, Literal, TypeExpr};
+use contracts_compiler::ir::{Ir, Literal, Primitive, TypeExpr};
 use contracts_compiler::parser::parse_file;
 
 /// Parses `type T = <text>` and returns the aliased type.
@@ -31,11 +31,8 @@ impl Gen {
         let leaf = depth == 0 || self.below(3) == 0;
         if leaf {
             return match self.below(6) {
-                0 => TypeExpr::Primitive {
-                    name: "string".into(),
-                },
-                1 => TypeExpr::Primitive {
-                    name: "null".into(),
+                0 | 1 => TypeExpr::Primitive {
+                    name: Primitive::ALL[self.below(Primitive::ALL.len())],
                 },
                 2 => TypeExpr::Named {
                     name: "Goal".into(),
@@ -59,7 +56,7 @@ impl Gen {
             },
             1 => TypeExpr::Map {
                 key: Box::new(TypeExpr::Primitive {
-                    name: "string".into(),
+                    name: Primitive::String,
                 }),
                 value: Box::new(self.ty(depth - 1)),
             },

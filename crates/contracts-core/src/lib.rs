@@ -26,6 +26,7 @@ pub mod input;
 mod issue;
 mod json;
 mod keys;
+pub mod literal;
 mod make_text;
 mod negotiate;
 mod options;

@@ -18,6 +18,7 @@
 //!   or 9 fraction digits; the instant and the offset are kept;
 //! - a `float` given as an integral JSON number (`1`) comes back as `1.0`.
 
+use contracts_core::literal::StrLiteral;
 use contracts_core::mirror::{self, roundtrip_json, EventEnvelope};
 use contracts_core::{value_issues, ValidateOptions};
 use serde_json::{json, Value};
@@ -269,10 +270,22 @@ fn envelope_accessors() {
     };
     assert_eq!(serde_json::to_value(inner).unwrap(), value);
     let standalone: mirror::TypingIndicatorEvent = serde_json::from_value(value.clone()).unwrap();
+    // The `type` field is the core's generic literal type over the mirror's marker.
+    let literal: StrLiteral<mirror::TypingIndicatorLiteral> = standalone.r#type;
+    assert_eq!(
+        serde_json::to_value(literal).unwrap(),
+        json!("TYPING_INDICATOR")
+    );
     assert_eq!(EventEnvelope::from(standalone), envelope);
     let mut wrong = value;
     wrong["type"] = json!("MESSAGE_DELETED");
-    assert!(serde_json::from_value::<mirror::TypingIndicatorEvent>(wrong).is_err());
+    let error = serde_json::from_value::<mirror::TypingIndicatorEvent>(wrong).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("expected exactly \"TYPING_INDICATOR\""),
+        "{error}"
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 
 use super::timeline::{Introduced, Timeline, Version};
 use super::{Sources, CLOUDEVENT_TYPE_PREFIX};
-use crate::check::{EventBinding, EVENT_META_CLASS};
 use crate::diff::{verdict, Bump};
+use crate::events::{EventBinding, EVENT_META_CLASS};
 use crate::ir::{Class, Enum, Field, Function, Ir, Literal, TypeAlias, TypeExpr};
 use crate::output::Output;
 use crate::wire::{format_alias, Format};
@@ -576,7 +576,7 @@ fn envelopes_contains(events: &[EventBinding], class: &str) -> bool {
 
 /// The `EventType` value descriptions.
 fn event_descriptions(ir: &Ir) -> BTreeMap<&str, String> {
-    ir.enum_named(crate::check::EVENT_TYPE_ENUM)
+    ir.enum_named(crate::events::EVENT_TYPE_ENUM)
         .map(|e| {
             e.values
                 .iter()

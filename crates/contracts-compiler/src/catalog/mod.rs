@@ -16,7 +16,7 @@
 //! # let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baml_src");
 //! use contracts_compiler::catalog::{pages, Sources};
 //! let ir = contracts_compiler::load_dir(&dir).unwrap();
-//! let events = contracts_compiler::check::event_bindings(&ir).unwrap();
+//! let events = contracts_compiler::events::event_bindings(&ir).unwrap();
 //! let context = contracts_compiler::describe::Context {
 //!     version: "1.2.3".into(),
 //!     examples: Default::default(),
@@ -30,8 +30,8 @@
 mod html;
 pub mod timeline;
 
-use crate::check::EventBinding;
 use crate::describe::Context;
+use crate::events::EventBinding;
 use crate::history::{History, Release};
 use crate::ir::Ir;
 use crate::output::Output;

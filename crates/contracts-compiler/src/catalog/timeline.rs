@@ -2,8 +2,8 @@
 //! current tree: which version introduced an event, a type, a field or an
 //! enum value, and what changed in each release.
 
-use crate::check::EventBinding;
 use crate::diff::{self, Change, Tree};
+use crate::events::EventBinding;
 use crate::history::Release;
 use crate::ir::Ir;
 use std::fmt;

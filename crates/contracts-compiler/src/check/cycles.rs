@@ -2,6 +2,7 @@
 
 use crate::codes::Code;
 use crate::error::{CompileError, Location};
+use crate::ir::visit;
 use crate::ir::{Ir, TypeExpr};
 use std::collections::HashMap;
 
@@ -10,19 +11,9 @@ use std::collections::HashMap;
 /// other through required fields (`class A { b B }` + `class B { a A }`), which
 /// no finite value satisfies.
 pub(super) fn check_cycles(ir: &Ir, errors: &mut Vec<CompileError>) {
-    // Alias edges: names reached through unions, optionals and other aliases.
-    fn alias_edges<'a>(ty: &'a TypeExpr, out: &mut Vec<&'a str>) {
-        match ty {
-            TypeExpr::Named { name } => out.push(name),
-            TypeExpr::Optional { inner } => alias_edges(inner, out),
-            TypeExpr::Union { members } => members.iter().for_each(|m| alias_edges(m, out)),
-            _ => {}
-        }
-    }
     let mut alias_graph: Vec<(&str, &Location, Vec<&str>)> = Vec::new();
     for alias in &ir.type_aliases {
-        let mut out = Vec::new();
-        alias_edges(&alias.ty, &mut out);
+        let mut out = visit::direct_names(&alias.ty);
         out.retain(|n| ir.alias(n).is_some());
         alias_graph.push((&alias.name, &alias.location, out));
     }
@@ -65,9 +56,7 @@ pub(super) fn check_cycles(ir: &Ir, errors: &mut Vec<CompileError>) {
 
 /// The class a required field needs a value of (directly or through aliases).
 fn class_target<'a>(ir: &'a Ir, ty: &'a TypeExpr, depth: usize) -> Option<&'a str> {
-    let TypeExpr::Named { name } = ty else {
-        return None;
-    };
+    let name = ty.as_named()?;
     if ir.class(name).is_some() {
         return Some(name);
     }

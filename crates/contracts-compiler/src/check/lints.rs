@@ -3,7 +3,7 @@
 
 use crate::codes::Code;
 use crate::error::CompileError;
-use crate::ir::{Ir, TypeExpr};
+use crate::ir::{ConstraintKind, Ir, Primitive, TypeExpr};
 
 /// Project lint: a `@check` on a field changes its wire shape in the models
 /// `baml-cli` generates (Pydantic and TypeScript wrap it as
@@ -13,7 +13,7 @@ pub fn wire_lints(ir: &Ir) -> Vec<CompileError> {
     ir.classes
         .iter()
         .flat_map(|class| class.fields.iter().map(move |field| (class, field)))
-        .filter(|(_, field)| field.constraints.iter().any(|c| c.kind == "check"))
+        .filter(|(_, field)| field.constraints.iter().any(|c| c.kind == ConstraintKind::Check))
         .map(|(class, field)| {
             CompileError::coded(
                 Code::CheckChangesWireShape,
@@ -58,10 +58,13 @@ fn pascal_case(name: &str) -> String {
 pub fn lint_enum_like_strings(ir: &Ir) -> Vec<CompileError> {
     fn is_string(ty: &TypeExpr) -> bool {
         match ty {
-            TypeExpr::Primitive { name } => name == "string",
+            TypeExpr::Primitive { name } => *name == Primitive::String,
             TypeExpr::Optional { inner } => is_string(inner),
             TypeExpr::List { items } => is_string(items),
-            _ => false,
+            TypeExpr::Named { .. }
+            | TypeExpr::Literal { .. }
+            | TypeExpr::Map { .. }
+            | TypeExpr::Union { .. } => false,
         }
     }
     let mut out = Vec::new();
@@ -108,7 +111,8 @@ pub fn lint_enum_like_strings(ir: &Ir) -> Vec<CompileError> {
     out
 }
 
-/// `ty` with its `string` replaced by the named type `name`.
+/// `ty` (a `string` under optionals and lists, see `is_string`) with its
+/// `string` replaced by the named type `name`.
 fn replace_string(ty: &TypeExpr, name: &str) -> TypeExpr {
     match ty {
         TypeExpr::Optional { inner } => TypeExpr::Optional {
@@ -117,7 +121,11 @@ fn replace_string(ty: &TypeExpr, name: &str) -> TypeExpr {
         TypeExpr::List { items } => TypeExpr::List {
             items: Box::new(replace_string(items, name)),
         },
-        _ => TypeExpr::Named {
+        TypeExpr::Primitive { .. }
+        | TypeExpr::Named { .. }
+        | TypeExpr::Literal { .. }
+        | TypeExpr::Map { .. }
+        | TypeExpr::Union { .. } => TypeExpr::Named {
             name: name.to_string(),
         },
     }

@@ -1,6 +1,7 @@
 //! Cross-checks every BAML tree must pass ([`cross_check`]), the project's
-//! event rules ([`event_bindings`]) and the project lints that can be turned
-//! off (`contracts check --no-lint`: [`wire_lints`], [`style_lints`]).
+//! event rules ([`event_bindings`], from [`crate::events`]) and the project
+//! lints that can be turned off (`contracts check --no-lint`: [`wire_lints`],
+//! [`style_lints`]).
 //!
 //! ```
 //! let mut ir = contracts_compiler::ir::Ir::default();
@@ -11,21 +12,21 @@
 
 mod clients;
 mod cycles;
-mod events;
 mod lints;
 
-pub use events::{
-    event_bindings, EventBinding, ENVELOPE_FIELDS, EVENT_ENVELOPE_ALIAS, EVENT_META_CLASS,
-    EVENT_TYPE_ENUM,
-};
 pub use lints::{
     constraint_warnings, lint_class_descriptions, lint_enum_like_strings, lint_enum_value_case,
     style_lints, wire_lints,
 };
 
+// The event rules live with the event model; `check::event_bindings` stays a
+// documented path (README "Modules").
+pub use crate::events::event_bindings;
+
 use crate::codes::Code;
 use crate::error::{CompileError, Location};
-use crate::ir::{Ir, Literal, TypeExpr};
+use crate::ir::visit::{self, Visit};
+use crate::ir::{Ir, Literal, Primitive, TypeExpr};
 use std::collections::HashMap;
 
 /// Checks that hold for any valid BAML tree: unique names, known references,
@@ -171,39 +172,42 @@ fn all_types(ir: &Ir) -> Vec<(&TypeExpr, &Location)> {
 fn check_map_keys(ir: &Ir, errors: &mut Vec<CompileError>) {
     fn valid_key(ir: &Ir, key: &TypeExpr) -> bool {
         match key {
-            TypeExpr::Primitive { name } => name == "string",
+            TypeExpr::Primitive { name } => *name == Primitive::String,
             TypeExpr::Named { name } => ir.enum_named(name).is_some(),
-            TypeExpr::Literal {
-                value: Literal::String(_),
-            } => true,
+            TypeExpr::Literal { value } => match value {
+                Literal::String(_) => true,
+                Literal::Int(_) | Literal::Bool(_) => false,
+            },
             TypeExpr::Union { members } => members.iter().all(|m| valid_key(ir, m)),
-            _ => false,
+            TypeExpr::List { .. } | TypeExpr::Map { .. } | TypeExpr::Optional { .. } => false,
         }
     }
-    fn walk(ir: &Ir, ty: &TypeExpr, location: &Location, errors: &mut Vec<CompileError>) {
-        match ty {
-            TypeExpr::Map { key, value } => {
-                if !valid_key(ir, key) {
-                    errors.push(CompileError::coded(
-                        Code::InvalidMapKey,
-                        location.clone(),
-                        format!("invalid map key type `{key}`: BAML map keys must be `string`, an enum or string literals, e.g. map<string, V>"),
-                    ));
-                }
-                walk(ir, value, location, errors);
+    /// Reports every map with an invalid key; an invalid key is reported
+    /// once, not searched for further maps.
+    struct MapKeys<'a> {
+        ir: &'a Ir,
+        location: &'a Location,
+        errors: &'a mut Vec<CompileError>,
+    }
+    impl<'ir> Visit<'ir> for MapKeys<'_> {
+        fn visit_map(&mut self, key: &'ir TypeExpr, value: &'ir TypeExpr) {
+            if !valid_key(self.ir, key) {
+                self.errors.push(CompileError::coded(
+                    Code::InvalidMapKey,
+                    self.location.clone(),
+                    format!("invalid map key type `{key}`: BAML map keys must be `string`, an enum or string literals, e.g. map<string, V>"),
+                ));
             }
-            TypeExpr::List { items } => walk(ir, items, location, errors),
-            TypeExpr::Optional { inner } => walk(ir, inner, location, errors),
-            TypeExpr::Union { members } => {
-                for m in members {
-                    walk(ir, m, location, errors);
-                }
-            }
-            _ => {}
+            self.visit_type_expr(value);
         }
     }
     for (ty, location) in all_types(ir) {
-        walk(ir, ty, location, errors);
+        MapKeys {
+            ir,
+            location,
+            errors,
+        }
+        .visit_type_expr(ty);
     }
 }
 
@@ -221,8 +225,8 @@ fn check_refs(
     length: usize,
     errors: &mut Vec<CompileError>,
 ) {
-    match ty {
-        TypeExpr::Named { name } if !declared.contains_key(name.as_str()) => {
+    visit::each_name(ty, |name| {
+        if !declared.contains_key(name) {
             errors.push(
                 CompileError::coded(
                     Code::UnknownType,
@@ -232,17 +236,5 @@ fn check_refs(
                 .with_length(length),
             );
         }
-        TypeExpr::List { items } => check_refs(items, declared, location, length, errors),
-        TypeExpr::Optional { inner } => check_refs(inner, declared, location, length, errors),
-        TypeExpr::Map { key, value } => {
-            check_refs(key, declared, location, length, errors);
-            check_refs(value, declared, location, length, errors);
-        }
-        TypeExpr::Union { members } => {
-            for m in members {
-                check_refs(m, declared, location, length, errors);
-            }
-        }
-        _ => {}
-    }
+    });
 }

@@ -3,10 +3,11 @@
 
 use super::rules::RuleId;
 use super::{Change, RENAME_HINT};
-use crate::check::{self, EventBinding, EVENT_ENVELOPE_ALIAS, EVENT_TYPE_ENUM};
 use crate::error::Location;
+use crate::events::{self, EventBinding, EVENT_ENVELOPE_ALIAS, EVENT_TYPE_ENUM};
 use crate::ir::{
-    Class, Constraint, Enum, EnumValue, Field, Ir, TypeAlias, TypeAttributes, TypeExpr,
+    BlockKind, Class, Constraint, Enum, EnumValue, Field, Ir, Primitive, TypeAlias, TypeAttributes,
+    TypeExpr,
 };
 use crate::parser::RawBlock;
 use crate::source::Tree;
@@ -39,8 +40,8 @@ macro_rules! block_meta {
 /// Every change from `old` to `new`, ordered by bump (largest first), then location.
 pub fn diff(old: &Tree, new: &Tree) -> Vec<Change> {
     let mut d = Differ {
-        old_events: check::event_bindings(&old.ir).unwrap_or_default(),
-        new_events: check::event_bindings(&new.ir).unwrap_or_default(),
+        old_events: events::event_bindings(&old.ir).unwrap_or_default(),
+        new_events: events::event_bindings(&new.ir).unwrap_or_default(),
         out: Vec::new(),
     };
     d.events(old, new);
@@ -117,7 +118,9 @@ fn split_optional(ty: &TypeExpr) -> (bool, TypeExpr) {
 }
 
 fn is_null(ty: &TypeExpr) -> bool {
-    matches!(ty, TypeExpr::Primitive { name } if name == "null")
+    *ty == TypeExpr::Primitive {
+        name: Primitive::Null,
+    }
 }
 
 fn members(ty: &TypeExpr) -> Vec<&TypeExpr> {
@@ -823,36 +826,41 @@ impl Differ {
     }
 
     fn blocks(&mut self, old: &[RawBlock], new: &[RawBlock]) {
-        let key = |b: &RawBlock| (b.kind.clone(), b.name.clone());
-        let index = |blocks: &[RawBlock]| -> BTreeMap<(String, String), RawBlock> {
+        // Keyed by the keyword's text: the report lists blocks in that order.
+        let key = |b: &RawBlock| (b.kind.keyword(), b.name.clone());
+        let index = |blocks: &[RawBlock]| -> BTreeMap<(&'static str, String), RawBlock> {
             blocks.iter().map(|b| (key(b), b.clone())).collect()
         };
         let (a, b) = (index(old), index(new));
-        let rule_for = |kind: &str| match kind {
-            "function" | "template_string" => RuleId::PromptChanged,
-            "test" => RuleId::TestChanged,
-            "generator" => RuleId::GeneratorConfigChanged,
-            _ => RuleId::ClientConfigChanged,
+        let rule_for = |kind: BlockKind| match kind {
+            BlockKind::Function | BlockKind::TemplateString => RuleId::PromptChanged,
+            BlockKind::Test => RuleId::TestChanged,
+            BlockKind::Generator => RuleId::GeneratorConfigChanged,
+            BlockKind::Client | BlockKind::RetryPolicy => RuleId::ClientConfigChanged,
         };
-        let label = |block: &RawBlock| match block.kind.as_str() {
-            "function" => block.name.clone(),
-            kind => format!("{kind} {}", block.name),
+        let label = |block: &RawBlock| match block.kind {
+            BlockKind::Function => block.name.clone(),
+            kind @ (BlockKind::Test
+            | BlockKind::Client
+            | BlockKind::Generator
+            | BlockKind::RetryPolicy
+            | BlockKind::TemplateString) => format!("{kind} {}", block.name),
         };
         for (k, o) in &a {
             match b.get(k) {
                 Some(n) if n.text != o.text => {
-                    let what = if o.kind == "function" {
+                    let what = if o.kind == BlockKind::Function {
                         format!("the body (client or prompt) of function {} changed", n.name)
                     } else {
                         format!("{} {} changed", n.kind, n.name)
                     };
-                    self.push(rule_for(&n.kind), n.location.clone(), label(n), what);
+                    self.push(rule_for(n.kind), n.location.clone(), label(n), what);
                 }
                 Some(_) => {}
                 // Removed functions are reported by `function-removed`.
-                None if o.kind == "function" => {}
+                None if o.kind == BlockKind::Function => {}
                 None => self.push(
-                    rule_for(&o.kind),
+                    rule_for(o.kind),
                     o.location.clone(),
                     label(o),
                     format!("{} {} removed", o.kind, o.name),
@@ -860,9 +868,9 @@ impl Differ {
             }
         }
         for (k, n) in &b {
-            if n.kind != "function" && !a.contains_key(k) {
+            if n.kind != BlockKind::Function && !a.contains_key(k) {
                 self.push(
-                    rule_for(&n.kind),
+                    rule_for(n.kind),
                     n.location.clone(),
                     label(n),
                     format!("{} {} added", n.kind, n.name),

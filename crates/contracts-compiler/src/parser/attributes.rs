@@ -5,7 +5,7 @@
 use super::Parser;
 use crate::codes::Code;
 use crate::error::{CompileError, Location};
-use crate::ir::{Constraint, TypeAttributes, TypeExpr};
+use crate::ir::{Constraint, ConstraintKind, Primitive, TypeAttributes, TypeExpr};
 use crate::lexer::{Token, TokenKind};
 use std::collections::HashSet;
 
@@ -102,7 +102,11 @@ impl Attribute {
             }
         };
         Ok(Constraint {
-            kind: self.name.clone(),
+            kind: if self.name == "check" {
+                ConstraintKind::Check
+            } else {
+                ConstraintKind::Assert
+            },
             name,
             expression,
         })
@@ -174,9 +178,12 @@ pub(super) fn once(attr: &Attribute, seen: &mut HashSet<String>) -> Result<(), C
 pub(super) fn is_optional(ty: &TypeExpr) -> bool {
     match ty {
         TypeExpr::Optional { .. } => true,
-        TypeExpr::Primitive { name } => name == "null",
+        TypeExpr::Primitive { name } => *name == Primitive::Null,
         TypeExpr::Union { members } => members.iter().any(is_optional),
-        _ => false,
+        TypeExpr::Named { .. }
+        | TypeExpr::Literal { .. }
+        | TypeExpr::List { .. }
+        | TypeExpr::Map { .. } => false,
     }
 }
 

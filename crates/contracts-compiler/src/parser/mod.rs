@@ -19,7 +19,9 @@ mod types;
 
 use crate::codes::Code;
 use crate::error::{CompileError, Location};
-use crate::ir::{Class, Enum, EnumValue, Field, Function, Ir, Param, TypeAlias, TypeAttributes};
+use crate::ir::{
+    BlockKind, Class, Enum, EnumValue, Field, Function, Ir, Param, TypeAlias, TypeAttributes,
+};
 use crate::lexer::{tokenize, Token, TokenKind};
 use attributes::{apply_block_attribute, apply_type_attributes, is_optional, once, BlockMeta};
 use std::collections::HashSet;
@@ -42,9 +44,8 @@ pub fn parse_file(file: &str, source: &str, ir: &mut Ir) -> Result<(), CompileEr
 /// changes apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawBlock {
-    /// The declaring keyword: `function`, `test`, `client`, `generator`,
-    /// `retry_policy` or `template_string`.
-    pub kind: String,
+    /// The declaring keyword.
+    pub kind: BlockKind,
     /// The declared name (`CoachLLM` for `client<llm> CoachLLM`).
     pub name: String,
     /// The block's tokens joined by single spaces: comments and layout
@@ -293,17 +294,9 @@ impl Parser {
     /// Keeps the declaration at `tokens[start..pos]` as a [`RawBlock`] when it
     /// declares no wire type.
     fn record_block(&mut self, start: usize, keyword: &str, location: &Location) {
-        let kinds = [
-            "function",
-            "test",
-            "client",
-            "generator",
-            "retry_policy",
-            "template_string",
-        ];
-        if !kinds.contains(&keyword) {
+        let Ok(kind) = keyword.parse::<BlockKind>() else {
             return;
-        }
+        };
         let tokens = &self.tokens[start + 1..self.pos];
         // The name is the first identifier that is not a `<…>` parameter.
         let mut depth = 0usize;
@@ -319,7 +312,7 @@ impl Parser {
                 _ => {}
             }
         }
-        let body = if keyword == "function" {
+        let body = if kind == BlockKind::Function {
             let open = tokens
                 .iter()
                 .position(|t| t.kind == TokenKind::Punct('{'))
@@ -334,7 +327,7 @@ impl Parser {
             .collect::<Vec<_>>()
             .join(" ");
         self.blocks.push(RawBlock {
-            kind: keyword.to_string(),
+            kind,
             name,
             text,
             location: location.clone(),

@@ -4,7 +4,7 @@
 use super::Parser;
 use crate::codes::Code;
 use crate::error::CompileError;
-use crate::ir::{Literal, TypeExpr, PRIMITIVES};
+use crate::ir::{Literal, Primitive, TypeExpr};
 use crate::lexer::TokenKind;
 
 /// Deepest nesting (parentheses, `map<…>`, `[]`, `?`) a type may have; deeper input
@@ -130,8 +130,10 @@ impl Parser {
                         value: Box::new(value),
                     })
                 }
-                _ if PRIMITIVES.contains(&name.as_str()) => Ok(TypeExpr::Primitive { name }),
-                _ => Ok(TypeExpr::Named { name }),
+                _ => Ok(match name.parse::<Primitive>() {
+                    Ok(primitive) => TypeExpr::Primitive { name: primitive },
+                    Err(_) => TypeExpr::Named { name },
+                }),
             },
             Some(TokenKind::Float(f)) => Err(CompileError::coded(
                 Code::InvalidTypeSyntax,

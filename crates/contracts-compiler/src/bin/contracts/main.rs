@@ -10,9 +10,10 @@ mod emit;
 mod evolution;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use contracts_compiler::check::{self, EventBinding};
+use contracts_compiler::check;
 use contracts_compiler::codes::Code;
 use contracts_compiler::error::{CompileError, Location};
+use contracts_compiler::events::{self, EventBinding};
 use contracts_compiler::ir::Ir;
 use contracts_compiler::source::{read_dir, Sources};
 use contracts_compiler::{catalog, describe, gen, history, schema};
@@ -201,7 +202,7 @@ fn load(from: &Path, emitter: &mut Emitter) -> Option<(Ir, Sources)> {
 /// lint and the event bindings.
 fn project_rules(ir: &Ir) -> Result<Vec<EventBinding>, Vec<CompileError>> {
     let mut errors = check::wire_lints(ir);
-    match check::event_bindings(ir) {
+    match events::event_bindings(ir) {
         Ok(events) if errors.is_empty() => Ok(events),
         Ok(_) => Err(errors),
         Err(more) => {

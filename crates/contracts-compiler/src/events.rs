@@ -1,9 +1,12 @@
-//! The project's event rules: every `EventType` value has exactly one
-//! envelope class, and `EventEnvelope` is the union of exactly those.
+//! The event model: which envelope class and payload DTO each real-time event
+//! type has ([`EventBinding`]), and the project's rules that derive it (every
+//! `EventType` value has exactly one envelope class, and `EventEnvelope` is the
+//! union of exactly those). It reads only the IR; the checks and every
+//! generator read it.
 
 use crate::codes::Code;
 use crate::error::CompileError;
-use crate::ir::{Class, Ir, Literal, TypeExpr};
+use crate::ir::{Class, Ir, Literal, Primitive, TypeExpr};
 use std::collections::HashMap;
 
 /// Name of the enum whose values are the real-time event types.
@@ -54,23 +57,21 @@ pub fn event_bindings(ir: &Ir) -> Result<Vec<EventBinding>, Vec<CompileError>> {
             ));
             continue;
         }
-        let payload = match &class.fields[2].ty {
-            TypeExpr::Named { name } if ir.class(name).is_some() => name.as_str(),
-            _ => {
-                errors.push(CompileError::coded(
-                    Code::EnvelopePayload,
-                    class.fields[2].location.clone(),
-                    format!(
-                        "the payload of envelope `{}` must be a class (the event's DTO)",
-                        class.name
-                    ),
-                ));
-                continue;
-            }
+        let payload = class.fields[2].ty.as_named();
+        let Some(payload) = payload.filter(|name| ir.class(name).is_some()) else {
+            errors.push(CompileError::coded(
+                Code::EnvelopePayload,
+                class.fields[2].location.clone(),
+                format!(
+                    "the payload of envelope `{}` must be a class (the event's DTO)",
+                    class.name
+                ),
+            ));
+            continue;
         };
         if class.fields[1].ty
             != (TypeExpr::Primitive {
-                name: "string".into(),
+                name: Primitive::String,
             })
         {
             errors.push(CompileError::coded(
@@ -133,18 +134,15 @@ pub fn event_bindings(ir: &Ir) -> Result<Vec<EventBinding>, Vec<CompileError>> {
         )),
         Some(alias) => {
             let members: Vec<&str> = match &alias.ty {
-                TypeExpr::Union { members } => members
-                    .iter()
-                    .filter_map(|m| {
-                        if let TypeExpr::Named { name } = m {
-                            Some(name.as_str())
-                        } else {
-                            None
-                        }
-                    })
-                    .collect(),
+                TypeExpr::Union { members } => {
+                    members.iter().filter_map(TypeExpr::as_named).collect()
+                }
                 TypeExpr::Named { name } => vec![name.as_str()],
-                _ => Vec::new(),
+                TypeExpr::Primitive { .. }
+                | TypeExpr::Literal { .. }
+                | TypeExpr::List { .. }
+                | TypeExpr::Map { .. }
+                | TypeExpr::Optional { .. } => Vec::new(),
             };
             for b in &bindings {
                 if !members.contains(&b.envelope_class.as_str()) {
