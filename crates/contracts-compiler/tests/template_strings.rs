@@ -1,7 +1,7 @@
 //! `string_template` is BAML's other spelling of `template_string`: both
 //! give the same raw block, so `contracts diff` pairs them.
 
-use contracts_compiler::ir::Ir;
+use contracts_compiler::ir::{BlockKind, Ir};
 use contracts_compiler::parser::parse_file_blocks;
 
 #[test]
@@ -18,7 +18,7 @@ fn string_template_is_recorded_as_a_template_string() {
         blocks("string_template Greet(name: string) #\"hi\"#"),
         expected
     );
-    assert_eq!(expected[0].0, "template_string");
+    assert_eq!(expected[0].0, BlockKind::TemplateString);
 }
 
 #[test]
@@ -26,7 +26,7 @@ fn assigned_template_strings_keep_their_name() {
     let mut ir = Ir::default();
     let blocks = parse_file_blocks("t.baml", "template_string Greet = #\"hi\"#", &mut ir).unwrap();
     assert_eq!(
-        (blocks[0].kind.as_str(), blocks[0].name.as_str()),
-        ("template_string", "Greet")
+        (blocks[0].kind, blocks[0].name.as_str()),
+        (BlockKind::TemplateString, "Greet")
     );
 }
