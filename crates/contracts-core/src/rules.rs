@@ -8,6 +8,7 @@ use crate::input::{Num, Scalar};
 use crate::options::Mode;
 use crate::problem::{Kind, Problem};
 use crate::schema::{Registry, Ty};
+use contracts_policy::version::parse_release;
 
 /// What an array must be checked as.
 #[derive(Debug, Clone, Copy)]
@@ -319,14 +320,6 @@ pub(crate) fn is_integral(f: f64) -> bool {
     f.fract() == 0.0 && f.abs() < 9.2e18
 }
 
-/// Parses `MAJOR.MINOR.PATCH` (pre-release/build suffixes ignored).
-pub(crate) fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
-    let core = v.split(['-', '+']).next()?;
-    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
-    let version = (parts.next()??, parts.next()??, parts.next()??);
-    parts.next().is_none().then_some(version)
-}
-
 /// Whether an envelope may carry `version` in `mode` when validated against
 /// the contracts `ours` (the registry's version: the current one, or the
 /// targeted older one in producer mode); the error says why not.
@@ -341,8 +334,8 @@ pub(crate) fn check_version(version: &str, mode: Mode, ours: &str) -> Result<(),
                 ))
             }
         }
-        Mode::Consumer => match parse_version(version) {
-            Some((major, _, _)) if Some(major) == parse_version(ours).map(|v| v.0) => Ok(()),
+        Mode::Consumer => match parse_release(version) {
+            Some(theirs) if Some(theirs.major) == parse_release(ours).map(|v| v.major) => Ok(()),
             Some(_) => Err(format!(
                 "contracts_version {version:?} has another MAJOR than this client's {ours:?}; upgrade the client package"
             )),

@@ -45,17 +45,17 @@ impl ValidEnvelope {
 /// mode the targeted version's; an unknown target version is the issue.
 pub(crate) fn resolve(options: &ValidateOptions) -> Result<&'static Registry, ValidationIssue> {
     match (options.mode, options.target_version.as_deref()) {
-        (Mode::Producer, Some(version)) => crate::registry_for(version).ok_or_else(|| {
+        (Mode::Producer, Some(version)) => crate::registries::registry_for(version).ok_or_else(|| {
             ValidationIssue {
                 path: "/contracts_version".into(),
                 code: IssueCode::UnsupportedVersion,
                 message: format!(
                     "target_version {version:?} is not a contracts version this build knows; known versions: {} (the history holds the released versions of this MAJOR and the previous one)",
-                    crate::known_versions().collect::<Vec<_>>().join(", ")
+                    crate::registries::known_versions().collect::<Vec<_>>().join(", ")
                 ),
             }
         }),
-        _ => Ok(crate::current_registry()),
+        _ => Ok(crate::registries::current_registry()),
     }
 }
 
