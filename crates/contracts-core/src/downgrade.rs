@@ -2,6 +2,7 @@
 //! client decodes, following that version's registry from the history (the
 //! walk is [`crate::rewrite`]'s, shared with [`crate::upgrade_envelope`]).
 
+use crate::registries::current_registry;
 use crate::rewrite::{parse_json, registry, Rewrite, RewriteError};
 use crate::schema::Registry;
 use contracts_policy::evolution::RewriteRuleId;
@@ -47,7 +48,7 @@ pub type DowngradeError = RewriteError;
 /// assert_eq!(err.rule_id, "unknown-version");
 /// ```
 pub fn downgrade_envelope(envelope: &Value, to: &str) -> Result<Value, DowngradeError> {
-    let current = crate::registries::current_registry();
+    let current = current_registry();
     if to == current.version {
         return Ok(envelope.clone());
     }

@@ -16,6 +16,20 @@
 //! assert_eq!(issues[0].code.as_str(), "wrong_type");
 //! # let _ = (make_envelope, MetaOverrides::default());
 //! ```
+//!
+//! This file only declares modules and re-exports; imports between modules
+//! run one way (`crates/contracts-compiler/tests/modules.rs` fails on a
+//! cycle, or on a module that reaches an item through the crate root).
+//! From the bottom up:
+//!
+//! | layer | modules |
+//! |---|---|
+//! | shared with the compiler | `contracts-policy`: [`evolution`], [`version`], [`limits`] |
+//! | the contracts this build knows | [`schema`] (the table types), `registries` (current, history, [`known_versions`]) |
+//! | reading values | [`input`] (the traits), `json`, `scan`, `tape`, `keys`, `path`, `hidden` |
+//! | issues | `issue` (codes, errors), `problem` (messages), `report` (sinks), `options` |
+//! | the rules and the walk | `rules` (what each type accepts), `check` (`walk`: values and unions; `envelope`: the four envelope fields) |
+//! | entry points | `validate`, `envelope` + `make_text` + `encode` (building), `rewrite` + `downgrade` + `upgrade`, `negotiate`, `position`, [`cloudevents`] |
 
 mod check;
 pub mod cloudevents;

@@ -8,6 +8,7 @@
 
 use crate::issue::{push_pointer, IssueCode, ValidationIssue};
 use crate::options::ValidateOptions;
+use crate::registries::{known_versions, registry_for};
 use crate::schema::{Registry, Ty};
 use crate::validate::{registry_value_issues, type_issues};
 use contracts_policy::evolution::{RewriteRuleId, RuleId};
@@ -85,13 +86,13 @@ pub(crate) fn parse_json(input: &[u8], rule_id: RewriteRuleId) -> Result<Value, 
 
 /// The registry of `version`, or the `unknown-version` error.
 pub(crate) fn registry(version: &str) -> Result<&'static Registry, RewriteError> {
-    crate::registries::registry_for(version).ok_or_else(|| {
+    registry_for(version).ok_or_else(|| {
         RewriteError::new(
             RewriteRuleId::UnknownVersion,
             "",
             format!(
                 "contracts {version:?} is not a version this build knows; known versions: {} (the history holds the released versions of this MAJOR and the previous one)",
-                crate::registries::known_versions().collect::<Vec<_>>().join(", ")
+                known_versions().collect::<Vec<_>>().join(", ")
             ),
         )
     })

@@ -1,6 +1,6 @@
 //! What each type of the contract accepts: the one home of every value rule.
 //!
-//! The validator (`check.rs`) reads the value and asks these functions;
+//! The validator (`check/walk.rs`) reads the value and asks these functions;
 //! they decide. Every match over [`Ty`] here lists every variant, so a new
 //! kind of type does not compile until each rule says what it accepts.
 
@@ -15,7 +15,7 @@ use contracts_policy::version::parse_release;
 pub(crate) enum ArrayShape {
     /// A list whose items are this type.
     List(&'static Ty),
-    /// Any one of these members (the union's rule is in `check.rs`).
+    /// Any one of these members (the union's rule is in `check/walk.rs`).
     Union(&'static [Ty]),
 }
 
@@ -26,7 +26,7 @@ pub(crate) enum ObjectShape {
     Class(usize),
     /// An object whose keys and values are these types.
     Map(&'static Ty, &'static Ty),
-    /// Any one of these members (the union's rule is in `check.rs`).
+    /// Any one of these members (the union's rule is in `check/walk.rs`).
     Union(&'static [Ty]),
 }
 

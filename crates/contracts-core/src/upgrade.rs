@@ -3,6 +3,7 @@
 //! (`parsed_output` + `contracts_version`), read with the current contract.
 //! The walk is [`crate::rewrite`]'s, shared with [`crate::downgrade_envelope`].
 
+use crate::registries::current_registry;
 use crate::rewrite::{parse_json, registry, Rewrite, RewriteError};
 use crate::schema::Registry;
 use contracts_policy::evolution::RewriteRuleId;
@@ -56,11 +57,7 @@ pub fn upgrade_envelope(envelope: &Value) -> Result<Value, UpgradeError> {
             "an envelope to upgrade must be a JSON object whose contracts_version (a string) names the version it was made with".into(),
         ));
     };
-    upgrade_between(
-        envelope,
-        registry(version)?,
-        crate::registries::current_registry(),
-    )
+    upgrade_between(envelope, registry(version)?, current_registry())
 }
 
 /// [`upgrade_envelope`] for JSON given as bytes or text (a UTF-8 BOM is
@@ -103,12 +100,7 @@ pub fn upgrade_between(
 /// assert_eq!((err.rule_id.as_str(), err.path.as_str()), ("invalid-value", "/title"));
 /// ```
 pub fn upgrade_dto(class_name: &str, value: &Value, version: &str) -> Result<Value, UpgradeError> {
-    upgrade_dto_between(
-        class_name,
-        value,
-        registry(version)?,
-        crate::registries::current_registry(),
-    )
+    upgrade_dto_between(class_name, value, registry(version)?, current_registry())
 }
 
 /// [`upgrade_dto`] between two explicit registries: `value` must be a valid
