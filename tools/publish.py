@@ -5,7 +5,8 @@
     python tools/publish.py {preflight,pypi,npm,crates,github,verify,all} --dist DIR [registry options]
 
 Order (RELEASING.md): ``preflight`` -> ``pypi`` -> ``npm`` (every napi platform package,
-then the main package) -> ``crates`` (contracts-core, then coach-app-baml-client) ->
+then the main package) -> ``crates`` (contracts-policy, contracts-core, then
+coach-app-baml-client) ->
 ``github`` (the event catalog, ``catalog/`` in --dist, as the asset
 ``coach-app-contracts-catalog-X.Y.Z.tar.gz`` of the GitHub release ``vX.Y.Z``, with ``gh``) ->
 ``verify``. ``all`` runs them in that order; release.yml runs the same steps one by one
@@ -57,7 +58,8 @@ import versions
 ROOT = versions.ROOT
 NAPI = ROOT / "packages" / "typescript" / "node_modules" / ".bin" / "napi"
 PYPI_PROJECT = "coach-app-baml-client"
-CRATES = ("contracts-core", "coach-app-baml-client")  # publish order (dependency first)
+# Publish order: dependencies first.
+CRATES = ("contracts-policy", "contracts-core", "coach-app-baml-client")
 STEPS = ("preflight", "pypi", "npm", "crates", "github", "verify")
 CATALOG_GENERATOR = "contracts catalog"  # catalog.json's `generator` starts with it
 GH = os.environ.get(

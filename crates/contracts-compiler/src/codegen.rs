@@ -17,7 +17,7 @@ pub fn registry_rs(ir: &Ir, events: &[EventBinding]) -> Result<String, CompileEr
     let mut out = String::from(GENERATED_HEADER);
     out.push_str("\nuse crate::schema::{ClassDef, EnumDef, EventDef, FieldDef, Registry, Ty};\n\n");
     out.push_str(&tables_rs(ir, events, "/schemas")?);
-    out.push_str(&registry_value_rs("crate::CONTRACTS_VERSION"));
+    out.push_str(&registry_value_rs("crate::registries::CONTRACTS_VERSION"));
     Ok(out)
 }
 

@@ -14,7 +14,7 @@ use crate::events::{self, EventBinding};
 use crate::git;
 use crate::ir::Ir;
 use crate::output::CORE_GENERATED_DIR;
-use crate::semver::{cargo_version, Version};
+use crate::semver::{cargo_version, parse_release, Version};
 use crate::source::{load_ref, RefError};
 use std::path::Path;
 
@@ -40,7 +40,7 @@ pub enum History {
 
 /// The tags `vX.Y.Z` of `current`'s MAJOR and the previous one that are
 /// older than `current`, oldest first, as `(tag, version)`.
-pub fn relevant_tags(tags: &str, current: Version) -> Vec<(String, Version)> {
+pub fn relevant_tags(tags: &str, current: &Version) -> Vec<(String, Version)> {
     let mut kept: Vec<(String, Version)> = tags
         .lines()
         .map(str::trim)
@@ -50,14 +50,14 @@ pub fn relevant_tags(tags: &str, current: Version) -> Vec<(String, Version)> {
                 && text
                     .split('.')
                     .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-            let version = Version::parse(text).filter(|_| strict)?;
+            let version = parse_release(text).filter(|_| strict)?;
             let major_ok = version.major == current.major
                 || current.major.checked_sub(1) == Some(version.major);
-            (major_ok && version < current).then(|| (tag.to_string(), version))
+            (major_ok && version < *current).then(|| (tag.to_string(), version))
         })
         .collect();
-    kept.sort_by_key(|(_, v)| *v);
-    kept.dedup_by_key(|(_, v)| *v);
+    kept.sort_by(|(_, a), (_, b)| a.cmp(b));
+    kept.dedup_by(|(_, a), (_, b)| a == b);
     kept
 }
 
@@ -94,7 +94,7 @@ pub fn load(root: &Path, from: &Path) -> Result<History, String> {
     })?;
     let tags = git::git(root, &["tag", "--list", "v*"])?;
     let mut releases = Vec::new();
-    for (tag, version) in relevant_tags(&String::from_utf8_lossy(&tags), current) {
+    for (tag, version) in relevant_tags(&String::from_utf8_lossy(&tags), &current) {
         let tree = load_ref(from, &tag).map_err(|e| match e {
             RefError::Git(msg) => format!("schema history: {msg}"),
             RefError::Contract(errors, _) => format!(
@@ -131,15 +131,15 @@ mod tests {
 
     #[test]
     fn keeps_older_tags_of_this_and_the_previous_major() {
-        let current = Version::parse("2.3.0").unwrap();
+        let current = parse_release("2.3.0").unwrap();
         let tags = "v0.9.0\nv1.0.0\nv1.4.2\nv2.0.0\nv2.3.0\nv2.4.0\nv2.1.0-rc.1\nvfoo\nv2.2\n";
-        let kept: Vec<String> = relevant_tags(tags, current)
+        let kept: Vec<String> = relevant_tags(tags, &current)
             .into_iter()
             .map(|(t, _)| t)
             .collect();
         assert_eq!(kept, ["v1.0.0", "v1.4.2", "v2.0.0"]);
-        assert!(relevant_tags("", current).is_empty());
-        let zero = Version::parse("0.2.0").unwrap();
-        assert_eq!(relevant_tags("v0.1.0\nv0.2.0", zero).len(), 1);
+        assert!(relevant_tags("", &current).is_empty());
+        let zero = parse_release("0.2.0").unwrap();
+        assert_eq!(relevant_tags("v0.1.0\nv0.2.0", &zero).len(), 1);
     }
 }

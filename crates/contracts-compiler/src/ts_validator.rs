@@ -26,6 +26,7 @@
 //! generated here. Registries of released versions (the schema history) are
 //! generated the same way, for `targetVersion`.
 
+use contracts_policy::limits::MAX_JSON_NESTING;
 use crate::error::{CompileError, Location};
 use crate::events::{EventBinding, EVENT_META_CLASS};
 use crate::ir::Ir;
@@ -36,11 +37,10 @@ use std::fmt::Write as _;
 /// Where the generated validator is written, relative to the repository root.
 pub const TS_VALIDATOR_PATH: &str = "packages/typescript/src/generated/validator.ts";
 
-/// JSON nests at most this many arrays/objects: `serde_json`'s recursion limit
-/// (128) counts the container that exceeds it, so 127 is the deepest the
-/// core parses. A registry whose valid envelopes can nest deeper needs the
-/// run-time nesting scan on every input.
-const MAX_PARSED_NESTING: usize = 127;
+/// The deepest JSON the core parses ([`MAX_JSON_NESTING`], one home in
+/// `contracts-policy`). A registry whose valid envelopes can nest deeper needs
+/// the run-time nesting scan on every input.
+const MAX_PARSED_NESTING: usize = MAX_JSON_NESTING;
 
 /// Properties every plain object inherits from `Object.prototype`: a field
 /// with one of these names is read with `Object.hasOwn`, so an absent field

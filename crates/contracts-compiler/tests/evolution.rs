@@ -136,15 +136,15 @@ fn the_real_contracts_do_not_differ_from_themselves() {
 
 #[test]
 fn versions_and_bumps() {
-    let v = |s| diff::Version::parse(s).unwrap();
-    assert_eq!(v("0.2.0").bump_from(v("0.1.0")), Some(Bump::Minor));
-    assert_eq!(v("0.1.1").bump_from(v("0.1.0")), Some(Bump::Patch));
-    assert_eq!(v("1.0.0").bump_from(v("0.9.3")), Some(Bump::Major));
-    assert_eq!(v("0.1.0").bump_from(v("0.1.0")), Some(Bump::None));
-    assert_eq!(v("0.1.0").bump_from(v("0.2.0")), None);
+    let v = |s| diff::parse_release(s).unwrap();
+    assert_eq!(Bump::between(&v("0.1.0"), &v("0.2.0")), Some(Bump::Minor));
+    assert_eq!(Bump::between(&v("0.1.0"), &v("0.1.1")), Some(Bump::Patch));
+    assert_eq!(Bump::between(&v("0.9.3"), &v("1.0.0")), Some(Bump::Major));
+    assert_eq!(Bump::between(&v("0.1.0"), &v("0.1.0")), Some(Bump::None));
+    assert_eq!(Bump::between(&v("0.2.0"), &v("0.1.0")), None);
     assert_eq!(v("1.2.3-rc.1"), v("1.2.3"));
-    assert_eq!(v("0.1.9").bumped(Bump::Minor).to_string(), "0.2.0");
-    assert!(diff::Version::parse("1.2").is_none());
+    assert_eq!(Bump::Minor.apply(&v("0.1.9")).to_string(), "0.2.0");
+    assert!(diff::parse_release("1.2").is_none());
     let toml = "[workspace]\nmembers = []\n\n[workspace.package]\n# one version\nversion = \"0.3.1\"\nedition = \"2021\"\n";
     assert_eq!(diff::cargo_version(toml), Some(v("0.3.1")));
 }

@@ -337,7 +337,7 @@ fn gen_writes_the_history_of_older_tags_and_downgrades_follow_it() {
     );
     let err = downgrade_between(&deleted, new, old).unwrap_err();
     assert_eq!(
-        (err.rule_id, err.path.as_str()),
+        (err.rule_id.as_str(), err.path.as_str()),
         ("event-type-added", "/type")
     );
     let archived = envelope(
@@ -346,7 +346,7 @@ fn gen_writes_the_history_of_older_tags_and_downgrades_follow_it() {
     );
     let err = downgrade_between(&archived, new, old).unwrap_err();
     assert_eq!(
-        (err.rule_id, err.path.as_str()),
+        (err.rule_id.as_str(), err.path.as_str()),
         ("enum-value-added", "/payload/status")
     );
     // The rule ids are the diff's.

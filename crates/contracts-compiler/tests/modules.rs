@@ -1,17 +1,29 @@
-//! Imports between the compiler's modules run one way: the graph of
-//! `crate::<module>` references between top-level modules has no cycle.
+//! Imports between the modules of the compiler and of the core run one way:
+//! the graph of `crate::<module>` references between top-level modules has
+//! no cycle. In the core, `lib.rs` declares modules and re-exports only, so
+//! a module that reaches an item through the crate root (`crate::X` where
+//! `X` is no module) fails too: that is an edge back to the root.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Every top-level module of the library with the text of all its files.
-fn modules() -> BTreeMap<String, String> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+/// `src/` of a crate of this workspace.
+fn src_of(crate_name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(crate_name)
+        .join("src")
+}
+
+/// Every top-level module of the library under `src` with the text of all
+/// its files, and of the files they `include!` (the core's generated
+/// tables, when they have been generated).
+fn modules(src: &Path) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for entry in std::fs::read_dir(&src).unwrap() {
+    for entry in std::fs::read_dir(src).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if name == "lib" || name == "bin" {
+        if name == "lib" || name == "bin" || name == "generated" {
             continue;
         }
         let mut text = String::new();
@@ -32,10 +44,59 @@ fn modules() -> BTreeMap<String, String> {
         } else {
             continue;
         }
+        for line in text.clone().lines() {
+            let included = line
+                .split("include!(\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next());
+            if let Some(file) = included {
+                text.push_str(&std::fs::read_to_string(src.join(file)).unwrap_or_default());
+            }
+        }
         // `ir.rs` and its submodules in `ir/` are one module.
         out.entry(name).or_default().push_str(&text);
     }
     out
+}
+
+/// The modules `lib.rs` declares with a body (`mod registry { include!(…) }`).
+fn inline_modules(src: &Path) -> BTreeSet<String> {
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    lib.lines()
+        .filter_map(|line| {
+            let rest = line
+                .trim()
+                .trim_start_matches("pub ")
+                .strip_prefix("mod ")?;
+            let (name, body) = rest.split_once(' ')?;
+            body.starts_with('{').then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// `(module, item)` for each `crate::item` in code whose `item` is no
+/// module: a use of the crate root.
+fn root_uses(
+    modules: &BTreeMap<String, String>,
+    inline: &BTreeSet<String>,
+) -> BTreeSet<(String, String)> {
+    let mut uses = BTreeSet::new();
+    for (name, text) in modules {
+        for line in text.lines() {
+            let code = line.split('"').next().unwrap_or_default();
+            let code = code.split("//").next().unwrap_or_default();
+            for (i, _) in code.match_indices("crate::") {
+                let item = code[i + "crate::".len()..]
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or_default();
+                if !item.is_empty() && !modules.contains_key(item) && !inline.contains(item) {
+                    uses.insert((name.clone(), item.to_string()));
+                }
+            }
+        }
+    }
+    uses
 }
 
 /// `module -> modules it references through crate::…` (self excluded).
@@ -116,7 +177,7 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 
 #[test]
 fn compiler_modules_import_one_way() {
-    let modules = modules();
+    let modules = modules(&src_of("contracts-compiler"));
     assert!(modules.len() >= 15, "{:?}", modules.keys());
     let graph = graph(&modules);
     if let Some(cycle) = find_cycle(&graph) {
@@ -125,6 +186,47 @@ fn compiler_modules_import_one_way() {
             cycle.join(" -> ")
         );
     }
+}
+
+#[test]
+fn core_modules_import_one_way() {
+    let src = src_of("contracts-core");
+    let modules = modules(&src);
+    assert!(modules.len() >= 20, "{:?}", modules.keys());
+    let graph = graph(&modules);
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!(
+            "the core's modules import each other in a cycle: {}\nmove what both need into a module below them",
+            cycle.join(" -> ")
+        );
+    }
+    let through_root = root_uses(&modules, &inline_modules(&src));
+    assert!(
+        through_root.is_empty(),
+        "core modules use items through the crate root, which only re-exports: {through_root:?}\nname the module that defines them (crate::registries::CONTRACTS_VERSION)"
+    );
+}
+
+#[test]
+fn root_uses_are_found() {
+    let modules: BTreeMap<String, String> = [
+        (
+            "a",
+            "use crate::b::X;\nlet v = crate::CONTRACTS_VERSION; // crate::z",
+        ),
+        (
+            "b",
+            "/// [`crate::current_registry`]\nuse crate::mirror::T;",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let inline = BTreeSet::from(["mirror".to_string()]);
+    assert_eq!(
+        root_uses(&modules, &inline),
+        BTreeSet::from([("a".to_string(), "CONTRACTS_VERSION".to_string())])
+    );
 }
 
 #[test]

@@ -2,8 +2,10 @@
 //! client decodes, following that version's registry from the history (the
 //! walk is [`crate::rewrite`]'s, shared with [`crate::upgrade_envelope`]).
 
-use crate::rewrite::{parse_json, registry, Rewrite, RewriteError, INVALID_ENVELOPE};
+use crate::registries::current_registry;
+use crate::rewrite::{parse_json, registry, Rewrite, RewriteError};
 use crate::schema::Registry;
+use contracts_policy::evolution::RewriteRuleId;
 use serde_json::Value;
 
 /// Why an envelope cannot be downgraded without loss for the older client:
@@ -46,7 +48,7 @@ pub type DowngradeError = RewriteError;
 /// assert_eq!(err.rule_id, "unknown-version");
 /// ```
 pub fn downgrade_envelope(envelope: &Value, to: &str) -> Result<Value, DowngradeError> {
-    let current = crate::current_registry();
+    let current = current_registry();
     if to == current.version {
         return Ok(envelope.clone());
     }
@@ -61,7 +63,7 @@ pub fn downgrade_envelope(envelope: &Value, to: &str) -> Result<Value, Downgrade
 /// assert_eq!(err.rule_id, "invalid-envelope");
 /// ```
 pub fn downgrade_envelope_json(input: &[u8], to: &str) -> Result<String, DowngradeError> {
-    let envelope = parse_json(input, INVALID_ENVELOPE)?;
+    let envelope = parse_json(input, RewriteRuleId::InvalidEnvelope)?;
     downgrade_envelope(&envelope, to).map(|downgraded| downgraded.to_string())
 }
 

@@ -25,6 +25,8 @@
 //! assert_eq!(hidden_by_json_parse(br#"{"x": "\ud800"}"#), Some(Hidden::LoneSurrogate));
 //! ```
 
+use contracts_policy::limits::HIDDEN_SCAN_NESTING;
+
 /// What [`hidden_by_json_parse`] found: a reason the core's reading of the
 /// text may differ from `JSON.parse`'s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,18 +47,18 @@ pub enum Hidden {
     /// A `\uD800`–`\uDFFF` escape that is not a high-low pair: `JSON.parse`
     /// takes it, the core's parser rejects the text.
     LoneSurrogate,
-    /// Arrays and objects nested deeper than the scan follows (64; the
-    /// core's parser stops at 127 and reports `too_deep`).
+    /// Arrays and objects nested deeper than the scan follows
+    /// ([`contracts_policy::limits::HIDDEN_SCAN_NESTING`]; the core's parser stops at
+    /// [`contracts_policy::limits::MAX_JSON_NESTING`] and reports `too_deep`).
     TooDeep,
     /// Bytes the scan does not read as JSON. The caller has parsed the text
     /// already, so this only means "ask the core".
     NotJson,
 }
 
-/// Nesting the scan follows; deeper text is asked of the core. Below the
-/// core parser's limit of 127, so "nested too deep" never depends on how
-/// the two count, and far beyond any envelope.
-const DEPTH: usize = 64;
+/// Nesting the scan follows; deeper text is asked of the core (why 64:
+/// `limits.rs`).
+const DEPTH: usize = HIDDEN_SCAN_NESTING;
 
 /// Keys of one object checked one by one as they come up to this many;
 /// the keys of a wider object are sorted when it closes.

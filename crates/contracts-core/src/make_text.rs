@@ -5,15 +5,16 @@
 //! the way, and what is validated is byte for byte what is sent.
 
 use crate::encode::{write_json, Unwritable};
+use crate::envelope::MetaOverrides;
 use crate::input::Input;
 use crate::issue::{IssueCode, ValidationErrors, ValidationIssue};
 use crate::options::ValidateOptions;
 use crate::problem::Problem;
+use crate::registries::{current_registry, CONTRACTS_VERSION};
 use crate::validate::envelope_issues;
-use crate::{MetaOverrides, CONTRACTS_VERSION};
 use serde_json::value::RawValue;
 
-/// Why [`crate::make_envelope_from_input`] made no envelope.
+/// Why [`make_envelope_from_input`] made no envelope.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MakeError {
     /// The envelope is invalid; a payload value JSON cannot hold is an
@@ -21,15 +22,28 @@ pub enum MakeError {
     Invalid(ValidationErrors),
     /// The payload holds an integer beyond 64 bits, whose digits the input
     /// does not carry: encode the payload as JSON text with the host's own
-    /// encoder and call [`crate::make_envelope_json`] instead (nothing is
+    /// encoder and call [`make_envelope_json`] instead (nothing is
     /// written as a rounded float).
     IntegerBeyond64Bits,
 }
 
-/// The envelope of `event_type` around `payload_json` as compact JSON text
-/// (`type`, `contracts_version`, `payload`, `meta` in that order), validated
-/// in producer mode; see [`crate::make_envelope_json`].
-pub(crate) fn make_envelope_text(
+/// [`crate::make_envelope`] for a payload given as JSON bytes or text, returning the
+/// envelope as compact JSON text (`type`, `contracts_version`, `payload`,
+/// `meta`, in that order): what the Python and Node bindings call. The
+/// payload's JSON is embedded as given (after checking that it is exactly one
+/// JSON value) and the whole text is validated once, on the fast path, so the
+/// text returned is exactly the text validated. A payload that is not JSON is
+/// an `invalid_json` issue at `/payload`.
+///
+/// ```
+/// use contracts_core::{make_envelope_json, MetaOverrides};
+/// let err = make_envelope_json("TYPING_INDICATOR", b"{oops", MetaOverrides::default()).unwrap_err();
+/// assert_eq!((err.issues[0].path.as_str(), err.issues[0].code.as_str()), ("/payload", "invalid_json"));
+/// // One value only: nothing can be smuggled in after it.
+/// let err = make_envelope_json("TYPING_INDICATOR", br#"{}, "meta": {}"#, MetaOverrides::default()).unwrap_err();
+/// assert_eq!(err.issues[0].code.as_str(), "invalid_json");
+/// ```
+pub fn make_envelope_json(
     event_type: &str,
     payload_json: &[u8],
     meta: MetaOverrides,
@@ -55,9 +69,34 @@ pub(crate) fn make_envelope_text(
     finish_envelope(out, meta)
 }
 
-/// The envelope of `event_type` around `payload` (a binding's host values),
-/// written as JSON text and validated; see [`crate::make_envelope_from_input`].
-pub(crate) fn make_envelope_text_from<I: Input>(
+/// [`make_envelope_json`] for a payload a binding holds as host values (a
+/// Python `dict`): the payload is written as JSON text by the core, in one
+/// pass with no encoder of the host's, then the envelope is validated as
+/// text, so what is returned is exactly what was validated. A payload value
+/// JSON cannot hold is an issue at its path ([`MakeError::Invalid`]); an
+/// integer beyond 64 bits is [`MakeError::IntegerBeyond64Bits`] (encode that
+/// payload as text and call [`make_envelope_json`]).
+///
+/// ```
+/// use contracts_core::{make_envelope_from_input, make_envelope_json, MetaOverrides};
+/// let payload = serde_json::json!({
+///     "thread_id": "0192f0c1-7a52-7cc3-8d1e-2b6f4f0e9a10",
+///     "user_id": "0192f0c1-7a52-7cc3-8d1e-2b6f4f0e9a11",
+///     "is_typing": true,
+/// });
+/// let meta = || MetaOverrides {
+///     event_id: Some("0190a8e4-7b6a-7c3d-8e2f-1a2b3c4d5e6f".into()),
+///     timestamp: Some("2026-12-02T10:00:00Z".into()),
+///     ..Default::default()
+/// };
+/// let written = make_envelope_from_input("TYPING_INDICATOR", &payload, meta()).unwrap();
+/// let embedded = make_envelope_json("TYPING_INDICATOR", payload.to_string().as_bytes(), meta()).unwrap();
+/// assert_eq!(written, embedded);
+/// // A payload that breaks a rule is an issue, as for text.
+/// let bad = serde_json::json!({"thread_id": "t-1"});
+/// assert!(make_envelope_from_input("TYPING_INDICATOR", &bad, meta()).is_err());
+/// ```
+pub fn make_envelope_from_input<I: Input>(
     event_type: &str,
     payload: I,
     meta: MetaOverrides,
@@ -73,8 +112,7 @@ pub(crate) fn make_envelope_text_from<I: Input>(
                 issues: vec![ValidationIssue {
                     path: format!("/payload{pointer}"),
                     code: problem.code(),
-                    message: problem
-                        .message(crate::current_registry(), &ValidateOptions::default()),
+                    message: problem.message(current_registry(), &ValidateOptions::default()),
                 }],
             }))
         }

@@ -9,6 +9,7 @@
 //! | a released version in [`crate::history`] | that version (envelopes are downgraded to it) |
 //! | anything else | nothing: [`UnservableVersion`] |
 
+use crate::registries::{known_versions, CONTRACTS_VERSION};
 use std::fmt;
 
 /// Why a client's announced version cannot be served.
@@ -64,7 +65,7 @@ impl fmt::Display for UnservableVersion {
         write!(
             f,
             "contracts {shown:?}{cut} {why}; supported: {}",
-            crate::known_versions().collect::<Vec<_>>().join(", ")
+            known_versions().collect::<Vec<_>>().join(", ")
         )
     }
 }
@@ -80,7 +81,7 @@ impl std::error::Error for UnservableVersion {}
 /// assert_eq!(serve_version("latest").unwrap_err().reason, UnservableReason::Malformed);
 /// ```
 pub fn serve_version(announced: &str) -> Result<&'static str, UnservableVersion> {
-    if let Some(known) = crate::known_versions().find(|v| *v == announced) {
+    if let Some(known) = known_versions().find(|v| *v == announced) {
         return Ok(known);
     }
     let unservable = |reason| UnservableVersion {
@@ -89,13 +90,13 @@ pub fn serve_version(announced: &str) -> Result<&'static str, UnservableVersion>
     };
     let version =
         semver::Version::parse(announced).map_err(|_| unservable(UnservableReason::Malformed))?;
-    let current = semver::Version::parse(crate::CONTRACTS_VERSION)
+    let current = semver::Version::parse(CONTRACTS_VERSION)
         .expect("CONTRACTS_VERSION is the crate's SemVer version");
     if version.major > current.major {
         return Err(unservable(UnservableReason::NewerMajor));
     }
     if version.major == current.major && version > current {
-        return Ok(crate::CONTRACTS_VERSION);
+        return Ok(CONTRACTS_VERSION);
     }
     Err(unservable(UnservableReason::NotInHistory))
 }
@@ -113,7 +114,7 @@ pub fn serve_version(announced: &str) -> Result<&'static str, UnservableVersion>
 /// assert!(negotiate(&["99.0.0"]).is_err());
 /// ```
 pub fn negotiate(announced: &[&str]) -> Result<Option<Negotiated>, UnservableVersion> {
-    let rank = |version: &str| crate::known_versions().position(|v| v == version);
+    let rank = |version: &str| known_versions().position(|v| v == version);
     let mut best: Option<Negotiated> = None;
     let mut first_error = None;
     for (index, offer) in announced.iter().enumerate() {

@@ -59,7 +59,7 @@ impl Default for ValidateOptions {
             mode: Mode::Producer,
             target_version: None,
             max_issues: 100,
-            max_depth: 128,
+            max_depth: contracts_policy::limits::DEFAULT_MAX_DEPTH,
             max_bytes: 16 * 1024 * 1024,
         }
     }

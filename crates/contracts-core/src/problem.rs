@@ -6,6 +6,7 @@ use crate::input::{Host, HostKind, Num, Scalar};
 use crate::issue::IssueCode;
 use crate::options::ValidateOptions;
 use crate::schema::{Registry, Ty};
+use contracts_policy::limits::JSON_RECURSION_LIMIT;
 use std::fmt;
 
 /// The JSON kind of a value, for messages.
@@ -293,7 +294,7 @@ fn host_message(host: &Host, options: &ValidateOptions) -> String {
             "a {name} object is not JSON; pass its JSON form: a str, number, bool, None, list or dict (e.g. str(value) for a UUID, value.isoformat() for a datetime)"
         ),
         HostKind::TooDeep => format!(
-            "this {name} nests deeper than the 128 levels JSON text may (or contains itself); flatten it"
+            "this {name} nests deeper than the {JSON_RECURSION_LIMIT} levels JSON text may (or contains itself); flatten it"
         ),
         HostKind::TooLarge => format!(
             "the envelope holds more values than {} bytes of JSON text can (max_bytes); reading stopped at this {name}",

@@ -8,31 +8,36 @@
 
 use crate::issue::{push_pointer, IssueCode, ValidationIssue};
 use crate::options::ValidateOptions;
+use crate::registries::{known_versions, registry_for};
 use crate::schema::{Registry, Ty};
 use crate::validate::{registry_value_issues, type_issues};
+use contracts_policy::evolution::{RewriteRuleId, RuleId};
 use serde_json::{Map, Value};
 use std::fmt;
 
 /// The rule id of a rewrite to or from a version this build does not know
-/// (not a diff rule: nothing about the contracts, the version is simply absent).
-pub const UNKNOWN_VERSION: &str = "unknown-version";
+/// ([`RewriteRuleId::UnknownVersion`]).
+pub const UNKNOWN_VERSION: &str = RewriteRuleId::UnknownVersion.as_str();
 /// The rule id of a rewrite whose input is not a valid envelope of the
-/// version it comes from.
-pub const INVALID_ENVELOPE: &str = "invalid-envelope";
-/// The rule id of a DTO rewrite naming a class the version does not have.
-pub const UNKNOWN_CLASS: &str = "unknown-class";
-/// The rule id of a DTO rewrite whose input is not a valid value of its class.
-pub const INVALID_VALUE: &str = "invalid-value";
+/// version it comes from ([`RewriteRuleId::InvalidEnvelope`]).
+pub const INVALID_ENVELOPE: &str = RewriteRuleId::InvalidEnvelope.as_str();
+/// The rule id of a DTO rewrite naming a class the version does not have
+/// ([`RewriteRuleId::UnknownClass`]).
+pub const UNKNOWN_CLASS: &str = RewriteRuleId::UnknownClass.as_str();
+/// The rule id of a DTO rewrite whose input is not a valid value of its
+/// class ([`RewriteRuleId::InvalidValue`]).
+pub const INVALID_VALUE: &str = RewriteRuleId::InvalidValue.as_str();
 
 /// Why an envelope (or a DTO) cannot be rewritten to another contracts
 /// version without loss: [`crate::DowngradeError`] and [`crate::UpgradeError`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RewriteError {
-    /// The `contracts diff` rule id of the change that makes the rewrite
-    /// lossy (`event-type-added`, `enum-value-removed`, …), or one of
-    /// [`UNKNOWN_VERSION`], [`INVALID_ENVELOPE`], [`UNKNOWN_CLASS`],
-    /// [`INVALID_VALUE`].
-    pub rule_id: &'static str,
+    /// The `contracts diff` rule of the change that makes the rewrite
+    /// lossy (`event-type-added`, `enum-value-removed`, …), or what is wrong
+    /// with the input (`unknown-version`, `invalid-envelope`,
+    /// `unknown-class`, `invalid-value`). Compares with and prints as its
+    /// id: `err.rule_id == "field-removed"`, `err.rule_id.as_str()`.
+    pub rule_id: RewriteRuleId,
     /// RFC 6901 JSON Pointer into the input (`""` is the whole input).
     pub path: String,
     /// What is lost and what to do instead.
@@ -40,9 +45,13 @@ pub struct RewriteError {
 }
 
 impl RewriteError {
-    pub(crate) fn new(rule_id: &'static str, path: impl Into<String>, message: String) -> Self {
+    pub(crate) fn new(
+        rule_id: impl Into<RewriteRuleId>,
+        path: impl Into<String>,
+        message: String,
+    ) -> Self {
         Self {
-            rule_id,
+            rule_id: rule_id.into(),
             path: path.into(),
             message,
         }
@@ -64,7 +73,7 @@ impl std::error::Error for RewriteError {}
 
 /// The JSON value of bytes or text (a UTF-8 BOM is ignored); `rule_id` names
 /// what the input should have been.
-pub(crate) fn parse_json(input: &[u8], rule_id: &'static str) -> Result<Value, RewriteError> {
+pub(crate) fn parse_json(input: &[u8], rule_id: RewriteRuleId) -> Result<Value, RewriteError> {
     let json = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     serde_json::from_slice(json).map_err(|e| {
         RewriteError::new(
@@ -75,15 +84,15 @@ pub(crate) fn parse_json(input: &[u8], rule_id: &'static str) -> Result<Value, R
     })
 }
 
-/// The registry of `version`, or the [`UNKNOWN_VERSION`] error.
+/// The registry of `version`, or the `unknown-version` error.
 pub(crate) fn registry(version: &str) -> Result<&'static Registry, RewriteError> {
-    crate::registry_for(version).ok_or_else(|| {
+    registry_for(version).ok_or_else(|| {
         RewriteError::new(
-            UNKNOWN_VERSION,
+            RewriteRuleId::UnknownVersion,
             "",
             format!(
                 "contracts {version:?} is not a version this build knows; known versions: {} (the history holds the released versions of this MAJOR and the previous one)",
-                crate::known_versions().collect::<Vec<_>>().join(", ")
+                known_versions().collect::<Vec<_>>().join(", ")
             ),
         )
     })
@@ -107,18 +116,18 @@ impl Direction {
     }
 
     /// The rule of an event type only one side has.
-    const fn event_rule(self) -> &'static str {
+    const fn event_rule(self) -> RuleId {
         match self {
-            Self::Down => "event-type-added",
-            Self::Up => "event-type-removed",
+            Self::Down => RuleId::EventTypeAdded,
+            Self::Up => RuleId::EventTypeRemoved,
         }
     }
 
     /// The rule of an enum value only the source has.
-    const fn enum_rule(self) -> &'static str {
+    const fn enum_rule(self) -> RuleId {
         match self {
-            Self::Down => "enum-value-added",
-            Self::Up => "enum-value-removed",
+            Self::Down => RuleId::EnumValueAdded,
+            Self::Up => RuleId::EnumValueRemoved,
         }
     }
 }
@@ -155,7 +164,7 @@ impl Rewrite {
         let options = ValidateOptions::default();
         if let Some(first) = registry_value_issues(from, envelope, &options).first() {
             return Err(RewriteError::new(
-                INVALID_ENVELOPE,
+                RewriteRuleId::InvalidEnvelope,
                 first.path.clone(),
                 format!(
                     "only a valid contracts {} envelope can be {}: {} ({})",
@@ -215,7 +224,7 @@ impl Rewrite {
         let options = ValidateOptions::default();
         let Some((from_index, _)) = from.class_named(class_name) else {
             return Err(RewriteError::new(
-                UNKNOWN_CLASS,
+                RewriteRuleId::UnknownClass,
                 "",
                 format!(
                     "contracts {} has no class {class_name:?}; pass the BAML class name of the value (e.g. the generated model's class name)",
@@ -225,7 +234,7 @@ impl Rewrite {
         };
         let Some((to_index, _)) = to.class_named(class_name) else {
             return Err(RewriteError::new(
-                "class-removed",
+                RuleId::ClassRemoved,
                 "",
                 format!(
                     "class {class_name:?} of contracts {} is not in contracts {}: there is no model to read it with",
@@ -235,7 +244,7 @@ impl Rewrite {
         };
         if let Some(first) = type_issues(from, value, &Ty::Class(from_index), &options).first() {
             return Err(RewriteError::new(
-                INVALID_VALUE,
+                RewriteRuleId::InvalidValue,
                 first.path.clone(),
                 format!(
                     "only a valid contracts {} {class_name} can be {}: {} ({})",
@@ -257,10 +266,10 @@ impl Rewrite {
     /// rewrite does not map).
     fn leftover(&self, issue: &ValidationIssue) -> RewriteError {
         let rule_id = match issue.code {
-            IssueCode::MissingField => "field-added-required",
+            IssueCode::MissingField => RuleId::FieldAddedRequired,
             IssueCode::InvalidEnumValue => self.direction.enum_rule(),
             IssueCode::UnknownEventType => self.direction.event_rule(),
-            IssueCode::UnknownField => "field-removed",
+            IssueCode::UnknownField => RuleId::FieldRemoved,
             IssueCode::InvalidJson
             | IssueCode::NotAnObject
             | IssueCode::WrongType
@@ -271,7 +280,7 @@ impl Rewrite {
             | IssueCode::UnsupportedVersion
             | IssueCode::DuplicateKey
             | IssueCode::TooDeep
-            | IssueCode::TooLarge => "field-type-changed",
+            | IssueCode::TooLarge => RuleId::FieldTypeChanged,
         };
         let to = self.to.version;
         let message = match self.direction {
@@ -358,7 +367,7 @@ impl Rewrite {
                 Direction::Up if item.is_null() => {}
                 Direction::Up => {
                     return Err(RewriteError::new(
-                        "field-removed",
+                        RuleId::FieldRemoved,
                         push_pointer(path, key),
                         format!(
                             "contracts {} has no {}.{key}: upgrading from {} would lose its value; remove it from the data first if it is no longer needed",
@@ -377,19 +386,19 @@ impl Rewrite {
                 .is_some_and(|(_, c)| c.fields.iter().any(|f| f.name == field.name));
             let (rule_id, here) = match (self.direction, source_has_it) {
                 (Direction::Down, true) => (
-                    "field-optional-to-required",
+                    RuleId::FieldOptionalToRequired,
                     "is optional now and absent here".to_string(),
                 ),
                 (Direction::Down, false) => (
-                    "field-added-required",
+                    RuleId::FieldAddedRequired,
                     "is not in the current contract".to_string(),
                 ),
                 (Direction::Up, true) => (
-                    "field-optional-to-required",
+                    RuleId::FieldOptionalToRequired,
                     format!("was optional in {} and is absent here", from.version),
                 ),
                 (Direction::Up, false) => (
-                    "field-added-required",
+                    RuleId::FieldAddedRequired,
                     format!("contracts {} did not have", from.version),
                 ),
             };
@@ -441,7 +450,7 @@ impl Rewrite {
             |i| i.message.clone(),
         );
         RewriteError::new(
-            "field-type-changed",
+            RuleId::FieldTypeChanged,
             format!("{path}{}", issues.first().map_or("", |i| i.path.as_str())),
             format!(
                 "contracts {} declares this value with another type: {detail}",

@@ -1,6 +1,6 @@
 //! What each type of the contract accepts: the one home of every value rule.
 //!
-//! The validator (`check.rs`) reads the value and asks these functions;
+//! The validator (`check/walk.rs`) reads the value and asks these functions;
 //! they decide. Every match over [`Ty`] here lists every variant, so a new
 //! kind of type does not compile until each rule says what it accepts.
 
@@ -8,13 +8,14 @@ use crate::input::{Num, Scalar};
 use crate::options::Mode;
 use crate::problem::{Kind, Problem};
 use crate::schema::{Registry, Ty};
+use contracts_policy::version::parse_release;
 
 /// What an array must be checked as.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ArrayShape {
     /// A list whose items are this type.
     List(&'static Ty),
-    /// Any one of these members (the union's rule is in `check.rs`).
+    /// Any one of these members (the union's rule is in `check/walk.rs`).
     Union(&'static [Ty]),
 }
 
@@ -25,7 +26,7 @@ pub(crate) enum ObjectShape {
     Class(usize),
     /// An object whose keys and values are these types.
     Map(&'static Ty, &'static Ty),
-    /// Any one of these members (the union's rule is in `check.rs`).
+    /// Any one of these members (the union's rule is in `check/walk.rs`).
     Union(&'static [Ty]),
 }
 
@@ -319,14 +320,6 @@ pub(crate) fn is_integral(f: f64) -> bool {
     f.fract() == 0.0 && f.abs() < 9.2e18
 }
 
-/// Parses `MAJOR.MINOR.PATCH` (pre-release/build suffixes ignored).
-pub(crate) fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
-    let core = v.split(['-', '+']).next()?;
-    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
-    let version = (parts.next()??, parts.next()??, parts.next()??);
-    parts.next().is_none().then_some(version)
-}
-
 /// Whether an envelope may carry `version` in `mode` when validated against
 /// the contracts `ours` (the registry's version: the current one, or the
 /// targeted older one in producer mode); the error says why not.
@@ -341,8 +334,8 @@ pub(crate) fn check_version(version: &str, mode: Mode, ours: &str) -> Result<(),
                 ))
             }
         }
-        Mode::Consumer => match parse_version(version) {
-            Some((major, _, _)) if Some(major) == parse_version(ours).map(|v| v.0) => Ok(()),
+        Mode::Consumer => match parse_release(version) {
+            Some(theirs) if Some(theirs.major) == parse_release(ours).map(|v| v.major) => Ok(()),
             Some(_) => Err(format!(
                 "contracts_version {version:?} has another MAJOR than this client's {ours:?}; upgrade the client package"
             )),

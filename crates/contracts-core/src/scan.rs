@@ -9,7 +9,7 @@
 //! reads with `serde_json`, and the vectors, the differential tests and the
 //! `validate` fuzz target compare the two paths): the same grammar and
 //! whitespace, no trailing commas, no control characters in strings, the
-//! recursion limit of 128 nested containers. The rare parts where exactness
+//! recursion limit of 128 nested containers (`limits.rs`). The rare parts where exactness
 //! is subtle are handed to `serde_json` itself: a string with an escape
 //! (lone surrogates are errors) and any number that is not a plain integer
 //! of at most 18 digits (`-0`, fractions, exponents, integers beyond `i64`
@@ -19,10 +19,8 @@
 //! whether the text is a valid envelope.
 
 use crate::input::{number, Entries, Input, Items, Key, Never, Num, Scalar, Stop, Use, Visit};
+use contracts_policy::limits::JSON_RECURSION_LIMIT;
 use std::borrow::Cow;
-
-/// `serde_json`'s recursion limit: the 128th nested container is an error.
-const MAX_NESTING: usize = 128;
 
 /// The text being read and where the reader is.
 pub(crate) struct Scanner<'s> {
@@ -92,7 +90,7 @@ impl<'s> Scanner<'s> {
     fn enter(&mut self) -> Result<usize, Stop> {
         self.pos += 1;
         self.depth += 1;
-        if self.depth >= MAX_NESTING {
+        if self.depth >= JSON_RECURSION_LIMIT {
             return Err(Stop);
         }
         Ok(self.depth)
@@ -365,6 +363,7 @@ impl<'s> Entries for ScanEntries<'_, 's> {
 mod tests {
     use super::Scanner;
     use crate::input::{Entries, Input, Items, Key, Num, Scalar, Stop, Use, Visit};
+    use contracts_policy::limits::{JSON_RECURSION_LIMIT, MAX_JSON_NESTING};
     use serde_json::{Map, Value};
 
     /// Reads a whole value into a `serde_json::Value` (a repeated key's
@@ -520,7 +519,12 @@ mod tests {
         for case in cases {
             agrees(case);
         }
-        for depth in [1, 127, 128, 129] {
+        for depth in [
+            1,
+            MAX_JSON_NESTING,
+            JSON_RECURSION_LIMIT,
+            JSON_RECURSION_LIMIT + 1,
+        ] {
             agrees(&nested(depth));
             agrees(&format!(
                 "{}1{}",

@@ -3,10 +3,10 @@
 //! (`parsed_output` + `contracts_version`), read with the current contract.
 //! The walk is [`crate::rewrite`]'s, shared with [`crate::downgrade_envelope`].
 
-use crate::rewrite::{
-    parse_json, registry, Rewrite, RewriteError, INVALID_ENVELOPE, INVALID_VALUE,
-};
+use crate::registries::current_registry;
+use crate::rewrite::{parse_json, registry, Rewrite, RewriteError};
 use crate::schema::Registry;
+use contracts_policy::evolution::RewriteRuleId;
 use serde_json::Value;
 
 /// Why an envelope or a DTO of an older version cannot be carried forward:
@@ -52,12 +52,12 @@ pub type UpgradeError = RewriteError;
 pub fn upgrade_envelope(envelope: &Value) -> Result<Value, UpgradeError> {
     let Some(version) = envelope.get("contracts_version").and_then(Value::as_str) else {
         return Err(RewriteError::new(
-            INVALID_ENVELOPE,
+            RewriteRuleId::InvalidEnvelope,
             "/contracts_version",
             "an envelope to upgrade must be a JSON object whose contracts_version (a string) names the version it was made with".into(),
         ));
     };
-    upgrade_between(envelope, registry(version)?, crate::current_registry())
+    upgrade_between(envelope, registry(version)?, current_registry())
 }
 
 /// [`upgrade_envelope`] for JSON given as bytes or text (a UTF-8 BOM is
@@ -68,7 +68,7 @@ pub fn upgrade_envelope(envelope: &Value) -> Result<Value, UpgradeError> {
 /// assert_eq!(err.rule_id, "invalid-envelope");
 /// ```
 pub fn upgrade_envelope_json(input: &[u8]) -> Result<String, UpgradeError> {
-    let envelope = parse_json(input, INVALID_ENVELOPE)?;
+    let envelope = parse_json(input, RewriteRuleId::InvalidEnvelope)?;
     upgrade_envelope(&envelope).map(|upgraded| upgraded.to_string())
 }
 
@@ -97,15 +97,10 @@ pub fn upgrade_between(
 /// let draft = serde_json::json!({"title": "Book the gym", "owner": "CLIENT", "priority": "HIGH"});
 /// assert_eq!(upgrade_dto("ActionItemDraft", &draft, CONTRACTS_VERSION).unwrap(), draft);
 /// let err = upgrade_dto("ActionItemDraft", &serde_json::json!({}), CONTRACTS_VERSION).unwrap_err();
-/// assert_eq!((err.rule_id, err.path.as_str()), ("invalid-value", "/title"));
+/// assert_eq!((err.rule_id.as_str(), err.path.as_str()), ("invalid-value", "/title"));
 /// ```
 pub fn upgrade_dto(class_name: &str, value: &Value, version: &str) -> Result<Value, UpgradeError> {
-    upgrade_dto_between(
-        class_name,
-        value,
-        registry(version)?,
-        crate::current_registry(),
-    )
+    upgrade_dto_between(class_name, value, registry(version)?, current_registry())
 }
 
 /// [`upgrade_dto`] between two explicit registries: `value` must be a valid
@@ -130,6 +125,6 @@ pub fn upgrade_dto_json(
     input: &[u8],
     version: &str,
 ) -> Result<String, UpgradeError> {
-    let value = parse_json(input, INVALID_VALUE)?;
+    let value = parse_json(input, RewriteRuleId::InvalidValue)?;
     upgrade_dto(class_name, &value, version).map(|upgraded| upgraded.to_string())
 }

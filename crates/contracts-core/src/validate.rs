@@ -3,7 +3,7 @@
 //! public entry points, over JSON text, `serde_json::Value` and any
 //! [`Input`].
 //!
-//! Every entry point is one pass of the validator (`check.rs`): with the
+//! Every entry point is one pass of the validator (`check/`): with the
 //! sink that stops at the first issue for `is_valid_*`, with the one that
 //! collects every issue for the others. JSON text is validated as it is
 //! parsed; it is read a second time, as a tree, only when an object the
@@ -17,6 +17,7 @@ use crate::issue::{IssueCode, ValidationErrors, ValidationIssue};
 use crate::json::Json;
 use crate::options::{Mode, ValidateOptions};
 use crate::path::At;
+use crate::registries::{current_registry, known_versions, registry_for};
 use crate::report::{Bail, Collect, Ctx, CtxMode};
 use crate::scan::Scanner;
 use crate::schema::{EventDef, Registry, Ty};
@@ -45,17 +46,17 @@ impl ValidEnvelope {
 /// mode the targeted version's; an unknown target version is the issue.
 pub(crate) fn resolve(options: &ValidateOptions) -> Result<&'static Registry, ValidationIssue> {
     match (options.mode, options.target_version.as_deref()) {
-        (Mode::Producer, Some(version)) => crate::registry_for(version).ok_or_else(|| {
+        (Mode::Producer, Some(version)) => registry_for(version).ok_or_else(|| {
             ValidationIssue {
                 path: "/contracts_version".into(),
                 code: IssueCode::UnsupportedVersion,
                 message: format!(
                     "target_version {version:?} is not a contracts version this build knows; known versions: {} (the history holds the released versions of this MAJOR and the previous one)",
-                    crate::known_versions().collect::<Vec<_>>().join(", ")
+                    known_versions().collect::<Vec<_>>().join(", ")
                 ),
             }
         }),
-        _ => Ok(crate::current_registry()),
+        _ => Ok(current_registry()),
     }
 }
 

@@ -327,7 +327,11 @@ fn assert_refusals(
 ) {
     for (input, rule_id, path) in cases {
         let err = rewrite(input).unwrap_err();
-        assert_eq!((err.rule_id, err.path.as_str()), (*rule_id, *path), "{err}");
+        assert_eq!(
+            (err.rule_id.as_str(), err.path.as_str()),
+            (*rule_id, *path),
+            "{err}"
+        );
         assert!(!err.message.is_empty());
     }
 }
@@ -340,7 +344,10 @@ fn the_current_version_is_identity_and_unknown_versions_are_explained() {
         anything
     );
     let err = downgrade_envelope(&anything, "0.0.1").unwrap_err();
-    assert_eq!((err.rule_id, err.path.as_str()), ("unknown-version", ""));
+    assert_eq!(
+        (err.rule_id.as_str(), err.path.as_str()),
+        ("unknown-version", "")
+    );
     assert!(err.message.contains(CONTRACTS_VERSION), "{}", err.message);
 
     // The same for validation with an unknown target version: one issue.
@@ -479,7 +486,10 @@ fn a_removed_field_holding_null_is_dropped_on_upgrade() {
     );
     let err =
         upgrade_dto_between("Step", &json!({"title": "a", "done": false}), &V2, &V1).unwrap_err();
-    assert_eq!((err.rule_id, err.path.as_str()), ("field-removed", "/done"));
+    assert_eq!(
+        (err.rule_id.as_str(), err.path.as_str()),
+        ("field-removed", "/done")
+    );
 }
 
 #[test]
@@ -514,7 +524,7 @@ fn upgrade_of_a_dto_follows_its_class() {
     assert!(err.message.contains(CONTRACTS_VERSION), "{err}");
     let err = upgrade_envelope(&json!({"type": "X"})).unwrap_err();
     assert_eq!(
-        (err.rule_id, err.path.as_str()),
+        (err.rule_id.as_str(), err.path.as_str()),
         ("invalid-envelope", "/contracts_version")
     );
 }

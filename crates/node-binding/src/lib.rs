@@ -316,7 +316,7 @@ fn parts(
         Err(e) => (
             None,
             Some(DowngradeErrorInfo {
-                rule_id: e.rule_id.to_owned(),
+                rule_id: e.rule_id.as_str().to_owned(),
                 path: e.path,
                 message: e.message,
             }),

@@ -263,7 +263,7 @@ fn rewrite_error(
         py,
         class,
         class_name,
-        (e.rule_id, e.path.as_str(), e.message.as_str()),
+        (e.rule_id.as_str(), e.path.as_str(), e.message.as_str()),
     )
 }
 

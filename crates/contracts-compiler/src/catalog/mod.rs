@@ -78,7 +78,7 @@ pub fn load_history(root: &Path, from: &Path) -> Result<(Vec<Release>, bool), St
             String::from_utf8_lossy(&tags).lines().any(|tag| {
                 tag.trim()
                     .strip_prefix('v')
-                    .and_then(crate::semver::Version::parse)
+                    .and_then(crate::semver::parse_release)
                     .is_some_and(|v| v < oldest.version)
             })
         }),

@@ -29,7 +29,7 @@ pub use rules::{rule_by_id, Rule, RuleId, UnknownRule, RULES};
 // The tree loaders, git helpers and SemVer types the diff entry points use,
 // reachable from here as before the split.
 pub use crate::git::{export_ref, git, repo_path};
-pub use crate::semver::{cargo_version, cargo_version_text, Bump, Version};
+pub use crate::semver::{cargo_version, cargo_version_text, parse_release, Bump, Version};
 pub use crate::source::{load_ref, load_tree, RefError, Tree};
 
 use crate::error::{CompileError, Location};

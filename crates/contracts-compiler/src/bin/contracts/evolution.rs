@@ -149,9 +149,9 @@ pub fn check_bump(args: &CheckBumpArgs, color: ColorChoice) -> ExitCode {
         }
     };
     let result = BumpCheck {
-        old,
-        new,
-        actual: new.bump_from(old),
+        actual: Bump::between(&old, &new),
+        old: old.clone(),
+        new: new.clone(),
         required: diff::verdict(&changes),
     };
     if result.ok() {
@@ -167,12 +167,12 @@ pub fn check_bump(args: &CheckBumpArgs, color: ColorChoice) -> ExitCode {
         Some(Bump::None) => format!(
             "baml_src changed since {against} but the version is still {new}; the changes need a {} bump (to {})",
             result.required,
-            old.bumped(result.required)
+            result.required.apply(&old)
         ),
         Some(actual) => format!(
             "the version went {old} -> {new} ({actual}) but the contract changes since {against} need a {} bump (to {})",
             result.required,
-            old.bumped(result.required)
+            result.required.apply(&old)
         ),
     };
     emitter.fatal(&message);

@@ -1,16 +1,7 @@
-//! The validator: one walk over any [`Input`] that applies the contract's
-//! rules (`rules.rs`) and hands each issue to a [`Sink`].
-//!
-//! The same walk is the fast path (the [`crate::report::Bail`] sink stops at
-//! the first issue) and the explaining path (the [`crate::report::Collect`]
-//! sink keeps every issue up to `max_issues`), so the two cannot disagree.
-//! Objects are read in document order; the order issues are reported in
-//! (a class's fields in declaration order, then its unknown keys, ...) comes
-//! from the ranks of their paths (`path.rs`).
-//!
-//! Reading JSON text as it streams, a value is read more than once only
-//! where the contract needs it: a union's value (captured once, then read
-//! per member) and a `payload` that arrives before `type`.
+//! The walk: [`check`] reads a value against a type of the contract,
+//! asking `rules.rs` what each scalar, array and object must be, reporting
+//! each issue to the [`Sink`]; a union's decision is here too, since a
+//! union's members are checked by the walk and the walk meets unions.
 
 use crate::input::{Entries, Host, Input, Items, Key, Scalar, Stop, Use, Visit};
 use crate::keys::Keys;
@@ -19,22 +10,8 @@ use crate::path::At;
 use crate::problem::{Kind, Problem};
 use crate::report::{Bail, Count, Ctx, Sink, Trial};
 use crate::rules::{self, ArrayShape, ObjectShape};
-use crate::schema::{EventDef, FieldDef, Ty};
+use crate::schema::{FieldDef, Ty};
 use crate::tape::Tape;
-
-/// Checks a whole envelope; the event it is of when the sink saw no issue.
-pub(crate) fn envelope<I: Input, S: Sink>(
-    cx: &mut Ctx<'_, '_>,
-    sink: &mut S,
-    input: I,
-) -> Result<Option<&'static EventDef>, Stop> {
-    let root = At::root();
-    input.visit(Envelope {
-        cx,
-        sink,
-        at: &root,
-    })
-}
 
 /// Checks `input` against `ty`, `depth` levels below the envelope.
 pub(crate) fn check<I: Input, S: Sink>(
@@ -73,7 +50,7 @@ pub(crate) fn check<I: Input, S: Sink>(
 
 /// Reads `input` through, for what reading finds even where nobody checks:
 /// duplicate keys in JSON text, host values JSON cannot hold.
-fn skip<I: Input, S: Sink>(
+pub(super) fn skip<I: Input, S: Sink>(
     cx: &mut Ctx<'_, '_>,
     sink: &mut S,
     input: I,
@@ -85,12 +62,13 @@ fn skip<I: Input, S: Sink>(
     input.visit(Skip { cx, sink, at })
 }
 
-struct Check<'a, 'o, 's, S> {
-    cx: &'a mut Ctx<'o, 's>,
-    sink: &'a mut S,
-    ty: Ty,
-    at: &'a At<'a>,
-    depth: usize,
+/// Checks the value it visits against `ty`, `depth` levels below the envelope.
+pub(super) struct Check<'a, 'o, 's, S> {
+    pub(super) cx: &'a mut Ctx<'o, 's>,
+    pub(super) sink: &'a mut S,
+    pub(super) ty: Ty,
+    pub(super) at: &'a At<'a>,
+    pub(super) depth: usize,
 }
 
 impl<S: Sink> Visit for Check<'_, '_, '_, S> {
@@ -335,7 +313,7 @@ fn map<E: Entries, S: Sink>(
 
 /// An entry whose key JSON cannot hold: the key is the issue; the value is
 /// read through.
-fn host_entry<E: Entries, S: Sink>(
+pub(super) fn host_entry<E: Entries, S: Sink>(
     cx: &mut Ctx<'_, '_>,
     sink: &mut S,
     entries: &mut E,
@@ -490,10 +468,10 @@ impl Visit for KindOf {
     }
 }
 
-struct Skip<'a, 'o, 's, S> {
-    cx: &'a mut Ctx<'o, 's>,
-    sink: &'a mut S,
-    at: &'a At<'a>,
+pub(super) struct Skip<'a, 'o, 's, S> {
+    pub(super) cx: &'a mut Ctx<'o, 's>,
+    pub(super) sink: &'a mut S,
+    pub(super) at: &'a At<'a>,
 }
 
 impl<S: Sink> Visit for Skip<'_, '_, '_, S> {
@@ -517,11 +495,11 @@ impl<S: Sink> Visit for Skip<'_, '_, '_, S> {
 
 /// A value where another kind is required: reports `problem` with the
 /// value's kind (a host value as itself) and reads the value through.
-struct Misfit<'a, 'o, 's, S> {
-    cx: &'a mut Ctx<'o, 's>,
-    sink: &'a mut S,
-    at: &'a At<'a>,
-    problem: fn(Kind) -> Problem<'static>,
+pub(super) struct Misfit<'a, 'o, 's, S> {
+    pub(super) cx: &'a mut Ctx<'o, 's>,
+    pub(super) sink: &'a mut S,
+    pub(super) at: &'a At<'a>,
+    pub(super) problem: fn(Kind) -> Problem<'static>,
 }
 
 impl<S: Sink> Visit for Misfit<'_, '_, '_, S> {
@@ -608,280 +586,4 @@ fn skip_entries<E: Entries, S: Sink>(
         }
     }
     Ok(())
-}
-
-/// The envelope: `{type, contracts_version, payload, meta}`, whose `type`
-/// decides the payload's class.
-struct Envelope<'a, 'o, 's, S> {
-    cx: &'a mut Ctx<'o, 's>,
-    sink: &'a mut S,
-    at: &'a At<'a>,
-}
-
-impl<'a, 'o, 's, S> Envelope<'a, 'o, 's, S> {
-    fn misfit(self) -> Misfit<'a, 'o, 's, S> {
-        Misfit {
-            cx: self.cx,
-            sink: self.sink,
-            at: self.at,
-            problem: Problem::NotAnEnvelope,
-        }
-    }
-}
-
-/// Where the envelope's fields are reported: in this order, then unknown
-/// fields in document order.
-const TYPE: usize = 0;
-const VERSION: usize = 1;
-const PAYLOAD: usize = 2;
-const META: usize = 3;
-const UNKNOWN: usize = 4;
-
-impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
-    type Out = Option<&'static EventDef>;
-
-    fn scalar(self, value: Scalar<'_>) -> Result<Self::Out, Stop> {
-        self.misfit().scalar(value).map(|()| None)
-    }
-
-    fn array<I: Items>(self, items: I) -> Result<Self::Out, Stop> {
-        self.misfit().array(items).map(|()| None)
-    }
-
-    fn object<E: Entries>(self, mut entries: E) -> Result<Self::Out, Stop> {
-        let Envelope { cx, sink, at } = self;
-        let reg = cx.reg;
-        let type_at = at.key("type", TYPE);
-        let version_at = at.key("contracts_version", VERSION);
-        let payload_at = at.key("payload", PAYLOAD);
-        let meta_at = at.key("meta", META);
-        let mut seen = [false; 4];
-        let mut event: Option<&'static EventDef> = None;
-        // A payload that came before `type`, checked once `type` is known.
-        let mut held: Option<Tape<'_>> = None;
-        let mut unknown: Option<Keys<E::Key>> = None;
-        let mut place = 0;
-        while let Some(key) = entries.next_key()? {
-            let rank = UNKNOWN + place;
-            place += 1;
-            let key = match key {
-                Key::Str(key) => key,
-                Key::Host(key) => {
-                    host_entry(cx, sink, &mut entries, &at.key(&key.token, rank), &key.host)?;
-                    continue;
-                }
-            };
-            let text = key.as_ref();
-            let field = match text {
-                "type" => TYPE,
-                "contracts_version" => VERSION,
-                "payload" => PAYLOAD,
-                "meta" => META,
-                other => {
-                    let entry = at.key(other, rank);
-                    if E::REPEATS && unknown.get_or_insert_with(Keys::new).first(&key).is_some() {
-                        cx.duplicate(&entry, other)?;
-                    } else if cx.options.mode == Mode::Producer {
-                        sink.report(cx, &entry, Problem::UnknownEnvelopeField(other))?;
-                    }
-                    entries.value(Skip {
-                        cx: &mut *cx,
-                        sink: &mut *sink,
-                        at: &entry,
-                    })?;
-                    continue;
-                }
-            };
-            if std::mem::replace(&mut seen[field], true) && E::REPEATS {
-                cx.repeated(&at.key(text, rank), text)?;
-            }
-            match field {
-                TYPE => {
-                    event = entries.value(TypeUse {
-                        cx: &mut *cx,
-                        sink: &mut *sink,
-                        at: &type_at,
-                    })?;
-                }
-                VERSION => entries.value(VersionUse {
-                    cx: &mut *cx,
-                    sink: &mut *sink,
-                    at: &version_at,
-                })?,
-                PAYLOAD => match (seen[TYPE], event) {
-                    (true, Some(def)) => {
-                        entries.value(Check {
-                            cx: &mut *cx,
-                            sink: &mut *sink,
-                            ty: Ty::Class(def.payload_class),
-                            at: &payload_at,
-                            depth: 1,
-                        })?;
-                    }
-                    (true, None) => entries.value(Skip {
-                        cx: &mut *cx,
-                        sink: &mut *sink,
-                        at: &payload_at,
-                    })?,
-                    (false, _) => {
-                        held = Some(entries.value(Capture {
-                            cx: &mut *cx,
-                            at: &payload_at,
-                        })?);
-                    }
-                },
-                _ => match reg.event_meta_class {
-                    Some(meta) => entries.value(Check {
-                        cx: &mut *cx,
-                        sink: &mut *sink,
-                        ty: Ty::Class(meta),
-                        at: &meta_at,
-                        depth: 1,
-                    })?,
-                    None => entries.value(Skip {
-                        cx: &mut *cx,
-                        sink: &mut *sink,
-                        at: &meta_at,
-                    })?,
-                },
-            }
-        }
-        if !seen[TYPE] {
-            sink.report(cx, &type_at, Problem::MissingType)?;
-        }
-        if !seen[VERSION] {
-            sink.report(cx, &version_at, Problem::MissingVersion)?;
-        }
-        match (seen[PAYLOAD], held, event) {
-            (false, _, _) => sink.report(cx, &payload_at, Problem::MissingPayload)?,
-            (true, Some(tape), Some(def)) => check(
-                cx,
-                sink,
-                tape.root(),
-                Ty::Class(def.payload_class),
-                &payload_at,
-                1,
-            )?,
-            (true, _, _) => {}
-        }
-        if !seen[META] {
-            sink.report(cx, &meta_at, Problem::MissingMeta)?;
-        }
-        Ok(event)
-    }
-}
-
-/// Reads `type`: the event it names, reporting what is wrong with it.
-struct TypeUse<'a, 'o, 's, S> {
-    cx: &'a mut Ctx<'o, 's>,
-    sink: &'a mut S,
-    at: &'a At<'a>,
-}
-
-impl<S: Sink> Use for TypeUse<'_, '_, '_, S> {
-    type Out = Option<&'static EventDef>;
-
-    fn input<I: Input>(self, input: I) -> Result<Self::Out, Stop> {
-        input.visit(self)
-    }
-}
-
-impl<S: Sink> Visit for TypeUse<'_, '_, '_, S> {
-    type Out = Option<&'static EventDef>;
-
-    fn scalar(self, value: Scalar<'_>) -> Result<Self::Out, Stop> {
-        let Scalar::Str(name) = value else {
-            return self.misfit().scalar(value).map(|()| None);
-        };
-        if let Some(def) = self.cx.reg.event(name) {
-            return Ok(Some(def));
-        }
-        let problem = Problem::UnknownEventType(name);
-        self.sink.report(self.cx, self.at, problem).map(|()| None)
-    }
-
-    fn array<I: Items>(self, items: I) -> Result<Self::Out, Stop> {
-        self.misfit().array(items).map(|()| None)
-    }
-
-    fn object<E: Entries>(self, entries: E) -> Result<Self::Out, Stop> {
-        self.misfit().object(entries).map(|()| None)
-    }
-}
-
-impl<'a, 'o, 's, S> TypeUse<'a, 'o, 's, S> {
-    fn misfit(self) -> Misfit<'a, 'o, 's, S> {
-        Misfit {
-            cx: self.cx,
-            sink: self.sink,
-            at: self.at,
-            problem: Problem::TypeNotAString,
-        }
-    }
-}
-
-/// Reads `contracts_version`, reporting what this mode does not accept.
-struct VersionUse<'a, 'o, 's, S> {
-    cx: &'a mut Ctx<'o, 's>,
-    sink: &'a mut S,
-    at: &'a At<'a>,
-}
-
-impl<S: Sink> Use for VersionUse<'_, '_, '_, S> {
-    type Out = ();
-
-    fn input<I: Input>(self, input: I) -> Result<(), Stop> {
-        input.visit(self)
-    }
-}
-
-impl<S: Sink> Visit for VersionUse<'_, '_, '_, S> {
-    type Out = ();
-
-    fn scalar(self, value: Scalar<'_>) -> Result<(), Stop> {
-        let Scalar::Str(version) = value else {
-            return self.misfit().scalar(value);
-        };
-        let reg = self.cx.reg;
-        match rules::check_version(version, self.cx.options.mode, reg.version) {
-            Ok(()) => Ok(()),
-            Err(message) => {
-                let problem = Problem::UnsupportedVersion(&message);
-                self.sink.report(self.cx, self.at, problem)
-            }
-        }
-    }
-
-    fn array<I: Items>(self, items: I) -> Result<(), Stop> {
-        self.misfit().array(items)
-    }
-
-    fn object<E: Entries>(self, entries: E) -> Result<(), Stop> {
-        self.misfit().object(entries)
-    }
-}
-
-impl<'a, 'o, 's, S> VersionUse<'a, 'o, 's, S> {
-    fn misfit(self) -> Misfit<'a, 'o, 's, S> {
-        Misfit {
-            cx: self.cx,
-            sink: self.sink,
-            at: self.at,
-            problem: Problem::VersionNotAString,
-        }
-    }
-}
-
-/// Captures a value to check later.
-struct Capture<'a, 'o, 's> {
-    cx: &'a mut Ctx<'o, 's>,
-    at: &'a At<'a>,
-}
-
-impl<'s> Use for Capture<'_, '_, 's> {
-    type Out = Tape<'s>;
-
-    fn input<I: Input>(self, input: I) -> Result<Tape<'s>, Stop> {
-        Tape::capture(self.cx, input, self.at)
-    }
 }
