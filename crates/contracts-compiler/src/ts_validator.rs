@@ -26,11 +26,11 @@
 //! generated here. Registries of released versions (the schema history) are
 //! generated the same way, for `targetVersion`.
 
-use contracts_policy::limits::MAX_JSON_NESTING;
 use crate::error::{CompileError, Location};
 use crate::events::{EventBinding, EVENT_META_CLASS};
 use crate::ir::Ir;
 use crate::wire::WireTy;
+use contracts_policy::limits::MAX_JSON_NESTING;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
