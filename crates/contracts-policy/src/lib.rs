@@ -23,3 +23,8 @@ pub mod version;
 
 pub use evolution::{RewriteRuleId, RuleId};
 pub use version::Bump;
+
+/// The README's example runs as a doctest, so it cannot drift.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
