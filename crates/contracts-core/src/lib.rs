@@ -108,7 +108,7 @@ pub use hidden::{hidden_by_json_parse, Hidden};
 pub use issue::{IssueCode, ValidationErrors, ValidationIssue};
 pub use make_text::MakeError;
 pub use negotiate::{negotiate, serve_version, Negotiated, UnservableReason, UnservableVersion};
-pub use options::{Mode, ValidateOptions};
+pub use options::{Limit, LimitError, Mode, ValidateOptions, MAX_NESTING};
 pub use position::{with_position, StreamPosition};
 pub use rewrite::{RewriteError, INVALID_ENVELOPE, INVALID_VALUE, UNKNOWN_CLASS, UNKNOWN_VERSION};
 pub use schema::Registry;
