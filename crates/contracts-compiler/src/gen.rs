@@ -25,6 +25,7 @@ pub fn outputs(ir: &Ir, events: &[EventBinding]) -> Result<Vec<Output>, CompileE
         },
     ];
     outputs.extend(crate::schema::outputs(ir, events)?);
+    outputs.extend(crate::issue_codes::outputs());
     Ok(outputs)
 }
 

@@ -32,6 +32,7 @@ pub mod git;
 pub mod history;
 pub mod ir;
 pub mod ir_examples;
+pub mod issue_codes;
 pub mod lexer;
 pub mod mirror;
 pub mod output;

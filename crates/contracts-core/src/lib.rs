@@ -117,7 +117,7 @@ pub use hidden::{hidden_by_json_parse, Hidden};
 pub use issue::{IssueCode, ValidationErrors, ValidationIssue};
 pub use make_text::{make_envelope_from_input, make_envelope_json, MakeError};
 pub use negotiate::{negotiate, serve_version, Negotiated, UnservableReason, UnservableVersion};
-pub use options::{Mode, ValidateOptions};
+pub use options::{Limit, LimitError, Mode, ValidateOptions};
 pub use position::{with_position, StreamPosition};
 pub use registries::{
     contracts_version, current_registry, envelope_schema, event_schema, event_types, history,

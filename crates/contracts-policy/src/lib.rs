@@ -8,6 +8,7 @@
 //! | [`evolution`] | [`RuleId`]: every rule a contract change can fall under, with its bump; [`RewriteRuleId`]: what a downgrade or upgrade refuses under | `contracts diff`, the core's downgrade/upgrade errors |
 //! | [`version`] | [`Bump`] and how a release version is read | `contracts diff`/`check-bump`, the core's `contracts_version` rule |
 //! | [`limits`] | how deep JSON may nest | the core's readers, the bindings, the browser validator's generator |
+//! | [`issue_code`] | [`IssueCode`]: the stable codes of the one error model | the core's issues, the generated `IssueCode` types of both packages |
 //!
 //! `contracts-core` re-exports each module (`contracts_core::evolution`, …),
 //! so users of the core need not name this crate.
@@ -18,10 +19,12 @@
 //! ```
 
 pub mod evolution;
+pub mod issue_code;
 pub mod limits;
 pub mod version;
 
 pub use evolution::{RewriteRuleId, RuleId};
+pub use issue_code::IssueCode;
 pub use version::Bump;
 
 /// The README's example runs as a doctest, so it cannot drift.

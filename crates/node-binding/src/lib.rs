@@ -7,8 +7,10 @@
 //!
 //! Errors: invalid *arguments* (an unknown `mode`, `maxIssues: 0`, a payload
 //! that is not JSON text) throw a JavaScript `Error` whose `code` is
-//! `InvalidArg`. An invalid *envelope* never throws: `envelopeIssues` returns
-//! the issues, and `makeEnvelope` returns `{envelope: null, issues}`; a
+//! `InvalidArg`; the bounds of `maxIssues`, `maxDepth` and `maxBytes` and
+//! their messages are the core's (`ValidateOptions::set_limit`), as in
+//! Python. An invalid *envelope* never throws: `envelopeIssues` returns the
+//! issues, and `makeEnvelope` returns `{envelope: null, issues}`; a
 //! downgrade that would lose data returns `{envelope: null, error}`.
 
 #![allow(
@@ -18,7 +20,8 @@
 
 use contracts_core::cloudevents;
 use contracts_core::{
-    MetaOverrides, Mode, RewriteError, ValidateOptions as CoreOptions, ValidationIssue as CoreIssue,
+    Limit, MetaOverrides, Mode, RewriteError, ValidateOptions as CoreOptions,
+    ValidationIssue as CoreIssue,
 };
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi::{Error, Result, Status};
@@ -29,7 +32,10 @@ use napi_derive::napi;
 pub struct ValidationIssue {
     /// JSON Pointer (RFC 6901) to the offending value; `""` is the whole input.
     pub path: String,
-    /// Stable `snake_case` code, e.g. `"missing_field"`.
+    /// Stable `snake_case` code, e.g. `"missing_field"`: one of the
+    /// `IssueCode` union that `contracts gen` writes from the core's enum
+    /// (the package ships it next to this addon, in `lib/generated/`).
+    #[napi(ts_type = "import('../lib/generated/issue-codes.js').IssueCode")]
     pub code: String,
     /// Human-readable explanation, including how to fix it.
     pub message: String,
@@ -57,11 +63,11 @@ pub struct ValidateOptions {
     /// `unsupported_version` issue).
     pub target_version: Option<String>,
     /// Stop after this many issues (default 100, at least 1).
-    pub max_issues: Option<u32>,
-    /// Maximum nesting depth of objects and arrays (default 128).
-    pub max_depth: Option<u32>,
-    /// Maximum input size in bytes (default 16 MiB).
-    pub max_bytes: Option<u32>,
+    pub max_issues: Option<f64>,
+    /// Maximum nesting depth of objects and arrays (default 128, from 1 to 128).
+    pub max_depth: Option<f64>,
+    /// Maximum input size in bytes (default 16 MiB, at least 1).
+    pub max_bytes: Option<f64>,
 }
 
 /// Optional `meta` fields of `makeEnvelope`; `eventId` (UUIDv7) and
@@ -94,14 +100,25 @@ fn invalid_arg(message: String) -> Error {
     Error::new(Status::InvalidArg, message)
 }
 
-fn to_usize(name: &str, value: Option<u32>, min: u32) -> Result<Option<usize>> {
-    match value {
-        Some(v) if v < min => Err(invalid_arg(format!(
-            "{name} must be at least {min}, got {v}"
-        ))),
-        Some(v) => Ok(Some(v as usize)),
-        None => Ok(None),
+/// Sets `limit` to `value` when given: a whole number checked by the core's
+/// policy, whose message names the option as JavaScript spells it.
+fn set_limit(core: &mut CoreOptions, limit: Limit, value: Option<f64>) -> Result<()> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    let name = limit.camel_case_name();
+    if !value.is_finite() || value.fract() != 0.0 {
+        return Err(invalid_arg(format!(
+            "{name} must be a whole number, got {value}"
+        )));
     }
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "a whole number beyond i64 saturates, and the core refuses or caps it"
+    )]
+    let value = value as i64;
+    core.set_limit(limit, value)
+        .map_err(|e| invalid_arg(e.message(name)))
 }
 
 fn core_options(options: Option<ValidateOptions>) -> Result<CoreOptions> {
@@ -114,15 +131,9 @@ fn core_options(options: Option<ValidateOptions>) -> Result<CoreOptions> {
     };
     let mut core = CoreOptions::with_mode(mode);
     core.target_version = options.target_version;
-    if let Some(v) = to_usize("maxIssues", options.max_issues, 1)? {
-        core.max_issues = v;
-    }
-    if let Some(v) = to_usize("maxDepth", options.max_depth, 1)? {
-        core.max_depth = v;
-    }
-    if let Some(v) = to_usize("maxBytes", options.max_bytes, 0)? {
-        core.max_bytes = v;
-    }
+    set_limit(&mut core, Limit::MaxIssues, options.max_issues)?;
+    set_limit(&mut core, Limit::MaxDepth, options.max_depth)?;
+    set_limit(&mut core, Limit::MaxBytes, options.max_bytes)?;
     Ok(core)
 }
 

@@ -6,7 +6,7 @@
 
 use contracts_core::cloudevents::{self, CloudEventError, Source};
 use contracts_core::{
-    MakeError, MetaOverrides, Mode, RewriteError, ValidateOptions, ValidationIssue,
+    Limit, MakeError, MetaOverrides, Mode, RewriteError, ValidateOptions, ValidationIssue,
 };
 use pyo3::call::PyCallArgs;
 use pyo3::exceptions::{PyBaseException, PyTypeError, PyValueError};
@@ -41,16 +41,36 @@ use object::{Class, PyValue, Walk};
 /// summaries), from 16 KiB (~130 us of work), release it.
 const RELEASE_GIL_BYTES: usize = 16 * 1024;
 
+/// The numeric limits a validation function takes, as Python passed them
+/// (`None` for the default).
+#[derive(Clone, Copy)]
+struct Limits {
+    issues: Option<i64>,
+    depth: Option<i64>,
+    bytes: Option<i64>,
+}
+
+/// The core's options for `mode`, `target_version` and `limits`; a limit out
+/// of its bounds is a `ValueError` with the core's message (the one Node
+/// throws, with the option named `max_issues` rather than `maxIssues`).
 fn options(
     mode: &str,
     target_version: Option<String>,
-    max_issues: Option<usize>,
+    limits: Limits,
 ) -> PyResult<ValidateOptions> {
     let mode: Mode = mode.parse().map_err(PyValueError::new_err)?;
     let mut options = ValidateOptions::with_mode(mode);
     options.target_version = target_version;
-    if let Some(max) = max_issues {
-        options.max_issues = max;
+    for (limit, value) in [
+        (Limit::MaxIssues, limits.issues),
+        (Limit::MaxDepth, limits.depth),
+        (Limit::MaxBytes, limits.bytes),
+    ] {
+        if let Some(value) = value {
+            options
+                .set_limit(limit, value)
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        }
     }
     Ok(options)
 }
@@ -341,6 +361,16 @@ fn negotiate_version(
     }
 }
 
+/// The MAJOR of `version` when it is a SemVer version (`MAJOR.MINOR.PATCH`,
+/// with an optional pre-release and build), else `None`: read by the core's
+/// one SemVer parser (`contracts_core::version`), so Python has none of its own.
+#[pyfunction]
+fn version_major(version: &str) -> Option<u64> {
+    contracts_core::version::Version::parse(version)
+        .ok()
+        .map(|v| v.major)
+}
+
 /// Every version this build can validate against, downgrade to and serve:
 /// the current one first, then the released ones, newest first.
 #[pyfunction]
@@ -364,20 +394,29 @@ fn event_types() -> Vec<&'static str> {
 ///
 /// ``envelope`` is JSON text (``bytes``, ``str``, ``bytearray``, ``memoryview``), a
 /// ``dict`` or a generated Pydantic envelope model; a dict or a model is read in
-/// place, without a JSON round trip.
+/// place, without a JSON round trip. ``max_depth`` (128, at most 128) and
+/// ``max_bytes`` (16 MiB) bound the nesting and the size; a limit out of its
+/// bounds is a ``ValueError``.
 ///
 /// >>> [(i.path, i.code) for i in envelope_issues({"type": 1})][0]
 /// ('/type', 'wrong_type')
 #[pyfunction]
-#[pyo3(signature = (envelope, mode = "producer", target_version = None, max_issues = None))]
+#[pyo3(signature = (envelope, mode = "producer", target_version = None, max_issues = None, max_depth = None, max_bytes = None))]
 fn envelope_issues<'py>(
     py: Python<'py>,
     envelope: &Bound<'py, PyAny>,
     mode: &str,
     target_version: Option<String>,
-    max_issues: Option<usize>,
+    max_issues: Option<i64>,
+    max_depth: Option<i64>,
+    max_bytes: Option<i64>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let options = options(mode, target_version, max_issues)?;
+    let limits = Limits {
+        issues: max_issues,
+        depth: max_depth,
+        bytes: max_bytes,
+    };
+    let options = options(mode, target_version, limits)?;
     to_python_issues(py, &issues(py, envelope, &options)?)
 }
 
@@ -389,7 +428,9 @@ fn envelope_issues<'py>(
 /// a JSON round trip. Values JSON cannot hold (``bytes``, a ``set``, a ``tuple``,
 /// NaN, a non-``str`` key, a ``datetime``, ...) are issues at their path, never
 /// converted. ``target_version`` (producer mode) validates for a client of an
-/// older release; ``max_issues`` caps the list (100).
+/// older release; ``max_issues`` caps the list (100); ``max_depth`` (128, at most
+/// 128) and ``max_bytes`` (16 MiB) bound the nesting and the size. A limit out
+/// of its bounds is a ``ValueError``.
 ///
 /// >>> try:
 /// ...     validate_envelope({"type": "SESSION_STARTED"})
@@ -405,15 +446,22 @@ fn envelope_issues<'py>(
 // The doc is the Python docstring: a doctest's output, not a Rust doc link.
 #[allow(clippy::doc_link_with_quotes)]
 #[pyfunction]
-#[pyo3(signature = (envelope, mode = "producer", target_version = None, max_issues = None))]
+#[pyo3(signature = (envelope, mode = "producer", target_version = None, max_issues = None, max_depth = None, max_bytes = None))]
 fn validate_envelope(
     py: Python<'_>,
     envelope: &Bound<'_, PyAny>,
     mode: &str,
     target_version: Option<String>,
-    max_issues: Option<usize>,
+    max_issues: Option<i64>,
+    max_depth: Option<i64>,
+    max_bytes: Option<i64>,
 ) -> PyResult<()> {
-    let options = options(mode, target_version, max_issues)?;
+    let limits = Limits {
+        issues: max_issues,
+        depth: max_depth,
+        bytes: max_bytes,
+    };
+    let options = options(mode, target_version, limits)?;
     let found = issues(py, envelope, &options)?;
     if found.is_empty() {
         Ok(())
@@ -423,19 +471,27 @@ fn validate_envelope(
 }
 
 /// True when ``envelope`` (JSON text, a dict or a generated model) is valid; the
-/// cheapest check (it stops at the first issue).
+/// cheapest check (it stops at the first issue). ``max_depth`` and ``max_bytes``
+/// as for ``validate_envelope``.
 ///
 /// >>> is_valid_envelope(b'{"type": "NOT_AN_EVENT"}')
 /// False
 #[pyfunction]
-#[pyo3(signature = (envelope, mode = "producer", target_version = None))]
+#[pyo3(signature = (envelope, mode = "producer", target_version = None, max_depth = None, max_bytes = None))]
 fn is_valid_envelope(
     py: Python<'_>,
     envelope: &Bound<'_, PyAny>,
     mode: &str,
     target_version: Option<String>,
+    max_depth: Option<i64>,
+    max_bytes: Option<i64>,
 ) -> PyResult<bool> {
-    let options = options(mode, target_version, Some(1))?;
+    let limits = Limits {
+        issues: Some(1),
+        depth: max_depth,
+        bytes: max_bytes,
+    };
+    let options = options(mode, target_version, limits)?;
     Ok(Envelope::of(envelope)?.check(
         py,
         &options,
@@ -501,18 +557,27 @@ fn make_envelope(
 /// Converts a valid envelope (bytes or str) into a structured-mode
 /// CloudEvent, returned as JSON text. Raises `ValueError` for a `source` that
 /// is not a URI-reference and `EnvelopeValidationError` for an invalid
-/// envelope.
+/// envelope (and for a limit out of its bounds, as `validate_envelope`).
 #[pyfunction]
-#[pyo3(signature = (data, source, mode = "producer", target_version = None))]
+#[pyo3(signature = (data, source, mode = "producer", target_version = None, max_issues = None, max_depth = None, max_bytes = None))]
+#[allow(clippy::too_many_arguments)]
 fn to_cloudevent(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
     source: &str,
     mode: &str,
     target_version: Option<String>,
+    max_issues: Option<i64>,
+    max_depth: Option<i64>,
+    max_bytes: Option<i64>,
 ) -> PyResult<String> {
     let source = Source::new(source).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let options = options(mode, target_version, None)?;
+    let limits = Limits {
+        issues: max_issues,
+        depth: max_depth,
+        bytes: max_bytes,
+    };
+    let options = options(mode, target_version, limits)?;
     cloudevents::to_cloudevent_json(input_bytes(data)?, &source, &options).map_err(|e| match e {
         CloudEventError::InvalidSource(e) => PyValueError::new_err(e.to_string()),
         CloudEventError::InvalidEnvelope(e) => raise(py, e.issues),
@@ -523,15 +588,22 @@ fn to_cloudevent(
 /// carries, validated in `mode`; returns the envelope as JSON text or raises
 /// `EnvelopeValidationError` with paths into the CloudEvent.
 #[pyfunction]
-#[pyo3(signature = (data, mode = "consumer", target_version = None, max_issues = None))]
+#[pyo3(signature = (data, mode = "consumer", target_version = None, max_issues = None, max_depth = None, max_bytes = None))]
 fn from_cloudevent(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
     mode: &str,
     target_version: Option<String>,
-    max_issues: Option<usize>,
+    max_issues: Option<i64>,
+    max_depth: Option<i64>,
+    max_bytes: Option<i64>,
 ) -> PyResult<String> {
-    let options = options(mode, target_version, max_issues)?;
+    let limits = Limits {
+        issues: max_issues,
+        depth: max_depth,
+        bytes: max_bytes,
+    };
+    let options = options(mode, target_version, limits)?;
     cloudevents::from_cloudevent_json(input_bytes(data)?, &options).map_err(|e| raise(py, e.issues))
 }
 
@@ -556,6 +628,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(upgrade_dto, m)?)?;
     m.add_function(wrap_pyfunction!(negotiate_version, m)?)?;
     m.add_function(wrap_pyfunction!(known_versions, m)?)?;
+    m.add_function(wrap_pyfunction!(version_major, m)?)?;
     m.add_function(wrap_pyfunction!(to_cloudevent, m)?)?;
     m.add_function(wrap_pyfunction!(from_cloudevent, m)?)?;
     Ok(())

@@ -9,14 +9,15 @@
 //! is handed to the core as a [`Host`] value, which the core reports as an
 //! issue at its path. Nothing is converted silently.
 //!
-//! As for JSON text, containers nest at most 128 deep (a container that
-//! contains itself is reported the same way), and a value the size of
-//! `max_bytes` JSON values is cut off (`too_large`): JSON text of it could
-//! not be shorter.
+//! As for JSON text, containers nest at most `contracts_core::limits::JSON_RECURSION_LIMIT` (128)
+//! deep (a container that contains itself is reported the same way), and a
+//! value the size of `max_bytes` JSON values is cut off (`too_large`): JSON
+//! text of it could not be shorter.
 
 use contracts_core::input::{
     Entries, Host, HostKey, HostKind, Input, Items, Key, Num, Scalar, Stop, Use, Visit,
 };
+use contracts_core::limits::JSON_RECURSION_LIMIT;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::iter::BoundDictIterator;
@@ -27,9 +28,6 @@ use pyo3::types::{
 use pyo3::types::{PyDictMethods, PyListMethods};
 use std::cell::Cell;
 use std::sync::{Arc, Mutex};
-
-/// The nesting JSON text may have: `serde_json` refuses the 128th level.
-const MAX_NESTING: usize = 128;
 
 /// What every value of one validation shares.
 pub(crate) struct Walk {
@@ -270,7 +268,8 @@ impl Input for PyValue<'_, '_> {
         };
         // A container: an object or an array.
         let depth = self.depth + 1;
-        if depth >= MAX_NESTING || self.parent.is_some_and(|p| p.contains(object.as_ptr())) {
+        if depth >= JSON_RECURSION_LIMIT || self.parent.is_some_and(|p| p.contains(object.as_ptr()))
+        {
             return visit.scalar(Scalar::Host(&host(object, HostKind::TooDeep)));
         }
         let me = Ancestor {

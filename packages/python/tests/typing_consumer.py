@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import assert_never
+
 from pydantic import TypeAdapter
 
 from coach_app_baml_client import (
     CONTRACTS_VERSION,
     DeliveryUnavailableError,
     EVENT_TYPES,
+    ISSUE_CODES,
     KNOWN_VERSIONS,
     EnvelopeValidationError,
+    IssueCode,
     UnsupportedVersionError,
     UpgradeError,
     ValidationIssue,
@@ -90,6 +94,38 @@ async def send(goal: types.Goal) -> list[str]:
         issues: list[ValidationIssue] = err.issues
         return [f"{i.path} {i.code}: {i.message}" for i in issues]
     return []
+
+
+def retry_later(issue: ValidationIssue) -> bool:
+    """``code`` is the ``IssueCode`` literal: a match over it can be exhaustive."""
+    code: IssueCode = issue.code
+    match code:
+        case "too_large" | "too_deep":
+            return False
+        case (
+            "invalid_json"
+            | "not_an_object"
+            | "missing_field"
+            | "unknown_field"
+            | "wrong_type"
+            | "invalid_enum_value"
+            | "invalid_literal"
+            | "unknown_event_type"
+            | "invalid_timestamp"
+            | "invalid_date"
+            | "invalid_uuid"
+            | "unsupported_version"
+            | "duplicate_key"
+        ):
+            return code in ISSUE_CODES and max_depth_checked()
+        case _:
+            assert_never(code)
+
+
+def max_depth_checked() -> bool:
+    return is_valid_envelope(b"{}", max_depth=8, max_bytes=1024) or not envelope_issues(
+        b"{}", max_issues=1, max_depth=8, max_bytes=1024
+    )
 
 
 def decode(raw: bytes) -> str:

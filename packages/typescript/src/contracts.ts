@@ -1,6 +1,7 @@
 // Pure helpers over the generated types: no native addon, no @boundaryml/baml.
 import { EventType } from "./baml_client/types.js";
 import type { EventEnvelope } from "./baml_client/types.js";
+import type { IssueCode } from "./generated/issue-codes.js";
 
 /** Every event type, in declaration order (the values of `EventType`). */
 export const EVENT_TYPES: readonly EventType[] = Object.freeze(Object.values(EventType));
@@ -48,8 +49,8 @@ export interface MetaOverrides {
 export interface ValidationIssue {
   /** JSON Pointer (RFC 6901) to the offending value; `""` is the whole input. */
   path: string;
-  /** Stable snake_case code, e.g. `"missing_field"`, `"unknown_event_type"`. */
-  code: string;
+  /** Stable snake_case code, e.g. `"missing_field"`, `"unknown_event_type"`: one of `IssueCode`. */
+  code: IssueCode;
   /** Human-readable explanation, including how to fix it. */
   message: string;
 }

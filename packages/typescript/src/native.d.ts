@@ -3,10 +3,11 @@
 // `napi build` generates). Written by hand so that type-checking does not need
 // the native build; `npm test` checks them against the generated
 // native/index.d.ts in both directions.
+import type { IssueCode } from "./generated/issue-codes.js";
 
 export interface ValidationIssue {
   path: string;
-  code: string;
+  code: IssueCode;
   message: string;
 }
 

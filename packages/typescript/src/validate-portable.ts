@@ -19,6 +19,7 @@ import { uuid7 } from "./portable/uuid7.js";
 export { EnvelopeValidationError };
 export type { EnvelopeInput, ValidationResult } from "./validate-shared.js";
 export type { MetaOverrides, Mode, ValidateOptions, ValidationIssue } from "./contracts.js";
+export type { IssueCode } from "./generated/issue-codes.js";
 export type {
   BlobLike,
   EnvelopeHandler,

@@ -29,6 +29,7 @@ import { parsedIfValid } from "./validate-text.js";
 export { EnvelopeValidationError };
 export type { EnvelopeInput, ValidationResult } from "./validate-shared.js";
 export type { MetaOverrides, Mode, ValidateOptions, ValidationIssue } from "./contracts.js";
+export type { IssueCode } from "./generated/issue-codes.js";
 export type {
   BlobLike,
   EnvelopeHandler,

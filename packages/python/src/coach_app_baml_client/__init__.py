@@ -27,6 +27,7 @@ from ._errors import (
     UpgradeError,
     ValidationIssue,
 )
+from ._issue_codes import ISSUE_CODES, IssueCode
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, TypeAdapter
@@ -36,11 +37,13 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTRACTS_VERSION",
     "EVENT_TYPES",
+    "ISSUE_CODES",
     "KNOWN_VERSIONS",
     "DeliveryUnavailableError",
     "DowngradeError",
     "EnvelopeValidationError",
     "EventEnvelope",
+    "IssueCode",
     "Mode",
     "ResumeError",
     "RewriteError",

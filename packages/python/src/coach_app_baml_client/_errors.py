@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from ._issue_codes import IssueCode
 from ._native import FoundIssues
 
 __all__ = [
@@ -32,8 +33,9 @@ class ValidationIssue(NamedTuple):
 
     path: str
     """RFC 6901 JSON Pointer to the offending value (``""`` is the whole envelope)."""
-    code: str
-    """A stable code such as ``missing_field``; the same in Rust, Python and Node."""
+    code: IssueCode
+    """A stable code such as ``missing_field`` (one of :data:`IssueCode`); the same in Rust,
+    Python and Node."""
     message: str
     """What is wrong and how to fix it."""
 

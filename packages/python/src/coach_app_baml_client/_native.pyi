@@ -20,6 +20,7 @@ __all__ = [
     "upgrade_dto",
     "negotiate_version",
     "known_versions",
+    "version_major",
     "to_cloudevent",
     "from_cloudevent",
     "FoundIssues",
@@ -43,17 +44,23 @@ def envelope_issues(
     mode: Literal["producer", "consumer"] = "producer",
     target_version: str | None = None,
     max_issues: int | None = None,
+    max_depth: int | None = None,
+    max_bytes: int | None = None,
 ) -> list[ValidationIssue]: ...
 def validate_envelope(
     envelope: object,
     mode: Literal["producer", "consumer"] = "producer",
     target_version: str | None = None,
     max_issues: int | None = None,
+    max_depth: int | None = None,
+    max_bytes: int | None = None,
 ) -> None: ...
 def is_valid_envelope(
     envelope: object,
     mode: Literal["producer", "consumer"] = "producer",
     target_version: str | None = None,
+    max_depth: int | None = None,
+    max_bytes: int | None = None,
 ) -> bool: ...
 def make_envelope(
     event_type: str,
@@ -71,15 +78,21 @@ def upgrade_envelope(data: bytes | str) -> str: ...
 def upgrade_dto(class_name: str, data: bytes | str, version: str) -> str: ...
 def negotiate_version(announced: list[str]) -> tuple[int, str] | None: ...
 def known_versions() -> list[str]: ...
+def version_major(version: str) -> int | None: ...
 def to_cloudevent(
     data: bytes | str,
     source: str,
     mode: str = "producer",
     target_version: str | None = None,
+    max_issues: int | None = None,
+    max_depth: int | None = None,
+    max_bytes: int | None = None,
 ) -> str: ...
 def from_cloudevent(
     data: bytes | str,
     mode: str = "consumer",
     target_version: str | None = None,
     max_issues: int | None = None,
+    max_depth: int | None = None,
+    max_bytes: int | None = None,
 ) -> str: ...

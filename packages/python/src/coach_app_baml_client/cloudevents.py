@@ -95,7 +95,13 @@ def to_cloudevent(
 
 
 def from_cloudevent_json(
-    event: object, *, mode: Mode = "consumer", target_version: str | None = None
+    event: object,
+    *,
+    mode: Mode = "consumer",
+    target_version: str | None = None,
+    max_issues: int | None = None,
+    max_depth: int | None = None,
+    max_bytes: int | None = None,
 ) -> bytes:
     """The envelope a structured-mode CloudEvent carries, validated, as JSON bytes.
 
@@ -104,7 +110,8 @@ def from_cloudevent_json(
     ``contractsversion`` extension; attributes the envelope has no place for
     (``subject``, a broker's extensions) are ignored. Raises
     :class:`EnvelopeValidationError` with every issue, at paths into the
-    CloudEvent.
+    CloudEvent. ``max_issues``, ``max_depth`` and ``max_bytes`` are those of
+    :func:`~coach_app_baml_client.validate_envelope` (``ValueError`` out of bounds).
 
     >>> try:
     ...     from_cloudevent_json({"specversion": "0.3"})
@@ -112,14 +119,29 @@ def from_cloudevent_json(
     ...     print(sorted(i.path for i in err.issues))
     ['/contractsversion', '/data', '/id', '/source', '/specversion', '/time', '/type']
     """
-    return _native.from_cloudevent(_wire(event), mode, target_version).encode()
+    return _native.from_cloudevent(
+        _wire(event), mode, target_version, max_issues, max_depth, max_bytes
+    ).encode()
 
 
 def from_cloudevent(
-    event: object, *, mode: Mode = "consumer", target_version: str | None = None
+    event: object,
+    *,
+    mode: Mode = "consumer",
+    target_version: str | None = None,
+    max_issues: int | None = None,
+    max_depth: int | None = None,
+    max_bytes: int | None = None,
 ) -> dict[str, Any]:
     """Like :func:`from_cloudevent_json`, but returns the envelope as a dict."""
     envelope: dict[str, Any] = json.loads(
-        from_cloudevent_json(event, mode=mode, target_version=target_version)
+        from_cloudevent_json(
+            event,
+            mode=mode,
+            target_version=target_version,
+            max_issues=max_issues,
+            max_depth=max_depth,
+            max_bytes=max_bytes,
+        )
     )
     return envelope

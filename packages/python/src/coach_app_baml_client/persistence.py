@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from . import CONTRACTS_VERSION, KNOWN_VERSIONS, upgrade_dto
+from . import CONTRACTS_VERSION, KNOWN_VERSIONS, _native, upgrade_dto
 
 __all__ = [
     "ContractsVersionError",
@@ -58,17 +58,23 @@ class StoredOutput:
 
 
 def major_version(version: str) -> int:
-    """The MAJOR part of a ``MAJOR.MINOR.PATCH`` version.
+    """The MAJOR part of a SemVer ``MAJOR.MINOR.PATCH`` version.
+
+    Read by the core's SemVer parser (the ``semver`` crate), so Python and
+    Rust agree on what a version is. Raises :class:`ContractsVersionError`
+    for anything else.
 
     >>> major_version("2.4.1")
     2
+    >>> major_version("1.0.0-rc.1+build.5")
+    1
     """
-    head = version.strip().split(".", 1)[0]
-    if not head.isdigit():
+    major = _native.version_major(version.strip())
+    if major is None:
         raise ContractsVersionError(
             f"stored contracts_version {version!r} is not a MAJOR.MINOR.PATCH version"
         )
-    return int(head)
+    return major
 
 
 def to_record(raw_output: str, parsed: BaseModel) -> StoredOutput:

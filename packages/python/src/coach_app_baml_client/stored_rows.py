@@ -59,7 +59,6 @@ import difflib
 import importlib
 import json
 import os
-import re
 import sys
 import time
 import uuid
@@ -67,11 +66,11 @@ from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import IO, Any, Protocol, TextIO, cast
+from typing import IO, Any, Protocol, TextIO, TypeGuard, cast
 
 from pydantic import BaseModel, ValidationError
 
-from . import CONTRACTS_VERSION, KNOWN_VERSIONS, upgrade_dto
+from . import CONTRACTS_VERSION, KNOWN_VERSIONS, _native, upgrade_dto
 from ._errors import UpgradeError
 from .persistence import major_version
 
@@ -102,9 +101,13 @@ MALFORMED_JSON = "malformed-json"
 INVALID_VALUE = "invalid-value"
 """Refused: ``parsed_output`` does not validate with the model (as ``upgrade_dto`` names it)."""
 
-_VERSION = re.compile(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?")
 _COLUMNS = ("parsed_output", "contracts_version")
 _MISSING = object()
+
+
+def _is_version(value: object) -> TypeGuard[str]:
+    """True for a SemVer ``MAJOR.MINOR.PATCH`` string, as the core's parser reads it."""
+    return isinstance(value, str) and _native.version_major(value) is not None
 
 
 class Outcome(str, Enum):
@@ -355,7 +358,7 @@ def check_record(record: object, dto: type[BaseModel] | str, *, id: object = Non
             f"the row has no {' and no '.join(missing)}; a stored LLM output has "
             "raw_output, parsed_output and contracts_version",
         )
-    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+    if not _is_version(version):
         return refused(
             MALFORMED_VERSION,
             f"contracts_version {version!r} is not a MAJOR.MINOR.PATCH version; set it to the "
@@ -596,7 +599,7 @@ def _row_line(result: RowResult) -> str:
         f" ({result.rule_id}{', ' + result.code if result.code else ''})" if result.rule_id else ""
     )
     version = result.contracts_version
-    shown = version if isinstance(version, str) and _VERSION.fullmatch(version) else repr(version)
+    shown = version if _is_version(version) else repr(version)
     return (
         f"{result.outcome.value:<8} {_json_id(result.id)}  contracts {shown}: "
         f"{where}{result.message}{why}\n"

@@ -19,20 +19,32 @@ function resolved(producer: boolean, targetVersion: string | undefined, maxIssue
   return Object.freeze({ producer, targetVersion, maxIssues, maxDepth, maxBytes, fast: new Ctx(producer, maxDepth, 1) });
 }
 
+/** The deepest nesting JSON text may have (contracts-core `MAX_NESTING`): the bound of `maxDepth`. */
+const MAX_NESTING = 128;
+
 /** The core's defaults (contracts-core `ValidateOptions::default`). */
-export const DEFAULTS: ResolvedOptions = resolved(true, undefined, 100, 128, 16 * 1024 * 1024);
+export const DEFAULTS: ResolvedOptions = resolved(true, undefined, 100, MAX_NESTING, 16 * 1024 * 1024);
 
 /** The defaults in consumer mode: `{mode: "consumer"}` is the common case on receipt. */
 const CONSUMER_DEFAULTS: ResolvedOptions = resolved(false, undefined, DEFAULTS.maxIssues, DEFAULTS.maxDepth, DEFAULTS.maxBytes);
 
-const U32_MAX = 2 ** 32 - 1;
-
-function count(name: string, value: unknown, min: number, fallback: number): number {
+/**
+ * `value` for the limit `name` when given, checked as contracts-core
+ * `ValidateOptions::set_limit` checks it (at least 1; `maxDepth` at most
+ * `MAX_NESTING`), with its messages word for word
+ * (testdata/options/limits.json holds both builds and Python to them).
+ */
+function limit(name: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value > U32_MAX) {
-    throw new TypeError(`${name} must be a whole number from ${min} to ${U32_MAX}, got ${String(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`${name} must be a whole number, got ${String(value)}`);
   }
-  if (value < min) throw new RangeError(`${name} must be at least ${min}, got ${value}`);
+  if (value < 1) throw new RangeError(`${name} must be at least 1, got ${value}: leave it unset for the default (${fallback})`);
+  if (value > max) {
+    throw new RangeError(
+      `${name} must be at most ${max}, got ${value}: JSON text nests at most ${MAX_NESTING} levels (deeper input is too_deep whatever the limit); leave it unset for the default (${fallback})`,
+    );
+  }
   return value;
 }
 
@@ -50,9 +62,9 @@ export function resolveOptions(options: ValidateOptions | undefined): ResolvedOp
   if (target !== undefined && typeof target !== "string") {
     throw new TypeError(`targetVersion must be a version string like "0.1.0", got ${String(target)}`);
   }
-  const maxIssues = count("maxIssues", options.maxIssues, 1, DEFAULTS.maxIssues);
-  const maxDepth = count("maxDepth", options.maxDepth, 1, DEFAULTS.maxDepth);
-  const maxBytes = count("maxBytes", options.maxBytes, 0, DEFAULTS.maxBytes);
+  const maxIssues = limit("maxIssues", options.maxIssues, DEFAULTS.maxIssues, Infinity);
+  const maxDepth = limit("maxDepth", options.maxDepth, DEFAULTS.maxDepth, MAX_NESTING);
+  const maxBytes = limit("maxBytes", options.maxBytes, DEFAULTS.maxBytes, Infinity);
   const producer = mode !== "consumer";
   if (target === undefined && maxIssues === DEFAULTS.maxIssues && maxDepth === DEFAULTS.maxDepth && maxBytes === DEFAULTS.maxBytes) {
     return producer ? DEFAULTS : CONSUMER_DEFAULTS;

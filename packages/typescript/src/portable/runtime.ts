@@ -9,26 +9,13 @@
 // this file may import from `node:` or use Node-only globals: it runs in
 // browsers, Web Workers, Deno, Bun and edge runtimes.
 
+// The issue codes: generated from contracts-core's `IssueCode` enum.
+import type { IssueCode } from "../generated/issue-codes.js";
+
+export type { IssueCode };
+
 /** A JSON object as the walk reads it: own enumerable string keys. */
 export type Obj = { [key: string]: unknown };
-
-/** The stable issue codes, the same in Rust, Python, Node and the browser. */
-export type IssueCode =
-  | "invalid_json"
-  | "not_an_object"
-  | "missing_field"
-  | "unknown_field"
-  | "wrong_type"
-  | "invalid_enum_value"
-  | "invalid_literal"
-  | "unknown_event_type"
-  | "invalid_timestamp"
-  | "invalid_date"
-  | "invalid_uuid"
-  | "unsupported_version"
-  | "duplicate_key"
-  | "too_deep"
-  | "too_large";
 
 /** One problem: `{path (JSON Pointer), code, message}`. */
 export interface Issue {

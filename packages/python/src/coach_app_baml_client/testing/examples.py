@@ -52,7 +52,15 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
-from .. import CONTRACTS_VERSION, UpgradeError, ValidationIssue, upgrade_dto, validate_envelope
+from .. import (
+    CONTRACTS_VERSION,
+    ISSUE_CODES,
+    IssueCode,
+    UpgradeError,
+    ValidationIssue,
+    upgrade_dto,
+    validate_envelope,
+)
 from .._errors import EnvelopeValidationError
 from ._schema import (
     ClassShape,
@@ -198,10 +206,19 @@ def dto_issues(class_name: str, value: object, version: str) -> list[ValidationI
         if err.rule_id != "invalid-value":
             return []
         match = _UPGRADE_MESSAGE.search(err.message)
-        if match is None:  # pragma: no cover - the core's message changed: keep it whole
-            return [ValidationIssue(err.path, "invalid_value", err.message)]
-        return [ValidationIssue(err.path, match["code"], match["message"])]
+        code = _issue_code(match["code"]) if match else None
+        if match is None or code is None:  # pragma: no cover - the core's message changed
+            raise RuntimeError(
+                f"cannot read the issue out of the core's upgrade message {err.message!r}: "
+                "update _UPGRADE_MESSAGE in coach_app_baml_client/testing/examples.py"
+            ) from err
+        return [ValidationIssue(err.path, code, match["message"])]
     return []
+
+
+def _issue_code(text: str) -> IssueCode | None:
+    """``text`` as the :data:`~coach_app_baml_client.IssueCode` it names, if it names one."""
+    return next((code for code in ISSUE_CODES if code == text), None)
 
 
 def _merge(
