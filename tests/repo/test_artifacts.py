@@ -54,6 +54,7 @@ def test_wheel_is_abi3_and_carries_the_generated_client_and_native_module() -> N
         "schemas/ir.json",
         "schemas/asyncapi.json",
         "cloudevents.py",
+        "_issue_codes.py",
     ]:
         assert pkg + required in names, f"{pkg + required} missing from {wheel.name}"
     assert any(
@@ -74,6 +75,8 @@ def test_sdist_builds_without_baml_cli() -> None:
         "crates/contracts-core/schemas/asyncapi.json",
         "crates/contracts-core/src/cloudevents.rs",
         "crates/py-binding/src/lib.rs",
+        "crates/contracts-policy/src/lib.rs",
+        "src/coach_app_baml_client/_issue_codes.py",
     ]:
         assert required in names, f"{required} missing from {sdist.name}"
 
@@ -92,6 +95,8 @@ def test_npm_tarball_carries_js_types_client_and_addon() -> None:
         "package/schemas/asyncapi.json",
         "package/lib/cloudevents.js",
         "package/lib/cloudevents.d.ts",
+        "package/lib/generated/issue-codes.js",
+        "package/lib/generated/issue-codes.d.ts",
     ]:
         assert required in names, f"{required} missing from {tgz.name}"
     assert any("/baml_client/" in n and n.endswith(".js") for n in names), (
