@@ -78,16 +78,22 @@ def _pep508_baml_py(req: str) -> str | None:
     return m.group(3).split(";", 1)[0].strip()
 
 
-def _collect_generators(root: Path, out: Collected) -> None:
-    rel = "baml_src/generators.baml"
+def _read_required(root: Path, rel: str, expected: str, out: Collected) -> str | None:
+    """The text of the pin file ``rel``, or None after recording it as missing."""
     path = root / rel
     if not path.is_file():
-        out.problems.append(
-            f'{rel}: file missing (expected `version "X.Y.Z"` per generator)'
-        )
+        out.problems.append(f"{rel}: file missing (expected {expected})")
+        return None
+    return path.read_text()
+
+
+def _collect_generators(root: Path, out: Collected) -> None:
+    rel = "baml_src/generators.baml"
+    text = _read_required(root, rel, '`version "X.Y.Z"` per generator', out)
+    if text is None:
         return
     n_generators = 0
-    for no, raw in enumerate(path.read_text().splitlines(), 1):
+    for no, raw in enumerate(text.splitlines(), 1):
         line = _strip_line_comment(raw)
         if re.match(r"^\s*generator\s+\w+", line):
             n_generators += 1
@@ -104,12 +110,11 @@ def _collect_generators(root: Path, out: Collected) -> None:
 
 def _collect_requirements(root: Path, out: Collected) -> None:
     rel = "requirements-dev.txt"
-    path = root / rel
-    if not path.is_file():
-        out.problems.append(f"{rel}: file missing (expected `baml-py==X.Y.Z`)")
+    text = _read_required(root, rel, "`baml-py==X.Y.Z`", out)
+    if text is None:
         return
     found = False
-    for no, raw in enumerate(path.read_text().splitlines(), 1):
+    for no, raw in enumerate(text.splitlines(), 1):
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith(("#", "-")):
             continue
@@ -123,13 +128,10 @@ def _collect_requirements(root: Path, out: Collected) -> None:
 
 def _collect_pyproject(root: Path, out: Collected) -> None:
     rel = "packages/python/pyproject.toml"
-    path = root / rel
-    if not path.is_file():
-        out.problems.append(
-            f"{rel}: file missing (expected `baml-py==X.Y.Z` in [project] dependencies)"
-        )
+    expected = "`baml-py==X.Y.Z` in [project] dependencies"
+    text = _read_required(root, rel, expected, out)
+    if text is None:
         return
-    text = path.read_text()
     data = tomllib.loads(text)
     groups: list[tuple[str, list[str]]] = [
         ("[project] dependencies", data.get("project", {}).get("dependencies", []))
@@ -155,13 +157,10 @@ def _collect_pyproject(root: Path, out: Collected) -> None:
 
 def _collect_package_json(root: Path, out: Collected) -> None:
     rel = "packages/typescript/package.json"
-    path = root / rel
-    if not path.is_file():
-        out.problems.append(
-            f'{rel}: file missing (expected "@boundaryml/baml": "X.Y.Z" in peerDependencies)'
-        )
+    expected = '"@boundaryml/baml": "X.Y.Z" in peerDependencies'
+    text = _read_required(root, rel, expected, out)
+    if text is None:
         return
-    text = path.read_text()
     data = json.loads(text)
     pkg = "@boundaryml/baml"
     for section in (
@@ -200,13 +199,10 @@ def _cargo_spec(dep: object) -> str | None:
 
 def _collect_cargo(root: Path, out: Collected) -> None:
     rel = "Cargo.toml"
-    path = root / rel
-    if not path.is_file():
-        out.problems.append(
-            f'{rel}: file missing (expected baml = "=X.Y.Z" in [workspace.dependencies])'
-        )
+    expected = 'baml = "=X.Y.Z" in [workspace.dependencies]'
+    text = _read_required(root, rel, expected, out)
+    if text is None:
         return
-    text = path.read_text()
     data = tomllib.loads(text)
     spec = _cargo_spec(data.get("workspace", {}).get("dependencies", {}).get("baml"))
     if spec is None:

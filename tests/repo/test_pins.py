@@ -26,6 +26,11 @@ def test_baml_pins_are_exact_and_identical() -> None:
 # --------------------------------------------------------------------------
 
 
+def _errors_text(root: Path) -> str:
+    """Every pin error under ``root``, one a line, for ``in`` checks."""
+    return "\n".join(pin_errors(collect_pins(root)))
+
+
 def _write_tree(
     root: Path,
     *,
@@ -97,7 +102,7 @@ def test_collector_rejects_ranges(tmp_path: Path) -> None:
         cargo="0.220.0",
         requirements="~=0.220.0",
     )
-    errors = "\n".join(pin_errors(collect_pins(tmp_path)))
+    errors = _errors_text(tmp_path)
     for needle in (
         "packages/python/pyproject.toml:6: baml-py ([project] dependencies) '>=0.220.0'",
         "packages/typescript/package.json:4: @boundaryml/baml (peerDependencies) '^0.220.0'",
@@ -113,7 +118,7 @@ def test_collector_reports_missing_files_and_pins(tmp_path: Path) -> None:
     (tmp_path / "baml_src" / "generators.baml").write_text(
         'generator a {\n  version "0.220.0"\n}\ngenerator b {\n  output_type "rust"\n}\n'
     )
-    errors = "\n".join(pin_errors(collect_pins(tmp_path)))
+    errors = _errors_text(tmp_path)
     assert "requirements-dev.txt: file missing" in errors
     assert "2 generator blocks but 1 `version` lines" in errors
 
@@ -127,7 +132,7 @@ def test_collector_checks_member_crates_and_lockfiles(tmp_path: Path) -> None:
     (tmp_path / "Cargo.lock").write_text(
         'version = 4\n\n[[package]]\nname = "baml"\nversion = "0.220.0"\n'
     )
-    errors = "\n".join(pin_errors(collect_pins(tmp_path)))
+    errors = _errors_text(tmp_path)
     assert "crates/sdk/Cargo.toml:5: baml crate [dependencies] '=0.219.0'" in errors
     assert "Cargo.lock:4: baml crate (resolved) '0.220.0'" in errors
 
@@ -138,7 +143,7 @@ def test_collector_requires_an_optional_peer_dependency(tmp_path: Path) -> None:
     package.write_text(
         json.dumps({"name": "x", "dependencies": {"@boundaryml/baml": "0.220.0"}})
     )
-    errors = "\n".join(pin_errors(collect_pins(tmp_path)))
+    errors = _errors_text(tmp_path)
     assert 'no "@boundaryml/baml" in peerDependencies' in errors
     assert "must be an optional peer dependency" in errors
     assert "make it an optional peer dependency" in errors
