@@ -14,10 +14,8 @@ baml-cli's output) must agree with those bindings, which also catches stale gene
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
-import sys
 import types as pytypes
 import typing
 from dataclasses import dataclass
@@ -25,12 +23,11 @@ from pathlib import Path
 
 import pytest
 import typing_extensions
+import generated_types
 from contracts_ir import IR_COMMAND
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BAML_SRC = REPO_ROOT / "baml_src"
-PY_SRC = REPO_ROOT / "packages" / "python" / "src"
-GENERATED_TYPES = PY_SRC / "coach_app_baml_client" / "baml_client" / "types.py"
 ENVELOPE_SCHEMA = (
     REPO_ROOT / "crates" / "contracts-core" / "schemas" / "envelope.schema.json"
 )
@@ -111,23 +108,7 @@ def pascal(value: str) -> str:
 
 
 def load_generated_types() -> pytypes.ModuleType:
-    """Import the generated types.py without running the package's __init__
-    (which loads the compiled `_native` extension)."""
-    if not GENERATED_TYPES.is_file():
-        pytest.fail(
-            f"{GENERATED_TYPES.relative_to(REPO_ROOT)} does not exist: run `make generate`"
-        )
-    name = "_contracts_test_generated_types"
-    if name in sys.modules:
-        return sys.modules[name]
-    if str(PY_SRC) not in sys.path:
-        sys.path.insert(0, str(PY_SRC))
-    spec = importlib.util.spec_from_file_location(name, GENERATED_TYPES)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # pydantic resolves forward refs through sys.modules
-    spec.loader.exec_module(module)
-    return module
+    return generated_types.load_generated_types("_contracts_test_generated_types")
 
 
 def _literal_args(annotation: object) -> tuple[object, ...] | None:

@@ -29,21 +29,18 @@ from __future__ import annotations
 
 import copy
 import enum
-import importlib.util
 import subprocess
-import sys
 import types as pytypes
 import typing
 from pathlib import Path
 
 import pytest
 import typing_extensions
+import generated_types
 from contracts_ir import load_ir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BAML_SRC = REPO_ROOT / "baml_src"
-PY_SRC = REPO_ROOT / "packages" / "python" / "src"
-GENERATED_TYPES = PY_SRC / "coach_app_baml_client" / "baml_client" / "types.py"
 BAML_CLI = REPO_ROOT / ".venv" / "bin" / "baml-cli"
 
 # BaseModel classes types.py defines for BAML's own use, not from baml_src.
@@ -79,27 +76,8 @@ NONE: Shape = ("none",)
 # --------------------------------------------------------------------------
 
 
-def import_types_module(path: Path, name: str) -> pytypes.ModuleType:
-    """Import a generated types.py on its own (without the package __init__,
-    which loads the compiled `_native` extension)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    if str(PY_SRC) not in sys.path:
-        sys.path.insert(0, str(PY_SRC))
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # pydantic resolves forward refs through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
 def load_generated_types() -> pytypes.ModuleType:
-    if not GENERATED_TYPES.is_file():
-        pytest.fail(
-            f"{GENERATED_TYPES.relative_to(REPO_ROOT)} does not exist: run `make generate`"
-        )
-    return import_types_module(GENERATED_TYPES, "_contracts_test_ir_generated_types")
+    return generated_types.load_generated_types("_contracts_test_ir_generated_types")
 
 
 # --------------------------------------------------------------------------
@@ -631,7 +609,7 @@ def test_features_the_contracts_do_not_use_yet(tmp_path: Path) -> None:
     )
     types_py = tmp_path / "out" / "baml_client" / "types.py"
     assert proc.returncode == 0 and types_py.is_file(), proc.stdout + proc.stderr
-    module = import_types_module(
+    module = generated_types.import_types_module(
         types_py, f"_contracts_test_ir_features_{id(tmp_path)}"
     )
     errors = compare(load_ir(src), module)
