@@ -1,4 +1,4 @@
-"""What every tool in tools/ shares: running a command, git, a free loopback port.
+"""What every tool in tools/ shares: running a command, git, npm install, a free loopback port.
 
 The tools are scripts (``python tools/x.py``), so they import this module and each
 other by plain name: Python puts a script's own folder first on ``sys.path``. The
@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
+# `npm install` as the tools run it: no audit, no funding notes, errors only.
+NPM_INSTALL = ("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
 
 
 class CommandFailed(RuntimeError):

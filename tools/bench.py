@@ -142,18 +142,7 @@ def node_env(tarball: Path) -> Path:
                 {"name": "bench", "version": "0.0.0", "private": True, "type": "module"}
             )
         )
-        sh(
-            [
-                "npm",
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-                str(tarball),
-                *NODE_PINS,
-            ],
-            cwd=NODE_PROJECT,
-        )
+        sh([*_common.NPM_INSTALL, str(tarball), *NODE_PINS], cwd=NODE_PROJECT)
         (NODE_PROJECT / "deps.mjs").write_text(DEPS_MJS)
         stamp.write_text(want)
     return NODE_PROJECT

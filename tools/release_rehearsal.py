@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import publish
-from _common import free_port, run
+from _common import NPM_INSTALL, free_port, run
 import release_checks
 import versions
 
@@ -129,17 +129,7 @@ def install_tools() -> tuple[Path, Path]:
             json.dumps({"private": True, "overrides": VERDACCIO_OVERRIDES}, indent=2)
             + "\n"
         )
-        sh(
-            [
-                "npm",
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-                VERDACCIO,
-            ],
-            cwd=npmdir,
-        )
+        sh([*NPM_INSTALL, VERDACCIO], cwd=npmdir)
         vstamp.touch()
     return venv, npmdir / "node_modules" / ".bin" / "verdaccio"
 
