@@ -54,11 +54,9 @@ from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from delivery import cluster, report  # noqa: E402
-from delivery.cluster import Child, Worker, services  # noqa: E402
-from delivery.procs import CpuMeter  # noqa: E402
+from delivery import cluster, report
+from delivery.cluster import Child, Worker, services
+from delivery.procs import CpuMeter
 
 PATHS = ("streams", "channels_redis")
 GOAL = 3.0

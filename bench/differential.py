@@ -23,9 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import envelopes  # noqa: E402
+import envelopes
 
 WORDS = ["", "a", "Coach", "é", "\u2603", "~/", "line\nbreak", 'quote"', "0192", "NOPE"]
 

@@ -21,27 +21,24 @@ import threading
 import time
 from collections.abc import Callable
 from importlib.metadata import version as dist_version
-from pathlib import Path
 from typing import Any, Union
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import broadcast_path
+import envelopes
+import fastjsonschema
+import jsonschema_rs
+import msgspec
+import msgspec_models
+import pydantic
 
-import broadcast_path  # noqa: E402
-import envelopes  # noqa: E402
-import fastjsonschema  # noqa: E402
-import jsonschema_rs  # noqa: E402
-import msgspec  # noqa: E402
-import msgspec_models  # noqa: E402
-import pydantic  # noqa: E402
-
-from coach_app_baml_client import (  # noqa: E402
+from coach_app_baml_client import (
     CONTRACTS_VERSION,
     EnvelopeValidationError,
     envelope_issues,
     is_valid_envelope,
     validate_envelope,
 )
-from coach_app_baml_client.envelopes import ENVELOPE_CLASSES, envelope_adapter  # noqa: E402
+from coach_app_baml_client.envelopes import ENVELOPE_CLASSES, envelope_adapter
 
 # The generated `EventEnvelope` alias is a plain Union: Pydantic's smart mode, which
 # tries the members in turn, where `envelope_adapter` is discriminated by `type`.
