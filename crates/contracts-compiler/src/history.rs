@@ -99,21 +99,13 @@ pub fn load(root: &Path, from: &Path) -> Result<History, String> {
             RefError::Git(msg) => format!("schema history: {msg}"),
             RefError::Contract(errors, _) => format!(
                 "schema history: baml_src at {tag} does not compile with this compiler:\n{}",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                one_per_line(&errors)
             ),
         })?;
         let events = events::event_bindings(&tree.ir).map_err(|errors| {
             format!(
                 "schema history: the event bindings of baml_src at {tag} do not check:\n{}",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                one_per_line(&errors)
             )
         })?;
         releases.push(Release {
@@ -123,6 +115,15 @@ pub fn load(root: &Path, from: &Path) -> Result<History, String> {
         });
     }
     Ok(History::Releases(releases))
+}
+
+/// The errors of one release's contracts, one a line, for a message.
+fn one_per_line<E: std::fmt::Display>(errors: &[E]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

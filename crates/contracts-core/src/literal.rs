@@ -149,43 +149,56 @@ impl<'de, V: StrValue> Deserialize<'de> for StrLiteral<V> {
     }
 }
 
-impl<const N: i64> Serialize for IntLiteral<N> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_i64(N)
-    }
-}
-
-impl<'de, const N: i64> Deserialize<'de> for IntLiteral<N> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = i64::deserialize(deserializer)?;
-        if value == N {
-            Ok(Self)
-        } else {
-            Err(de::Error::custom(format_args!(
-                "expected exactly {N}, got {value}"
-            )))
+/// `Serialize`, `Deserialize` and `JsonSchema` for a literal type whose value
+/// is its const parameter: [`IntLiteral`] and [`BoolLiteral`] differ only in
+/// that parameter's type. The schema is inline, as [`StrLiteral`]'s below.
+macro_rules! const_literal_impls {
+    ($($literal:ident<$value:ident: $ty:ty>),+) => {$(
+        impl<const $value: $ty> Serialize for $literal<$value> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                $value.serialize(serializer)
+            }
         }
-    }
-}
 
-impl<const B: bool> Serialize for BoolLiteral<B> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bool(B)
-    }
-}
-
-impl<'de, const B: bool> Deserialize<'de> for BoolLiteral<B> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = bool::deserialize(deserializer)?;
-        if value == B {
-            Ok(Self)
-        } else {
-            Err(de::Error::custom(format_args!(
-                "expected exactly {B}, got {value}"
-            )))
+        impl<'de, const $value: $ty> Deserialize<'de> for $literal<$value> {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <$ty>::deserialize(deserializer)?;
+                if value == $value {
+                    Ok(Self)
+                } else {
+                    Err(de::Error::custom(format_args!(
+                        "expected exactly {}, got {value}",
+                        $value
+                    )))
+                }
+            }
         }
-    }
+
+        impl<const $value: $ty> JsonSchema for $literal<$value> {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> Cow<'static, str> {
+                format!(concat!(stringify!($literal), "_{}"), $value).into()
+            }
+
+            fn schema_id() -> Cow<'static, str> {
+                format!(
+                    concat!("contracts_core::literal::", stringify!($literal), "<{}>"),
+                    $value
+                )
+                .into()
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({ "const": $value })
+            }
+        }
+    )+};
 }
+
+const_literal_impls!(IntLiteral<N: i64>, BoolLiteral<B: bool>);
 
 // Schemas: a literal is inlined where it is used (`{"const": …}`), so the
 // schema names below never reach a `$defs`; the ids keep the literals apart.
@@ -207,45 +220,10 @@ impl<V: StrValue> JsonSchema for StrLiteral<V> {
     }
 }
 
-impl<const N: i64> JsonSchema for IntLiteral<N> {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> Cow<'static, str> {
-        format!("IntLiteral_{N}").into()
-    }
-
-    fn schema_id() -> Cow<'static, str> {
-        format!("contracts_core::literal::IntLiteral<{N}>").into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "const": N })
-    }
-}
-
-impl<const B: bool> JsonSchema for BoolLiteral<B> {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> Cow<'static, str> {
-        format!("BoolLiteral_{B}").into()
-    }
-
-    fn schema_id() -> Cow<'static, str> {
-        format!("contracts_core::literal::BoolLiteral<{B}>").into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "const": B })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::{BoolLiteral, IntLiteral, StrLiteral, StrValue};
+    use schemars::JsonSchema;
 
     enum Node {}
     impl StrValue for Node {
@@ -275,5 +253,10 @@ mod tests {
         assert_eq!(schema["const"], "node");
         let schema = serde_json::to_value(schemars::schema_for!(IntLiteral<7>)).unwrap();
         assert_eq!(schema["const"], 7);
+        assert_eq!(IntLiteral::<7>::schema_name(), "IntLiteral_7");
+        assert_eq!(
+            BoolLiteral::<true>::schema_id(),
+            "contracts_core::literal::BoolLiteral<true>"
+        );
     }
 }

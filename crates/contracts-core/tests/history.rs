@@ -18,70 +18,46 @@ use contracts_core::{
 };
 use serde_json::{json, Value};
 
+const fn field(name: &'static str, ty: Ty) -> FieldDef {
+    FieldDef { name, ty }
+}
+
 const META: ClassDef = ClassDef {
     name: "EventMeta",
     fields: &[
-        FieldDef {
-            name: "event_id",
-            ty: Ty::Uuid,
-        },
-        FieldDef {
-            name: "timestamp",
-            ty: Ty::Timestamp,
-        },
+        field("event_id", Ty::Uuid),
+        field("timestamp", Ty::Timestamp),
     ],
 };
+
+// `Goal` and `Step` fields both versions have.
+const GOAL_ID: FieldDef = field("id", Ty::Uuid);
+const GOAL_STATUS: FieldDef = field("status", Ty::Enum(0));
+const GOAL_STEPS: FieldDef = field("steps", Ty::List(&Ty::Class(2)));
+const GOAL_BY_STATUS: FieldDef = field("by_status", Ty::Optional(&Ty::Map(&Ty::Enum(0), &Ty::Int)));
+const STEP_TITLE: FieldDef = field("title", Ty::String);
 
 static V1_CLASSES: &[ClassDef] = &[
     META,
     ClassDef {
         name: "Goal",
-        fields: &[
-            FieldDef {
-                name: "id",
-                ty: Ty::Uuid,
-            },
-            FieldDef {
-                name: "status",
-                ty: Ty::Enum(0),
-            },
-            FieldDef {
-                name: "steps",
-                ty: Ty::List(&Ty::Class(2)),
-            },
-            FieldDef {
-                name: "by_status",
-                ty: Ty::Optional(&Ty::Map(&Ty::Enum(0), &Ty::Int)),
-            },
-        ],
+        fields: &[GOAL_ID, GOAL_STATUS, GOAL_STEPS, GOAL_BY_STATUS],
     },
     ClassDef {
         name: "Step",
-        fields: &[FieldDef {
-            name: "title",
-            ty: Ty::String,
-        }],
+        fields: &[STEP_TITLE],
     },
     ClassDef {
         name: "Owned",
-        fields: &[FieldDef {
-            name: "owner",
-            ty: Ty::Uuid,
-        }],
+        fields: &[field("owner", Ty::Uuid)],
     },
     ClassDef {
         name: "Legacy",
-        fields: &[FieldDef {
-            name: "legacy",
-            ty: Ty::String,
-        }],
+        fields: &[field("legacy", Ty::String)],
     },
     ClassDef {
         name: "Scored",
-        fields: &[FieldDef {
-            name: "score",
-            ty: Ty::Int,
-        }],
+        fields: &[field("score", Ty::Int)],
     },
 ];
 
@@ -90,47 +66,20 @@ static V2_CLASSES: &[ClassDef] = &[
     ClassDef {
         name: "Goal",
         fields: &[
-            FieldDef {
-                name: "id",
-                ty: Ty::Uuid,
-            },
-            FieldDef {
-                name: "status",
-                ty: Ty::Enum(0),
-            },
-            FieldDef {
-                name: "steps",
-                ty: Ty::List(&Ty::Class(2)),
-            },
-            FieldDef {
-                name: "by_status",
-                ty: Ty::Optional(&Ty::Map(&Ty::Enum(0), &Ty::Int)),
-            },
-            FieldDef {
-                name: "note",
-                ty: Ty::Optional(&Ty::String),
-            },
+            GOAL_ID,
+            GOAL_STATUS,
+            GOAL_STEPS,
+            GOAL_BY_STATUS,
+            field("note", Ty::Optional(&Ty::String)),
         ],
     },
     ClassDef {
         name: "Step",
-        fields: &[
-            FieldDef {
-                name: "title",
-                ty: Ty::String,
-            },
-            FieldDef {
-                name: "done",
-                ty: Ty::Optional(&Ty::Bool),
-            },
-        ],
+        fields: &[STEP_TITLE, field("done", Ty::Optional(&Ty::Bool))],
     },
     ClassDef {
         name: "Owned",
-        fields: &[FieldDef {
-            name: "owner",
-            ty: Ty::Optional(&Ty::Uuid),
-        }],
+        fields: &[field("owner", Ty::Optional(&Ty::Uuid))],
     },
     ClassDef {
         name: "Legacy",
@@ -138,10 +87,7 @@ static V2_CLASSES: &[ClassDef] = &[
     },
     ClassDef {
         name: "Scored",
-        fields: &[FieldDef {
-            name: "score",
-            ty: Ty::String,
-        }],
+        fields: &[field("score", Ty::String)],
     },
 ];
 

@@ -155,23 +155,31 @@ impl FromStr for RuleId {
     }
 }
 
-impl fmt::Display for RuleId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// `Display`, `Serialize` and `== "id"` for an id type, all through its
+/// `as_str`: an id prints, serializes and compares as its kebab-case text.
+macro_rules! kebab_id_impls {
+    ($($id:ty),+) => {$(
+        impl fmt::Display for $id {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $id {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $id {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    )+};
 }
 
-impl Serialize for RuleId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl PartialEq<&str> for RuleId {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
+kebab_id_impls!(RuleId, RewriteRuleId);
 
 /// What a rewrite between two contracts versions (`contracts_core`'s
 /// `downgrade_envelope`, `upgrade_envelope`, `upgrade_dto`) refuses under: the
@@ -216,24 +224,6 @@ impl RewriteRuleId {
 impl From<RuleId> for RewriteRuleId {
     fn from(rule: RuleId) -> Self {
         Self::Rule(rule)
-    }
-}
-
-impl fmt::Display for RewriteRuleId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for RewriteRuleId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl PartialEq<&str> for RewriteRuleId {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
     }
 }
 

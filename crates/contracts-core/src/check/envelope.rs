@@ -4,8 +4,8 @@
 //! (`walk.rs`); a `payload` that arrives before `type` is captured and
 //! checked once `type` is known.
 
-use super::walk::{check, host_entry, Check, Misfit, Skip};
-use crate::input::{Entries, Input, Items, Key, Scalar, Stop, Use, Visit};
+use super::walk::{check, string_key, Check, Misfit, Skip};
+use crate::input::{Entries, Input, Items, Scalar, Stop, Use, Visit};
 use crate::keys::Keys;
 use crate::options::Mode;
 use crate::path::At;
@@ -83,12 +83,8 @@ impl<S: Sink> Visit for Envelope<'_, '_, '_, S> {
         while let Some(key) = entries.next_key()? {
             let rank = UNKNOWN + place;
             place += 1;
-            let key = match key {
-                Key::Str(key) => key,
-                Key::Host(key) => {
-                    host_entry(cx, sink, &mut entries, &at.key(&key.token, rank), &key.host)?;
-                    continue;
-                }
+            let Some(key) = string_key(cx, sink, &mut entries, key, at, rank)? else {
+                continue;
             };
             let text = key.as_ref();
             let field = match text {

@@ -214,12 +214,8 @@ fn class<E: Entries, S: Sink>(
         // Unknown keys are reported after every declared field, in document order.
         let rank = fields.len() + place;
         place += 1;
-        let key = match key {
-            Key::Str(key) => key,
-            Key::Host(key) => {
-                host_entry(cx, sink, &mut entries, &at.key(&key.token, rank), &key.host)?;
-                continue;
-            }
+        let Some(key) = string_key(cx, sink, &mut entries, key, at, rank)? else {
+            continue;
         };
         let text = key.as_ref();
         if let Some(i) = field_index(fields, text, next) {
@@ -285,12 +281,8 @@ fn map<E: Entries, S: Sink>(
         // Each entry's key is reported before its value.
         let rank = 2 * place;
         place += 1;
-        let key = match key {
-            Key::Str(key) => key,
-            Key::Host(key) => {
-                host_entry(cx, sink, &mut entries, &at.key(&key.token, rank), &key.host)?;
-                continue;
-            }
+        let Some(key) = string_key(cx, sink, &mut entries, key, at, rank)? else {
+            continue;
         };
         let text = key.as_ref();
         if E::REPEATS && keys.first(&key).is_some() {
@@ -311,17 +303,27 @@ fn map<E: Entries, S: Sink>(
     Ok(())
 }
 
-/// An entry whose key JSON cannot hold: the key is the issue; the value is
-/// read through.
-pub(super) fn host_entry<E: Entries, S: Sink>(
+/// The string key of an entry of the object at `at`, or `None` for a key JSON
+/// cannot hold: that key is the issue (at `rank` among the object's
+/// entries) and its value is read through.
+#[inline]
+pub(super) fn string_key<E: Entries, S: Sink>(
     cx: &mut Ctx<'_, '_>,
     sink: &mut S,
     entries: &mut E,
+    key: Key<E::Key>,
     at: &At<'_>,
-    host: &Host,
-) -> Result<(), Stop> {
-    sink.report(cx, at, Problem::Host(host))?;
-    entries.value(Skip { cx, sink, at })
+    rank: usize,
+) -> Result<Option<E::Key>, Stop> {
+    match key {
+        Key::Str(key) => Ok(Some(key)),
+        Key::Host(key) => {
+            let at = at.key(&key.token, rank);
+            sink.report(cx, &at, Problem::Host(&key.host))?;
+            entries.value(Skip { cx, sink, at: &at })?;
+            Ok(None)
+        }
+    }
 }
 
 /// A union's rule: valid when any member accepts the value; otherwise the
@@ -567,23 +569,19 @@ fn skip_entries<E: Entries, S: Sink>(
     while let Some(key) = entries.next_key()? {
         let rank = place;
         place += 1;
-        match key {
-            Key::Str(key) => {
-                let text = key.as_ref();
-                let entry = at.key(text, rank);
-                if E::REPEATS && keys.first(&key).is_some() {
-                    cx.duplicate(&entry, text)?;
-                }
-                entries.value(Skip {
-                    cx: &mut *cx,
-                    sink: &mut *sink,
-                    at: &entry,
-                })?;
-            }
-            Key::Host(key) => {
-                host_entry(cx, sink, &mut entries, &at.key(&key.token, rank), &key.host)?;
-            }
+        let Some(key) = string_key(cx, sink, &mut entries, key, at, rank)? else {
+            continue;
+        };
+        let text = key.as_ref();
+        let entry = at.key(text, rank);
+        if E::REPEATS && keys.first(&key).is_some() {
+            cx.duplicate(&entry, text)?;
         }
+        entries.value(Skip {
+            cx: &mut *cx,
+            sink: &mut *sink,
+            at: &entry,
+        })?;
     }
     Ok(())
 }

@@ -252,15 +252,7 @@ impl SchemaGen<'_> {
             1 => u128::MAX,
             _ => (u128::from(self.rng.next()) << 64) | u128::from(self.rng.next()),
         };
-        let hex = format!("{bits:032x}");
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
-        )
+        uuid::Uuid::from_u128(bits).to_string()
     }
 
     #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
