@@ -109,16 +109,10 @@ def test_to_record_wants_a_model() -> None:
 
 
 def test_django_abstract_model() -> None:
-    django = pytest.importorskip("django")
-    from django.conf import settings
+    pytest.importorskip("django")
+    from django_setup import configure_django  # tests/django_setup.py
 
-    if not settings.configured:
-        settings.configure(
-            INSTALLED_APPS=["django.contrib.contenttypes"],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-            DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-        )
-        django.setup()
+    configure_django()
     from django.db import connection, models
 
     from coach_app_baml_client.persistence_django import LLMOutputRecord
