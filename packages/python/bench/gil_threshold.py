@@ -63,6 +63,22 @@ def envelope(target_bytes: int) -> bytes:
     return data
 
 
+def run_for(
+    pool: list[threading.Thread], start: threading.Barrier, stop: threading.Event, seconds: float
+) -> float:
+    """Starts ``pool``, lets its threads run ``seconds`` from when they all pass ``start``, then
+    sets ``stop`` and joins them: the seconds they ran, to divide their counts by."""
+    for t in pool:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for t in pool:
+        t.join()
+    return time.perf_counter() - began
+
+
 def rate(data: bytes, threads: int, seconds: float) -> float:
     """Validations per second, all threads together."""
     _native.validate_envelope(data)  # warm up and check it is valid
@@ -81,15 +97,8 @@ def rate(data: bytes, threads: int, seconds: float) -> float:
         counts[slot] = n
 
     pool = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    start.wait()
-    began = time.perf_counter()
-    time.sleep(seconds)
-    stop.set()
-    for t in pool:
-        t.join()
-    return sum(counts) / (time.perf_counter() - began)
+    elapsed = run_for(pool, start, stop, seconds)  # before sum(): the threads write counts last
+    return sum(counts) / elapsed
 
 
 def mixed(data: bytes, seconds: float) -> tuple[float, float]:
@@ -116,15 +125,7 @@ def mixed(data: bytes, seconds: float) -> tuple[float, float]:
         done[1] = n // 100
 
     pool = [threading.Thread(target=validating), threading.Thread(target=python_work)]
-    for t in pool:
-        t.start()
-    start.wait()
-    began = time.perf_counter()
-    time.sleep(seconds)
-    stop.set()
-    for t in pool:
-        t.join()
-    elapsed = time.perf_counter() - began
+    elapsed = run_for(pool, start, stop, seconds)
     return done[0] / elapsed, done[1] / elapsed
 
 

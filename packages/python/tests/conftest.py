@@ -36,3 +36,16 @@ def pytest_runtest_makereport(
 def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
     outcome = yield
     _fail_skips(outcome.get_result())
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Generator[str, None, None]:
+    """The URL of a redis-server on loopback (tools/services.py), for the tests of one module;
+    the test is skipped when there is none."""
+    import services  # tools/services.py
+
+    try:
+        with services.redis_server() as server:
+            yield server.url
+    except services.ServiceUnavailable as err:
+        pytest.skip(f"needs redis-server: {err}")

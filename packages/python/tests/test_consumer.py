@@ -19,12 +19,13 @@ import pytest
 
 pytest.importorskip("channels")
 
-from asgiref.testing import ApplicationCommunicator  # noqa: E402
 from channels.layers import InMemoryChannelLayer, channel_layers  # noqa: E402
-from django.conf import settings  # noqa: E402
 
 from coach_app_baml_client import CONTRACTS_VERSION, KNOWN_VERSIONS, envelope_json  # noqa: E402
 from coach_app_baml_client import rollout  # noqa: E402
+import asgi_socket  # noqa: E402  (tests/asgi_socket.py)
+from django_setup import configure_django  # noqa: E402  (tests/django_setup.py)
+
 from coach_app_baml_client.channels import (  # noqa: E402
     ContractsConsumer,
     SkippedFrames,
@@ -33,15 +34,7 @@ from coach_app_baml_client.channels import (  # noqa: E402
     skipped_frames,
 )
 
-if not settings.configured:  # as test_persistence.py does: whichever runs first
-    import django
-
-    settings.configure(
-        INSTALLED_APPS=["django.contrib.contenttypes"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-    )
-    django.setup()
+configure_django()
 
 GROUP = "session.42"
 CURRENT = f"coach-contracts.{CONTRACTS_VERSION}"
@@ -100,17 +93,8 @@ def run(test: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(test())
 
 
-class Socket(ApplicationCommunicator):  # type: ignore[misc]
-    """A WebSocket client of an ASGI app (channels.testing's needs daphne)."""
-
-    async def connect(self) -> tuple[bool, Any]:
-        """``(True, subprotocol)`` when accepted, ``(False, code)`` when refused."""
-        await self.send_input({"type": "websocket.connect"})
-        response = await self.receive_output(5)
-        if response["type"] == "websocket.close":
-            return False, response.get("code", 1000)
-        assert response["type"] == "websocket.accept", response
-        return True, response.get("subprotocol")
+class Socket(asgi_socket.Socket):
+    """The client, sending and reading one frame at a time."""
 
     async def send_to(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         frame = {"text": text_data} if text_data is not None else {"bytes": bytes_data}
@@ -120,10 +104,6 @@ class Socket(ApplicationCommunicator):  # type: ignore[misc]
         response = await self.receive_output(1)
         assert response["type"] == "websocket.send", response
         return response.get("text", response.get("bytes"))
-
-    async def disconnect(self) -> None:
-        await self.send_input({"type": "websocket.disconnect", "code": 1000})
-        await self.wait(1)
 
 
 def communicator(
@@ -376,17 +356,6 @@ class JoinsAfterAccept(ContractsConsumer):  # type: ignore[misc]
     async def connect(self) -> None:
         await self.accept()
         await self.join(GROUP)
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    import services  # tools/services.py
-
-    try:
-        with services.redis_server() as server:
-            yield server.url
-    except services.ServiceUnavailable as err:
-        pytest.skip(f"needs redis-server: {err}")
 
 
 @pytest.mark.parametrize("consumer", [Session, JoinsAfterAccept])

@@ -33,7 +33,6 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -44,7 +43,6 @@ pytest.importorskip("redis")
 
 from asgiref.testing import ApplicationCommunicator  # noqa: E402
 from channels.layers import InMemoryChannelLayer, channel_layers  # noqa: E402
-from django.conf import settings  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 
 from coach_app_baml_client import CONTRACTS_VERSION, KNOWN_VERSIONS, envelope_json  # noqa: E402
@@ -52,18 +50,11 @@ from coach_app_baml_client import _redis_streams, rollout  # noqa: E402
 from coach_app_baml_client.channels import ContractsConsumer, broadcast  # noqa: E402
 from coach_app_baml_client.layers import RedisStreamsChannelLayer  # noqa: E402
 
+from django_setup import configure_django  # noqa: E402  (tests/django_setup.py)
+
 REPO = Path(os.environ.get("COACH_REPO_ROOT", Path(__file__).resolve().parents[3]))
-import services  # noqa: E402  (tools/services.py)
 
-if not settings.configured:  # as test_consumer.py does: whichever runs first
-    import django
-
-    settings.configure(
-        INSTALLED_APPS=["django.contrib.contenttypes"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-    )
-    django.setup()
+configure_django()
 
 SCRIPTS = REPO / "testdata" / "socket-scripts"
 TS = REPO / "packages" / "typescript"
@@ -396,15 +387,6 @@ def fake_transcripts(script: dict[str, Any], offers: list[list[str]]) -> list[An
 
 
 # ---------------------------------------------------------------------------------- the test
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    try:
-        with services.redis_server() as server:
-            yield server.url
-    except services.ServiceUnavailable as err:
-        pytest.skip(f"needs redis-server: {err}")
 
 
 def comparable(transcript: list[Any]) -> list[Any]:

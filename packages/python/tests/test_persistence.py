@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pydantic
 import pytest
+from summary_content import summary  # tests/summary_content.py
 
 from coach_app_baml_client import CONTRACTS_VERSION
 from coach_app_baml_client.baml_client import types
@@ -20,27 +21,6 @@ from coach_app_baml_client.persistence import (
 )
 
 RAW = 'Here you go:\n```json\n{"headline": "Progress on the CV", ...}\n```'
-
-
-def summary() -> types.SessionSummaryContent:
-    return types.SessionSummaryContent(
-        headline="Progress on the CV",
-        overview="The client rewrote two sections.",
-        key_topics=["cv", "interviews", "confidence"],
-        sentiment=types.Sentiment.POSITIVE,
-        breakthroughs=[],
-        action_items=[
-            types.ActionItemDraft(
-                title="Send the CV to two mentors",
-                owner=types.ActionItemOwner.CLIENT,
-                priority=types.Priority.HIGH,
-                due_date="2026-12-01",
-            )
-        ],
-        follow_up_questions=["What did the mentors say?"],
-        risk_flag=False,
-        confidence=0.8,
-    )
 
 
 def test_round_trip_through_every_record_form() -> None:
@@ -109,16 +89,10 @@ def test_to_record_wants_a_model() -> None:
 
 
 def test_django_abstract_model() -> None:
-    django = pytest.importorskip("django")
-    from django.conf import settings
+    pytest.importorskip("django")
+    from django_setup import configure_django  # tests/django_setup.py
 
-    if not settings.configured:
-        settings.configure(
-            INSTALLED_APPS=["django.contrib.contenttypes"],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-            DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-        )
-        django.setup()
+    configure_django()
     from django.db import connection, models
 
     from coach_app_baml_client.persistence_django import LLMOutputRecord

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from summary_content import summary  # tests/summary_content.py
 
 from coach_app_baml_client import CONTRACTS_VERSION, UpgradeError, upgrade_dto
 from coach_app_baml_client import stored_rows as sr
@@ -44,24 +45,7 @@ DRAFT = {"title": "Book the gym", "owner": "CLIENT", "priority": "HIGH"}
 
 
 def content(**changes: Any) -> dict[str, Any]:
-    parsed = types.SessionSummaryContent(
-        headline="Progress on the CV",
-        overview="The client rewrote two sections.",
-        key_topics=["cv", "interviews", "confidence"],
-        sentiment=types.Sentiment.POSITIVE,
-        breakthroughs=[],
-        action_items=[
-            types.ActionItemDraft(
-                title="Send the CV",
-                owner=types.ActionItemOwner.CLIENT,
-                priority=types.Priority.HIGH,
-            )
-        ],
-        follow_up_questions=["What did the mentors say?"],
-        risk_flag=False,
-        confidence=0.8,
-    )
-    return {**to_record(RAW, parsed).parsed_output, **changes}
+    return {**to_record(RAW, summary()).parsed_output, **changes}
 
 
 def row(id: object, version: object = CONTRACTS_VERSION, **changes: Any) -> dict[str, Any]:

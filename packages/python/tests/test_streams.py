@@ -11,7 +11,7 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -35,18 +35,7 @@ from coach_app_baml_client.channels import (  # noqa: E402
 from coach_app_baml_client.delivery import StreamPosition  # noqa: E402
 from coach_app_baml_client.layers import RedisStreamsChannelLayer  # noqa: E402
 
-import services  # noqa: E402  (tools/services.py)
-
 GROUP = "session.0192f0c1-7a52-7cc3-8d1e-000000000001"
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    try:
-        with services.redis_server() as server:
-            yield server.url
-    except services.ServiceUnavailable as err:
-        pytest.skip(f"needs redis-server: {err}")
 
 
 class Sink:

@@ -26,9 +26,10 @@ import pytest
 
 pytest.importorskip("channels")
 
-from asgiref.testing import ApplicationCommunicator  # noqa: E402
 from channels.layers import InMemoryChannelLayer, channel_layers, get_channel_layer  # noqa: E402
-from django.conf import settings  # noqa: E402
+
+import asgi_socket  # noqa: E402  (tests/asgi_socket.py)
+from django_setup import configure_django  # noqa: E402  (tests/django_setup.py)
 
 from coach_app_baml_client import (  # noqa: E402
     CONTRACTS_VERSION,
@@ -48,15 +49,7 @@ from coach_app_baml_client.testing.channels import (  # noqa: E402
 
 pytest_plugins = ["pytester"]
 
-if not settings.configured:  # ContractsConsumer needs them (as test_consumer.py: whichever first)
-    import django
-
-    settings.configure(
-        INSTALLED_APPS=["django.contrib.contenttypes"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-    )
-    django.setup()
+configure_django()
 
 GROUP = "session.42"
 CURRENT = f"coach-contracts.{CONTRACTS_VERSION}"
@@ -105,16 +98,8 @@ class Session(ContractsConsumer):  # type: ignore[misc]
     groups = [GROUP]
 
 
-class Socket(ApplicationCommunicator):  # type: ignore[misc]
-    """A WebSocket client of an ASGI app (as in test_consumer.py)."""
-
-    async def connect(self) -> tuple[bool, Any]:
-        await self.send_input({"type": "websocket.connect"})
-        response = await self.receive_output(5)
-        if response["type"] == "websocket.close":
-            return False, response.get("code", 1000)
-        assert response["type"] == "websocket.accept", response
-        return True, response.get("subprotocol")
+class Socket(asgi_socket.Socket):
+    """The client, reading whatever was sent (as test_consumer.py drives it)."""
 
     async def frames(self) -> list[str]:
         """Every frame sent until the socket goes quiet."""
@@ -124,10 +109,6 @@ class Socket(ApplicationCommunicator):  # type: ignore[misc]
             assert output["type"] == "websocket.send", output
             frames.append(output["text"])
         return frames
-
-    async def disconnect(self) -> None:
-        await self.send_input({"type": "websocket.disconnect", "code": 1000})
-        await self.wait(1)
 
 
 def socket(version: str | None) -> Socket:

@@ -16,30 +16,7 @@ import { check, isValid, NO_ISSUES } from "./portable/check.js";
 import { resolveOptions } from "./portable/options.js";
 import { uuid7 } from "./portable/uuid7.js";
 
-export { EnvelopeValidationError };
-export type { EnvelopeInput, ValidationResult } from "./validate-shared.js";
-export type { MetaOverrides, Mode, ValidateOptions, ValidationIssue } from "./contracts.js";
-export type { IssueCode } from "./generated/issue-codes.js";
-export type {
-  BlobLike,
-  EnvelopeHandler,
-  EnvelopeHandlerOptions,
-  EnvelopeHandlers,
-  RawMessage,
-} from "./envelope-handler.js";
-export { MAX_RESUME_STREAMS, resumeUrl } from "./connection.js";
-export type {
-  BackoffOptions,
-  ConnectionClose,
-  ConnectionHandlers,
-  ConnectionState,
-  ConnectOptions,
-  EnvelopeConnection,
-  PositionsInput,
-  Resync,
-  WebSocketClass,
-  WebSocketLike,
-} from "./connection.js";
+export * from "./validate-exports.js";
 
 /** Which build of "./validate" this is: `"portable"` (generated JavaScript) or `"native"` (the napi addon). */
 export const VALIDATOR_BUILD: "native" | "portable" = "portable";

@@ -14,10 +14,8 @@
 import * as native from "#native";
 import type { EventEnvelope } from "./baml_client/types.js";
 import type { ValidateOptions } from "./contracts.js";
-import { isValid } from "./portable/check.js";
+import { isValid, textOf } from "./portable/check.js";
 import { resolveOptions, type ResolvedOptions } from "./portable/options.js";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The options as the generated validator takes them, or `undefined` where the addon must judge them (and throw its own error). */
 function resolved(options: ValidateOptions | undefined): ResolvedOptions | undefined {
@@ -48,15 +46,8 @@ export function parsedIfValid(input: string | Uint8Array, options: ValidateOptio
   // Near the size limit the core measures (a UTF-16 unit is at most 3 UTF-8 bytes).
   const units = typeof input === "string" ? input.length * 3 : input.byteLength;
   if (units > opts.maxBytes) return undefined;
-  let text: string;
-  if (typeof input === "string") text = input;
-  else {
-    try {
-      text = utf8.decode(input);
-    } catch {
-      return undefined;
-    }
-  }
+  const text = textOf(input);
+  if (text === undefined) return undefined;
   const value = parse(text);
   if (value === undefined || !isValid(value, opts)) return undefined;
   if (hidden(input)) return undefined;

@@ -26,30 +26,7 @@ import { check, isValid, NO_ISSUES } from "./portable/check.js";
 import { resolveOptions } from "./portable/options.js";
 import { parsedIfValid } from "./validate-text.js";
 
-export { EnvelopeValidationError };
-export type { EnvelopeInput, ValidationResult } from "./validate-shared.js";
-export type { MetaOverrides, Mode, ValidateOptions, ValidationIssue } from "./contracts.js";
-export type { IssueCode } from "./generated/issue-codes.js";
-export type {
-  BlobLike,
-  EnvelopeHandler,
-  EnvelopeHandlerOptions,
-  EnvelopeHandlers,
-  RawMessage,
-} from "./envelope-handler.js";
-export { MAX_RESUME_STREAMS, resumeUrl } from "./connection.js";
-export type {
-  BackoffOptions,
-  ConnectionClose,
-  ConnectionHandlers,
-  ConnectionState,
-  ConnectOptions,
-  EnvelopeConnection,
-  PositionsInput,
-  Resync,
-  WebSocketClass,
-  WebSocketLike,
-} from "./connection.js";
+export * from "./validate-exports.js";
 
 /** Which build of "./validate" this is: `"native"` (the napi addon) or `"portable"` (generated JavaScript). */
 export const VALIDATOR_BUILD: "native" | "portable" = "native";

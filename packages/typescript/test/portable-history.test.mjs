@@ -5,65 +5,33 @@
 // enum value) and bumps; `contracts gen` there writes a validator.ts with both
 // registries, which is compiled next to this package's sources and exercised.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
-import { PKG_DIR, REPO_DIR, issueKeys, loadVectors, PKG } from "./support.mjs";
+import { PKG_DIR, compileSources, issueKeys, loadVectors, makeReleasedRepo, PKG } from "./support.mjs";
 
-const CONTRACTS = join(REPO_DIR, "target", "debug", "contracts");
-const TSC = join(PKG_DIR, "node_modules", "typescript", "bin", "tsc");
 const OLD = "0.1.0";
 const NEW = "0.2.0";
 
 let dir;
 let portable;
 
-function git(cwd, ...args) {
-  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", ...args], { cwd, stdio: "pipe" });
-}
-
-function cargoToml(version) {
-  return `[workspace]\nmembers = []\n\n[workspace.package]\nversion = "${version}"\n`;
-}
-
 before(() => {
-  assert.ok(existsSync(CONTRACTS), `${CONTRACTS} is missing: run \`make generate\` first`);
   dir = mkdtempSync(join(tmpdir(), "coach-portable-history-"));
   const repo = join(dir, "repo");
-  cpSync(join(REPO_DIR, "baml_src"), join(repo, "baml_src"), { recursive: true });
-  writeFileSync(join(repo, "Cargo.toml"), cargoToml(OLD));
-  git(repo, "init", "-q", "-b", "main");
-  git(repo, "add", "-A");
-  git(repo, "commit", "-q", "-m", OLD);
-  git(repo, "tag", `v${OLD}`);
   // A MINOR change: TypingIndicatorPayload gains an optional field, UserRole a value.
-  const chat = join(repo, "baml_src", "types", "chat.baml");
-  const source = readFileSync(chat, "utf8");
-  const changed = source.replace(/class TypingIndicatorPayload \{\n/, "class TypingIndicatorPayload {\n  device string?\n");
-  assert.notEqual(changed, source, "TypingIndicatorPayload not found in chat.baml");
-  writeFileSync(chat, changed);
-  const common = join(repo, "baml_src", "types", "common.baml");
-  writeFileSync(common, readFileSync(common, "utf8").replace(/enum UserRole \{\n/, "enum UserRole {\n  GUEST\n"));
-  writeFileSync(join(repo, "Cargo.toml"), cargoToml(NEW));
-  git(repo, "commit", "-q", "-am", NEW);
-  const gen = spawnSync(CONTRACTS, ["gen", "--root", repo, "--from", join(repo, "baml_src")], { encoding: "utf8" });
-  assert.equal(gen.status, 0, `contracts gen: ${gen.stdout}${gen.stderr}`);
+  makeReleasedRepo(repo, { released: OLD, current: NEW });
 
   // This package's sources with that validator, built as the package builds them.
   const pkg = join(dir, "pkg");
   cpSync(join(PKG_DIR, "src"), join(pkg, "src"), { recursive: true });
-  // The portable entry and what it imports (not the native build, whose addon is not here).
-  const config = JSON.parse(readFileSync(join(PKG_DIR, "tsconfig.json"), "utf8"));
-  writeFileSync(join(pkg, "tsconfig.json"), JSON.stringify({ ...config, include: undefined, files: ["src/validate-portable.ts"] }));
   cpSync(join(repo, "packages", "typescript", "src", "generated", "validator.ts"), join(pkg, "src", "generated", "validator.ts"));
   writeFileSync(join(pkg, "src", "generated", "constants.ts"), `export const CONTRACTS_VERSION = "${NEW}";\nexport const PACKAGE_NAME = "history-test";\n`);
   writeFileSync(join(pkg, "package.json"), JSON.stringify({ type: "module" }));
-  cpSync(join(PKG_DIR, "node_modules", "@types"), join(pkg, "node_modules", "@types"), { recursive: true });
-  const built = spawnSync(process.execPath, [TSC, "-p", "tsconfig.json"], { cwd: pkg, encoding: "utf8" });
-  assert.equal(built.status, 0, `tsc: ${built.stdout}${built.stderr}`);
+  // The portable entry and what it imports (not the native build, whose addon is not here).
+  compileSources(pkg, ["src/validate-portable.ts"]);
 });
 after(() => dir && rmSync(dir, { recursive: true, force: true }));
 

@@ -1,8 +1,9 @@
 // Shared set-up of the package tests: find (or make) the tarball, install it
 // into a fresh temporary project, and run node/tsc there. The tests only ever
 // use the *installed* package, never ../lib directly.
+import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -114,3 +115,58 @@ export function loadPortableDifferences() {
 
 /** Sorted `path code` strings: compares issue lists as multisets of (path, code). */
 export const issueKeys = (issues) => issues.map((i) => `${i.path} ${i.code}`).sort();
+
+/** The contracts compiler (`contracts`) as `make generate` builds it. */
+export const CONTRACTS = join(REPO_DIR, "target", "debug", "contracts");
+
+function git(cwd, ...args) {
+  const identity = ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"];
+  execFileSync("git", [...identity, ...args], { cwd, stdio: "pipe" });
+}
+
+const cargoToml = (version) => `[workspace]\nmembers = []\n\n[workspace.package]\nversion = "${version}"\n`;
+
+/**
+ * A throwaway git repository at `repo` with a release behind it: this
+ * repository's baml_src committed and tagged `v${released}`, then a MINOR
+ * change committed as `current` (TypingIndicatorPayload gains an optional
+ * `device`, UserRole a first value GUEST), and `contracts gen` run, so that
+ * what it writes under `repo` (validator, examples, schemas) carries the
+ * history of both versions.
+ */
+export function makeReleasedRepo(repo, { released, current }) {
+  assert.ok(existsSync(CONTRACTS), `${CONTRACTS} is missing: run \`make generate\` first`);
+  const bamlSrc = join(repo, "baml_src");
+  cpSync(join(REPO_DIR, "baml_src"), bamlSrc, { recursive: true });
+  writeFileSync(join(repo, "Cargo.toml"), cargoToml(released));
+  git(repo, "init", "-q", "-b", "main");
+  git(repo, "add", "-A");
+  git(repo, "commit", "-q", "-m", released);
+  git(repo, "tag", `v${released}`);
+  const edit = (file, from, to) => {
+    const path = join(bamlSrc, "types", file);
+    const text = readFileSync(path, "utf8");
+    const changed = text.replace(from, to);
+    assert.notEqual(changed, text, `${from} not found in ${file}`);
+    writeFileSync(path, changed);
+  };
+  edit("chat.baml", /class TypingIndicatorPayload \{\n/, "class TypingIndicatorPayload {\n  device string?\n");
+  edit("common.baml", /enum UserRole \{\n/, "enum UserRole {\n  GUEST\n");
+  writeFileSync(join(repo, "Cargo.toml"), cargoToml(current));
+  git(repo, "commit", "-q", "-am", current);
+  const gen = spawnSync(CONTRACTS, ["gen", "--root", repo, "--from", bamlSrc], { encoding: "utf8" });
+  assert.equal(gen.status, 0, `contracts gen: ${gen.stdout}${gen.stderr}`);
+}
+
+/**
+ * Compiles the copy of this package's sources at `pkg` (its `src/`, with
+ * whatever generated files the test put there) as build:ts does, but only
+ * `files` and what they import, into `pkg/lib`.
+ */
+export function compileSources(pkg, files) {
+  const config = JSON.parse(readFileSync(join(PKG_DIR, "tsconfig.json"), "utf8"));
+  writeFileSync(join(pkg, "tsconfig.json"), JSON.stringify({ ...config, include: undefined, files }));
+  cpSync(join(PKG_DIR, "node_modules", "@types"), join(pkg, "node_modules", "@types"), { recursive: true });
+  const built = spawnSync(process.execPath, [TSC, "-p", "tsconfig.json"], { cwd: pkg, encoding: "utf8" });
+  assert.equal(built.status, 0, `tsc: ${built.stdout}${built.stderr}`);
+}

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { NAME, PKG, PKG_DIR, REPO_DIR, issueKeys, makeProject } from "./support.mjs";
+import { NAME, PKG, PKG_DIR, compileSources, issueKeys, makeProject, makeReleasedRepo } from "./support.mjs";
 
 const SEED = Number(process.env.FC_SEED ?? 20260105);
 const RUNS = Number(process.env.FC_RUNS ?? 200);
@@ -489,8 +489,6 @@ describe("README: Testing your app against the contracts", () => {
 // with them (the portable build: the native addon here has no such history).
 
 describe("a released version (throwaway tagged repository)", () => {
-  const CONTRACTS = join(REPO_DIR, "target", "debug", "contracts");
-  const TSC = join(PKG_DIR, "node_modules", "typescript", "bin", "tsc");
   const OLD = "0.1.0";
   const NEW = PKG.version;
   let dir;
@@ -498,34 +496,11 @@ describe("a released version (throwaway tagged repository)", () => {
   let arbs;
   let validator;
 
-  const git = (cwd, ...args) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", ...args], { cwd, stdio: "pipe" });
-  const cargoToml = (version) => `[workspace]\nmembers = []\n\n[workspace.package]\nversion = "${version}"\n`;
-
   before(async () => {
-    assert.ok(existsSync(CONTRACTS), `${CONTRACTS} is missing: run \`make generate\` first`);
     assert.notEqual(OLD, NEW);
     dir = mkdtempSync(join(tmpdir(), "coach-testing-history-"));
     const repo = join(dir, "repo");
-    cpSync(join(REPO_DIR, "baml_src"), join(repo, "baml_src"), { recursive: true });
-    writeFileSync(join(repo, "Cargo.toml"), cargoToml(OLD));
-    git(repo, "init", "-q", "-b", "main");
-    git(repo, "add", "-A");
-    git(repo, "commit", "-q", "-m", OLD);
-    git(repo, "tag", `v${OLD}`);
-    const edit = (file, from, to) => {
-      const path = join(repo, "baml_src", "types", file);
-      const text = readFileSync(path, "utf8");
-      const changed = text.replace(from, to);
-      assert.notEqual(changed, text, `${from} not found in ${file}`);
-      writeFileSync(path, changed);
-    };
-    edit("chat.baml", /class TypingIndicatorPayload \{\n/, "class TypingIndicatorPayload {\n  device string?\n");
-    edit("common.baml", /enum UserRole \{\n/, "enum UserRole {\n  GUEST\n");
-    writeFileSync(join(repo, "Cargo.toml"), cargoToml(NEW));
-    git(repo, "commit", "-q", "-am", NEW);
-    const gen = spawnSync(CONTRACTS, ["gen", "--root", repo, "--from", join(repo, "baml_src")], { encoding: "utf8" });
-    assert.equal(gen.status, 0, `contracts gen: ${gen.stdout}${gen.stderr}`);
+    makeReleasedRepo(repo, { released: OLD, current: NEW });
 
     // This package's sources with what that run generated, built as build:ts builds them.
     const pkg = join(dir, "pkg");
@@ -538,12 +513,9 @@ describe("a released version (throwaway tagged repository)", () => {
     cpSync(join(PKG_DIR, "scripts", "gen-json-schemas.mjs"), join(pkg, "scripts", "gen-json-schemas.mjs"));
     writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "history-test", version: NEW, type: "module" }));
     execFileSync(process.execPath, [join(pkg, "scripts", "gen-json-schemas.mjs")], { stdio: "pipe" });
-    const config = JSON.parse(readFileSync(join(PKG_DIR, "tsconfig.json"), "utf8"));
-    writeFileSync(join(pkg, "tsconfig.json"), JSON.stringify({ ...config, include: undefined, files: ["src/testing/index.ts", "src/testing/arbitraries.ts", "src/validate-portable.ts"] }));
-    cpSync(join(PKG_DIR, "node_modules", "@types"), join(pkg, "node_modules", "@types"), { recursive: true });
+    mkdirSync(join(pkg, "node_modules"));
     symlinkSync(join(PKG_DIR, "node_modules", "fast-check"), join(pkg, "node_modules", "fast-check"), "dir");
-    const built = spawnSync(process.execPath, [TSC, "-p", "tsconfig.json"], { cwd: pkg, encoding: "utf8" });
-    assert.equal(built.status, 0, `tsc: ${built.stdout}${built.stderr}`);
+    compileSources(pkg, ["src/testing/index.ts", "src/testing/arbitraries.ts", "src/validate-portable.ts"]);
     const load = (file) => import(pathToFileURL(join(pkg, "lib", file)).href);
     kit = await load("testing/index.js");
     arbs = await load("testing/arbitraries.js");

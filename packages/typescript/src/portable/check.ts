@@ -18,6 +18,16 @@ export const NO_ISSUES: Issue[] = [];
 const BOM = "\uFEFF";
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+/** The JSON text of `input`: itself, or its bytes decoded as strict UTF-8 (BOM kept); `undefined` when they are not UTF-8. */
+export function textOf(input: string | Uint8Array): string | undefined {
+  if (typeof input === "string") return input;
+  try {
+    return utf8.decode(input);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The UTF-8 size of `text` when it exceeds `limit`, else -1 (without encoding it when the length decides). */
 function utf8SizeOver(text: string, limit: number): number {
   if (text.length > limit) return utf8Size(text);
@@ -73,14 +83,9 @@ function read(input: unknown, options: ResolvedOptions): unknown {
       });
     }
     if (registryFor(options) === undefined) return new Stop(unknownTarget(options.targetVersion ?? ""));
-    let text: string;
-    if (typeof input === "string") text = input;
-    else {
-      try {
-        text = utf8.decode(input);
-      } catch {
-        return new Stop({ path: "", code: "invalid_json", message: "the input is not valid UTF-8 (send one JSON object encoded as UTF-8)" });
-      }
+    let text = textOf(input);
+    if (text === undefined) {
+      return new Stop({ path: "", code: "invalid_json", message: "the input is not valid UTF-8 (send one JSON object encoded as UTF-8)" });
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(BOM.length);
     try {

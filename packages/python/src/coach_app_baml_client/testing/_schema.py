@@ -24,7 +24,7 @@ import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Union, cast
+from typing import Any, Literal, TypeVar, Union, cast
 
 from .. import CONTRACTS_VERSION, KNOWN_VERSIONS
 
@@ -173,6 +173,7 @@ Shape = Union[
     UnionShape,
     NullableShape,
 ]
+_Named = TypeVar("_Named", ClassShape, EnumShape)  # the shapes that have a name to look up
 
 
 def suggest(name: str, known: Iterable[str]) -> str:
@@ -270,14 +271,15 @@ class Contracts:
     @property
     def class_names(self) -> list[str]:
         """Every class of this version."""
-        return [
-            name for name, node in self.defs.items() if isinstance(self.shape(node), ClassShape)
-        ]
+        return self._names_of(ClassShape)
 
     @property
     def enum_names(self) -> list[str]:
         """Every enum of this version."""
-        return [name for name, node in self.defs.items() if isinstance(self.shape(node), EnumShape)]
+        return self._names_of(EnumShape)
+
+    def _names_of(self, kind: type[_Named]) -> list[str]:
+        return [name for name, node in self.defs.items() if isinstance(self.shape(node), kind)]
 
     def check_event_type(self, event_type: str) -> str:
         """``event_type`` if this version has it; otherwise an error listing close matches."""
@@ -301,25 +303,20 @@ class Contracts:
 
     def class_shape(self, name: str) -> ClassShape:
         """The class ``name``; an error listing close matches when this version has none."""
-        node = self.defs.get(name)
-        shape = None if node is None else self.shape(node)
-        if not isinstance(shape, ClassShape):
-            classes = self.class_names
-            raise ValueError(
-                f"unknown class {name!r} in contracts {self.version}{suggest(name, classes)}; "
-                f"the classes are: {', '.join(classes)}"
-            )
-        return shape
+        return self._named(name, ClassShape, "class", "classes")
 
     def enum_shape(self, name: str) -> EnumShape:
         """The enum ``name``; an error listing close matches when this version has none."""
+        return self._named(name, EnumShape, "enum", "enums")
+
+    def _named(self, name: str, kind: type[_Named], noun: str, nouns: str) -> _Named:
         node = self.defs.get(name)
         shape = None if node is None else self.shape(node)
-        if not isinstance(shape, EnumShape):
-            enums = self.enum_names
+        if not isinstance(shape, kind):
+            names = self._names_of(kind)
             raise ValueError(
-                f"unknown enum {name!r} in contracts {self.version}{suggest(name, enums)}; "
-                f"the enums are: {', '.join(enums)}"
+                f"unknown {noun} {name!r} in contracts {self.version}{suggest(name, names)}; "
+                f"the {nouns} are: {', '.join(names)}"
             )
         return shape
 
