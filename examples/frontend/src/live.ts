@@ -3,7 +3,7 @@
 // where this page left off; render what is valid, report what is not, and
 // show the connection's state and every resync.
 import { connectEnvelopes, type EnvelopeConnection } from "@coach-app/coach-app-baml-client/validate";
-import { field, setStatus, showEvent, showInvalid, showResync, showUnknown } from "./render.js";
+import { field, setStatus, showEvent, showHandlerError, showInvalid, showResync, showUnknown } from "./render.js";
 
 /**
  * Connects the page to `url`, announcing `protocols` (the contracts version);
@@ -34,7 +34,7 @@ export function connect(url: string, protocols: string[] = []): EnvelopeConnecti
       ),
     onUnknown: (eventType) => showUnknown(eventType),
     onInvalid: (issues) => showInvalid(issues),
-    onError: (error) => showInvalid([{ path: "", code: "handler_error", message: String(error) }]),
+    onError: (error) => showHandlerError(error),
     // What was missed cannot be replayed: a real app refetches its state here.
     onResync: ({ stream, cause }) => showResync(stream, cause),
     onStateChange: (state, connection) => {

@@ -32,6 +32,14 @@ export function showInvalid(issues: readonly ValidationIssue[]): void {
   document.getElementById("invalid")?.append(element("li", { class: "invalid" }, `rejected a frame with ${issues.length} issue(s)`, list));
 }
 
+/**
+ * Appends an error thrown by one of this page's handlers. It is not a
+ * validation issue (the frame was valid), so it carries no issue code.
+ */
+export function showHandlerError(error: unknown): void {
+  document.getElementById("invalid")?.append(element("li", { class: "handler-error" }, `a handler failed: ${String(error)}`));
+}
+
 /** Appends an event type this build does not know (a newer backend): skipped. */
 export function showUnknown(eventType: string): void {
   document.getElementById("unknown")?.append(element("li", { class: "unknown", "data-type": eventType }, eventType));
