@@ -30,6 +30,7 @@ from coach_app_baml_client import CONTRACTS_VERSION
 from conftest import REPO
 
 import bump  # tools/bump.py (on the path through pytest.ini)
+import changelog  # tools/changelog.py: the CHANGELOG entry bump writes
 
 TARGET = REPO / "target"
 # What generating and building the Python package needs (the workspace's
@@ -130,7 +131,7 @@ def build_release(
             appended.write(text)
     # The CHANGELOG's contract section needs the compiler built in the copy; not here.
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(bump, "contract_changes", lambda root, since: None)
+        mp.setattr(changelog, "contract_changes", lambda root, since: None)
         new_version = bump.bump(repo, part, allow_dirty=True)
 
     run([str(baml_cli), "generate", "--from", "baml_src"], repo)
