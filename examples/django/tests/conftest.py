@@ -30,14 +30,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import services  # tools/services.py (on the path through pytest.ini)
 
 EXAMPLE = Path(__file__).resolve().parents[1]
 REPO = EXAMPLE.parents[1]
-sys.path.insert(
-    0, str(EXAMPLE)
-)  # coachsite, summaries: the ORM is used from the tests too
-
-import services  # noqa: E402  (tools/services.py)
 
 # The bearer tokens daphne accepts (COACH_SERVICE_TOKENS): the current one and,
 # as during a rotation, the next one. Fresh per run, never a constant in the tree.

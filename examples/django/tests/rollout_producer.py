@@ -15,10 +15,8 @@ import asyncio
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # coachsite
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coachsite.settings")
 
 import django  # noqa: E402

@@ -84,7 +84,13 @@ def produce(
         input=json.dumps(request),
         capture_output=True,
         text=True,
-        env={**os.environ, **service_env, **django_env(), "PYTHONPATH": str(site)},
+        env={
+            **os.environ,
+            **service_env,
+            **django_env(),
+            # The tagged release's package, and the example's coachsite.
+            "PYTHONPATH": os.pathsep.join([str(site), str(EXAMPLE)]),
+        },
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
